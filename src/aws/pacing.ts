@@ -1,0 +1,38 @@
+// Client-side pacing below Secrets Manager's per-account quotas, shared by readers and writers.
+
+/** Starts at most `ratePerSecond` calls per second, spread evenly (a token bucket of size 1). */
+export class Pacer {
+  private next = 0;
+  constructor(
+    readonly ratePerSecond: number,
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  async take(): Promise<void> {
+    const t = this.now();
+    const slot = Math.max(t, this.next);
+    this.next = slot + 1000 / this.ratePerSecond;
+    if (slot > t) await this.sleep(slot - t);
+  }
+}
+
+/** Maps with at most `limit` calls in flight, keeping input order in the result. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < items.length) {
+      const i = cursor++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

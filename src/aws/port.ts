@@ -1,0 +1,86 @@
+// The narrow interface between sopsync and AWS: only the calls sopsync makes, in sopsync's terms.
+// Implemented once over the AWS SDK (sdk-adapter.ts); tests run it against moto.
+
+/** A secret's payload exactly as Secrets Manager stores it. */
+export type StoredValue = { string: string; binary?: undefined } | { binary: Uint8Array; string?: undefined };
+
+export interface ListedSecret {
+  name: string;
+  arn: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
+  /** Set when the secret is scheduled for deletion. */
+  deletedDate?: Date;
+  /** VersionId carrying the AWSCURRENT stage, as ListSecrets reports it (may lag on AWS). */
+  currentVersionId?: string;
+  primaryRegion?: string;
+}
+
+export interface FetchedValue {
+  name: string;
+  versionId: string;
+  value: StoredValue;
+}
+
+export interface Replica {
+  region: string;
+  kmsKeyId?: string;
+}
+
+export interface SecretDetails {
+  replicas: Replica[];
+}
+
+export interface ListFilter {
+  /** Only names starting with this. */
+  namePrefix?: string;
+  /** Only secrets with this tag key. */
+  tagKey?: string;
+}
+
+export interface SecretsPort {
+  readonly region: string;
+  callerAccount(): Promise<string>;
+  /** Every secret matching the filter, including those pending deletion. */
+  listSecrets(filter: ListFilter): Promise<ListedSecret[]>;
+  /** AWSCURRENT values for up to 20 secrets; ids not returned are in `errors`. */
+  batchGetValues(ids: string[]): Promise<{ values: FetchedValue[]; errors: { id: string; code: string; message: string }[] }>;
+  getValue(id: string): Promise<FetchedValue>;
+  describeSecret(id: string): Promise<SecretDetails>;
+  /** The resource policy as parsed JSON, or undefined when none is attached. */
+  getResourcePolicy(id: string): Promise<unknown | undefined>;
+
+  createSecret(input: {
+    name: string;
+    value: StoredValue;
+    token: string;
+    description?: string;
+    kmsKeyId?: string;
+    tags: Record<string, string>;
+    replicas?: Replica[];
+  }): Promise<{ arn: string; versionId: string }>;
+  putSecretValue(input: { id: string; value: StoredValue; token: string }): Promise<{ versionId: string }>;
+  updateSecret(input: { id: string; description?: string; kmsKeyId?: string }): Promise<void>;
+  tagResource(id: string, tags: Record<string, string>): Promise<void>;
+  untagResource(id: string, keys: string[]): Promise<void>;
+  putResourcePolicy(id: string, policy: unknown): Promise<void>;
+  deleteResourcePolicy(id: string): Promise<void>;
+  replicateToRegions(id: string, replicas: Replica[]): Promise<void>;
+  removeRegionsFromReplication(id: string, regions: string[]): Promise<void>;
+  deleteSecret(id: string, recoveryWindowDays: number): Promise<{ deletionDate?: Date }>;
+  restoreSecret(id: string): Promise<void>;
+}
+
+/** An AWS error reduced to what sopsync reports: the service's code and message. */
+export class AwsCallError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly awsCode: string,
+    message: string,
+    readonly httpStatus?: number,
+  ) {
+    super(`${operation}: ${awsCode}: ${message}`);
+    this.name = "AwsCallError";
+  }
+}

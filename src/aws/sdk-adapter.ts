@@ -1,0 +1,239 @@
+// SecretsPort over the AWS SDK v3. Credentials, region and endpoints come from the SDK's default
+// chain and the standard AWS_ENDPOINT_URL_* variables, so the same code talks to AWS and to moto.
+import {
+  BatchGetSecretValueCommand,
+  CreateSecretCommand,
+  DeleteResourcePolicyCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetResourcePolicyCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  type ListSecretsCommandInput,
+  PutResourcePolicyCommand,
+  PutSecretValueCommand,
+  RemoveRegionsFromReplicationCommand,
+  ReplicateSecretToRegionsCommand,
+  RestoreSecretCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+  type SecretListEntry,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateSecretCommand,
+} from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
+
+export interface SdkPortOptions {
+  region?: string;
+  profile?: string;
+  credentials?: SecretsManagerClientConfig["credentials"];
+  /** SDK retry attempts for throttling and transient errors (default 8). */
+  maxAttempts?: number;
+  /** Called once per HTTP request sent, for call accounting. */
+  onRequest?: (operation: string) => void;
+}
+
+function toStored(s: { SecretString?: string; SecretBinary?: Uint8Array }): StoredValue {
+  if (s.SecretString !== undefined) return { string: s.SecretString };
+  if (s.SecretBinary !== undefined) return { binary: s.SecretBinary };
+  return { string: "" };
+}
+
+function valueInput(v: StoredValue): { SecretString?: string; SecretBinary?: Uint8Array } {
+  return v.binary !== undefined ? { SecretBinary: v.binary } : { SecretString: v.string };
+}
+
+function tagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+function toListed(e: SecretListEntry): ListedSecret {
+  const tags: Record<string, string> = {};
+  for (const t of e.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  const current = Object.entries(e.SecretVersionsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"));
+  return {
+    name: e.Name ?? "",
+    arn: e.ARN ?? "",
+    description: e.Description || undefined,
+    kmsKeyId: e.KmsKeyId || undefined,
+    tags,
+    deletedDate: e.DeletedDate,
+    currentVersionId: current?.[0],
+    primaryRegion: e.PrimaryRegion,
+  };
+}
+
+/** Wraps SDK errors into AwsCallError so callers never see SDK internals (or request bodies). */
+async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    throw new AwsCallError(operation, e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
+  }
+}
+
+export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsPort> {
+  const common = {
+    region: opts.region,
+    profile: opts.profile,
+    credentials: opts.credentials,
+    maxAttempts: opts.maxAttempts ?? 8,
+    retryMode: "adaptive" as const,
+  };
+  const sm = new SecretsManagerClient(common);
+  const sts = new STSClient(common);
+  if (opts.onRequest) {
+    // After the retry middleware, so every attempt on the wire is counted.
+    const onRequest = opts.onRequest;
+    const where = { step: "finalizeRequest", name: "sopsyncCountRequests", priority: "low" } as const;
+    sm.middlewareStack.add(
+      (next, context) => async (args) => {
+        onRequest(context.commandName ?? "unknown");
+        return next(args);
+      },
+      where,
+    );
+    sts.middlewareStack.add(
+      (next, context) => async (args) => {
+        onRequest(context.commandName ?? "unknown");
+        return next(args);
+      },
+      where,
+    );
+  }
+  // The region the SDK settles on (argument, env, profile), resolved once for plans and guards.
+  const region = opts.region ?? (await sm.config.region());
+
+  const port: SecretsPort = {
+    region,
+    async callerAccount() {
+      const r = await call("GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
+      return r.Account ?? "";
+    },
+    async listSecrets(filter) {
+      const Filters: ListSecretsCommandInput["Filters"] = [];
+      if (filter.namePrefix) Filters.push({ Key: "name", Values: [filter.namePrefix] });
+      if (filter.tagKey) Filters.push({ Key: "tag-key", Values: [filter.tagKey] });
+      const out: ListedSecret[] = [];
+      let NextToken: string | undefined;
+      do {
+        const r = await call("ListSecrets", () =>
+          sm.send(
+            new ListSecretsCommand({
+              IncludePlannedDeletion: true,
+              MaxResults: 100,
+              NextToken,
+              Filters: Filters.length ? Filters : undefined,
+            }),
+          ),
+        );
+        for (const e of r.SecretList ?? []) {
+          // The name filter is a prefix match on AWS but moto also matches words inside names.
+          if (filter.namePrefix && !e.Name?.startsWith(filter.namePrefix)) continue;
+          out.push(toListed(e));
+        }
+        NextToken = r.NextToken;
+      } while (NextToken);
+      return out;
+    },
+    async batchGetValues(ids) {
+      const r = await call("BatchGetSecretValue", () =>
+        sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
+      );
+      const values: FetchedValue[] = (r.SecretValues ?? []).map((v) => ({
+        name: v.Name ?? "",
+        versionId: v.VersionId ?? "",
+        value: toStored(v),
+      }));
+      const errors = (r.Errors ?? []).map((e) => ({
+        id: e.SecretId ?? "",
+        code: e.ErrorCode ?? "Error",
+        message: e.Message ?? "",
+      }));
+      return { values, errors };
+    },
+    async getValue(id) {
+      const r = await call("GetSecretValue", () => sm.send(new GetSecretValueCommand({ SecretId: id })));
+      return { name: r.Name ?? id, versionId: r.VersionId ?? "", value: toStored(r) };
+    },
+    async describeSecret(id) {
+      const r = await call("DescribeSecret", () => sm.send(new DescribeSecretCommand({ SecretId: id })));
+      return {
+        replicas: (r.ReplicationStatus ?? []).map((s) => ({ region: s.Region ?? "", kmsKeyId: s.KmsKeyId || undefined })),
+      };
+    },
+    async getResourcePolicy(id) {
+      const r = await call("GetResourcePolicy", () => sm.send(new GetResourcePolicyCommand({ SecretId: id })));
+      return r.ResourcePolicy ? JSON.parse(r.ResourcePolicy) : undefined;
+    },
+    async createSecret(input) {
+      const r = await call("CreateSecret", () =>
+        sm.send(
+          new CreateSecretCommand({
+            Name: input.name,
+            ClientRequestToken: input.token,
+            Description: input.description,
+            KmsKeyId: input.kmsKeyId,
+            Tags: tagList(input.tags),
+            AddReplicaRegions: input.replicas?.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })),
+            ...valueInput(input.value),
+          }),
+        ),
+      );
+      return { arn: r.ARN ?? "", versionId: r.VersionId ?? input.token };
+    },
+    async putSecretValue(input) {
+      const r = await call("PutSecretValue", () =>
+        sm.send(new PutSecretValueCommand({ SecretId: input.id, ClientRequestToken: input.token, ...valueInput(input.value) })),
+      );
+      return { versionId: r.VersionId ?? input.token };
+    },
+    async updateSecret(input) {
+      await call("UpdateSecret", () =>
+        sm.send(new UpdateSecretCommand({ SecretId: input.id, Description: input.description, KmsKeyId: input.kmsKeyId })),
+      );
+    },
+    async tagResource(id, tags) {
+      await call("TagResource", () => sm.send(new TagResourceCommand({ SecretId: id, Tags: tagList(tags) })));
+    },
+    async untagResource(id, keys) {
+      await call("UntagResource", () => sm.send(new UntagResourceCommand({ SecretId: id, TagKeys: keys })));
+    },
+    async putResourcePolicy(id, policy) {
+      await call("PutResourcePolicy", () =>
+        sm.send(new PutResourcePolicyCommand({ SecretId: id, ResourcePolicy: JSON.stringify(policy) })),
+      );
+    },
+    async deleteResourcePolicy(id) {
+      await call("DeleteResourcePolicy", () => sm.send(new DeleteResourcePolicyCommand({ SecretId: id })));
+    },
+    async replicateToRegions(id, replicas) {
+      await call("ReplicateSecretToRegions", () =>
+        sm.send(
+          new ReplicateSecretToRegionsCommand({
+            SecretId: id,
+            AddReplicaRegions: replicas.map((r) => ({ Region: r.region, KmsKeyId: r.kmsKeyId })),
+          }),
+        ),
+      );
+    },
+    async removeRegionsFromReplication(id, regions) {
+      await call("RemoveRegionsFromReplication", () =>
+        sm.send(new RemoveRegionsFromReplicationCommand({ SecretId: id, RemoveReplicaRegions: regions })),
+      );
+    },
+    async deleteSecret(id, recoveryWindowDays) {
+      const r = await call("DeleteSecret", () =>
+        sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: recoveryWindowDays })),
+      );
+      return { deletionDate: r.DeletionDate };
+    },
+    async restoreSecret(id) {
+      await call("RestoreSecret", () => sm.send(new RestoreSecretCommand({ SecretId: id })));
+    },
+  };
+  return port;
+}

@@ -1,0 +1,64 @@
+// The desired state: what one manifest says the account should hold, with defaults merged.
+// Values live only in memory; nothing here is ever written to a plan.
+
+/** A secret value as the manifest declares it. */
+export type DesiredValue =
+  /** `value:` mapping or list: stored as JSON, compared semantically. */
+  | { kind: "json"; data: unknown }
+  /** `value:` scalar: stored as SecretString exactly. */
+  | { kind: "string"; text: string }
+  /** `binary:` base64: stored as SecretBinary, compared byte-wise. */
+  | { kind: "binary"; bytes: Uint8Array };
+
+export interface Position {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface ReplicaSpec {
+  region: string;
+  kmsKeyId?: string;
+}
+
+export interface DesiredSecret {
+  name: string;
+  value: DesiredValue;
+  /** Undeclared means empty: the manifest is the whole truth for what it declares. */
+  description: string;
+  kmsKeyId?: string;
+  /** defaults.tags merged with the secret's own tags; ownership tags are added by the planner. */
+  tags: Record<string, string>;
+  /** Undefined: no policy wanted (an attached one is removed). */
+  policy?: unknown;
+  replicas: ReplicaSpec[];
+  recoveryWindowDays: number;
+  protect: boolean;
+  adopt: boolean;
+  at: Position;
+}
+
+export interface Target {
+  region?: string;
+  account?: string;
+  profile?: string;
+  roleArn?: string;
+}
+
+export interface Scope {
+  id: string;
+  prefix?: string;
+}
+
+export interface DesiredState {
+  file: string;
+  /** SHA-256 (hex) of the encrypted manifest bytes: binds a saved plan to the exact file. */
+  manifestSha256: string;
+  target: Target;
+  scope: Scope;
+  /** Used for secrets that leave the manifest (they are not declared, so they have no own window). */
+  recoveryWindowDays: number;
+  secrets: DesiredSecret[];
+}
+
+export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;

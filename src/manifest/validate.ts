@@ -1,0 +1,148 @@
+// Turns a decrypted manifest document into the desired state, or reports every problem at once,
+// each with file:line:col. Runs before any AWS call: moto (and parts of AWS) accept invalid input.
+import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
+import type { z } from "zod";
+import { type Problem, SopsyncError } from "../errors.js";
+import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
+import { MAX_VALUE_BYTES, manifestSchema, SECRET_NAME, SECRET_NAME_SUFFIX } from "./schema.js";
+import { storedSize, toStoredValue, scalarText } from "./values.js";
+
+type PathKey = string | number;
+
+/** Maps a character offset in the file to 1-based line and column. */
+function lineCounter(text: string): (offset: number) => { line: number; col: number } {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - (starts[lo] ?? 0) + 1 };
+  };
+}
+
+/** The node at `path`, or its nearest existing ancestor; `key` picks the key node of the last step. */
+function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | undefined {
+  let node: unknown = doc.contents;
+  let found = node as Node | undefined;
+  for (let i = 0; i < path.length; i++) {
+    if (!node || typeof node !== "object" || !("items" in node)) break;
+    const items = (node as { items: unknown[] }).items;
+    const step = path[i];
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
+      if (!pair || !isPair(pair)) break;
+      next = key && i === path.length - 1 ? pair.key : pair.value;
+    } else {
+      next = items[Number(step)];
+    }
+    if (!next) break;
+    node = next;
+    found = next as Node;
+  }
+  return found;
+}
+
+export function validateManifest(input: {
+  file: string;
+  text: string;
+  doc: Document;
+  manifestSha256: string;
+}): DesiredState {
+  const { file, text, doc } = input;
+  const at = lineCounter(text);
+  const problems: Problem[] = [];
+  const report = (path: readonly PathKey[], message: string, key = false) => {
+    const node = nodeAt(doc, path, key);
+    const pos = at(node?.range?.[0] ?? 0);
+    problems.push({ file, ...pos, message });
+  };
+
+  for (const err of doc.errors) {
+    const pos = at(err.pos[0]);
+    problems.push({ file, ...pos, message: err.message.split("\n")[0] ?? err.code });
+  }
+  if (problems.length) throw invalid(file, problems);
+
+  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const parsed = manifestSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) reportIssue(issue, report);
+    throw invalid(file, problems);
+  }
+  const m = parsed.data;
+  const prefix = m.scope.prefix;
+  const defaults = m.defaults ?? {};
+  const secrets: DesiredSecret[] = [];
+  for (const [name, s] of Object.entries(m.secrets ?? {})) {
+    const path = ["secrets", name];
+    if (!SECRET_NAME.test(name)) report(path, "secret names are 1-512 characters of A-Za-z0-9/_+=.@-", true);
+    else if (SECRET_NAME_SUFFIX.test(name))
+      report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
+    if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
+
+    let value: DesiredValue;
+    if (s.binary !== undefined) {
+      const b64 = s.binary.replace(/\s+/g, "");
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+        report([...path, "binary"], "`binary` must be base64");
+        continue;
+      }
+      value = { kind: "binary", bytes: new Uint8Array(Buffer.from(b64, "base64")) };
+    } else if (s.value !== null && typeof s.value === "object" && !(s.value instanceof Date)) {
+      value = { kind: "json", data: s.value };
+    } else {
+      value = { kind: "string", text: scalarText(s.value) };
+    }
+    if (storedSize(toStoredValue(value)) > MAX_VALUE_BYTES) {
+      report([...path, s.binary !== undefined ? "binary" : "value"], `value is larger than ${MAX_VALUE_BYTES} bytes`);
+    }
+    const tags = { ...defaults.tags, ...s.tags };
+    if (Object.keys(tags).length > 48) report([...path, "tags"], "at most 48 tags after merging defaults.tags");
+    const node = nodeAt(doc, path, true);
+    secrets.push({
+      name,
+      value,
+      description: s.description ?? "",
+      kmsKeyId: s.kmsKeyId ?? defaults.kmsKeyId,
+      tags,
+      policy: s.policy,
+      replicas: s.replicas ?? [],
+      recoveryWindowDays: s.recoveryWindowDays ?? defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
+      protect: s.protect ?? false,
+      adopt: s.adopt ?? false,
+      at: { file, ...at(node?.range?.[0] ?? 0) },
+    });
+  }
+  if (problems.length) throw invalid(file, problems);
+  secrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    file,
+    manifestSha256: input.manifestSha256,
+    target: m.target ?? {},
+    scope: m.scope,
+    recoveryWindowDays: defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
+    secrets,
+  };
+}
+
+function reportIssue(issue: z.core.$ZodIssue, report: (path: PathKey[], message: string, key?: boolean) => void) {
+  const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+  if (issue.code === "unrecognized_keys") {
+    for (const k of issue.keys) report([...path, k], `unknown key '${k}'`, true);
+    return;
+  }
+  const where = path.length ? `${path.join(".")}: ` : "";
+  report(path, `${where}${issue.message}`);
+}
+
+function invalid(file: string, problems: Problem[]): SopsyncError {
+  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  const n = problems.length;
+  return new SopsyncError("MANIFEST_INVALID", `${file}: ${n} problem${n === 1 ? "" : "s"} in the manifest`, { problems });
+}

@@ -1,0 +1,82 @@
+// The plan: plain, versioned JSON data (it survives JSON.parse(JSON.stringify(plan))). It holds
+// names, metadata and the live preconditions each change was planned against — never a value, a
+// value's hash or its length. docs/plan-format.md documents it; bump PLAN_FORMAT_VERSION on any
+// incompatible change.
+import type { KeyChange } from "../manifest/values.js";
+
+export const PLAN_FORMAT_VERSION = 1;
+
+export type ValueKind = "json" | "string" | "binary";
+
+/** What the planner saw live; a saved plan is refused when this no longer holds. */
+export type Precondition =
+  | { state: "absent" }
+  | { state: "present"; versionId: string | null }
+  | { state: "pending-deletion" };
+
+/** Why a value differs, for display only; apply never decides on it. */
+export type DriftCause =
+  /** The live value is the one sopsync last wrote: the manifest moved on. */
+  | "manifest-changed"
+  /** Someone wrote a new version since sopsync's last apply. */
+  | "changed-outside"
+  /** No record of sopsync's last write (adopted, or tag missing). */
+  | "unknown";
+
+export type Action =
+  | { type: "create"; valueKind: ValueKind; description: string; kmsKeyId?: string; tags: Record<string, string> }
+  | { type: "update-value"; valueKind: ValueKind; cause: DriftCause; keys?: KeyChange[] }
+  | {
+      type: "update-metadata";
+      description?: { before: string; after: string };
+      kmsKeyId?: { before?: string; after?: string };
+    }
+  | { type: "tag"; tags: Record<string, { before?: string; after: string }> }
+  | { type: "untag"; tags: Record<string, string> }
+  | { type: "put-policy"; before?: unknown; after: unknown }
+  | { type: "delete-policy"; before: unknown }
+  | { type: "add-replica"; region: string; kmsKeyId?: string }
+  | { type: "remove-replica"; region: string }
+  | { type: "restore" }
+  | { type: "adopt" }
+  | { type: "delete"; recoveryWindowDays: number };
+
+export type ActionType = Action["type"];
+
+export interface SecretChange {
+  name: string;
+  /** In the order apply runs them. Empty means in sync (noop). */
+  actions: Action[];
+  precondition: Precondition;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  restore: number;
+  adopt: number;
+  delete: number;
+  noop: number;
+}
+
+export interface TargetPlan {
+  manifest: { file: string; sha256: string };
+  target: { account: string; region: string };
+  scope: { id: string; prefix?: string };
+  /** Declared or owned secrets, sorted by name; secrets in sync appear with no actions. */
+  changes: SecretChange[];
+  /** In scope, not ours and not declared: listed, never touched. */
+  unmanaged: string[];
+  summary: PlanSummary;
+}
+
+export interface Plan {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  planId: string;
+  createdAt: string;
+  targets: TargetPlan[];
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.targets.some((t) => t.changes.some((c) => c.actions.length > 0));
+}

@@ -1,0 +1,192 @@
+// The planner: a pure function of (desired, live, options). No I/O, no clock, no randomness —
+// the plan id and time come in through `options`.
+import type { Replica } from "../aws/port.js";
+import { type Problem, SopsyncError } from "../errors.js";
+import type { DesiredSecret, DesiredState } from "../manifest/model.js";
+import { keyDiff, valuesEqual } from "../manifest/values.js";
+import type { LiveSecret, LiveState } from "../state/model.js";
+import { isAwsTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import { checkGuards, type GuardOptions } from "./guards.js";
+import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
+
+export interface PlanOptions extends GuardOptions {
+  /** Adopt every declared secret that exists without an ownership tag (`--adopt`). */
+  adoptAll?: boolean;
+}
+
+export function planTarget(desired: DesiredState, live: LiveState, options: PlanOptions = {}): TargetPlan {
+  const scopeId = desired.scope.id;
+  const problems: Problem[] = [];
+  const changes: SecretChange[] = [];
+  const declared = new Set<string>();
+
+  for (const d of desired.secrets) {
+    declared.add(d.name);
+    const l = live.secrets.get(d.name);
+    if (!l) {
+      changes.push({ name: d.name, precondition: { state: "absent" }, actions: planCreate(d, scopeId) });
+      continue;
+    }
+    const owner = ownershipOf(l.tags, scopeId);
+    if (typeof owner === "object") {
+      problems.push({ ...d.at, message: `secret '${d.name}' is managed by another scope ('${owner.otherScope}'); sopsync never takes it over` });
+      continue;
+    }
+    const adopting = owner === "unmanaged";
+    if (adopting && !(d.adopt || options.adoptAll)) {
+      problems.push({
+        ...d.at,
+        message: `secret '${d.name}' already exists and is not managed by sopsync; set 'adopt: true' on it (or pass --adopt) to take it over`,
+      });
+      continue;
+    }
+    const actions: Action[] = [];
+    if (l.pendingDeletion) actions.push({ type: "restore" });
+    if (adopting) actions.push({ type: "adopt" });
+    actions.push(...planReconcile(d, l, scopeId));
+    changes.push({ name: d.name, precondition: preconditionOf(l), actions });
+  }
+
+  const unmanaged: string[] = [];
+  for (const l of live.secrets.values()) {
+    if (declared.has(l.name)) continue;
+    if (ownershipOf(l.tags, scopeId) !== "ours") {
+      if (!desired.scope.prefix || l.name.startsWith(desired.scope.prefix)) unmanaged.push(l.name);
+      continue;
+    }
+    if (l.pendingDeletion) continue; // already leaving, nothing to do
+    changes.push({
+      name: l.name,
+      precondition: preconditionOf(l),
+      actions: [{ type: "delete", recoveryWindowDays: desired.recoveryWindowDays }],
+    });
+  }
+  if (problems.length) {
+    throw new SopsyncError("OWNERSHIP", `${desired.file}: ${problems.length} ownership problem(s)`, { problems });
+  }
+
+  changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  unmanaged.sort();
+  const plan: TargetPlan = {
+    manifest: { file: desired.file, sha256: desired.manifestSha256 },
+    target: { account: live.account, region: live.region },
+    scope: { ...desired.scope },
+    changes,
+    unmanaged,
+    summary: summarize(changes),
+  };
+  checkGuards(desired, live, plan, options);
+  return plan;
+}
+
+function ownershipTags(d: DesiredSecret, scopeId: string): Record<string, string> {
+  return { ...d.tags, [TAG_MANAGED_BY]: scopeId, ...(d.protect ? { [TAG_PROTECTED]: "true" } : {}) };
+}
+
+function planCreate(d: DesiredSecret, scopeId: string): Action[] {
+  const actions: Action[] = [
+    { type: "create", valueKind: d.value.kind, description: d.description, kmsKeyId: d.kmsKeyId, tags: ownershipTags(d, scopeId) },
+  ];
+  for (const r of d.replicas) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
+  if (d.policy !== undefined && d.policy !== null) actions.push({ type: "put-policy", after: d.policy });
+  return actions;
+}
+
+function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string): Action[] {
+  const actions: Action[] = [];
+
+  const descriptionChanged = d.description !== l.description;
+  const kmsChanged = d.kmsKeyId !== undefined && !sameKmsKey(d.kmsKeyId, l.kmsKeyId);
+  if (descriptionChanged || kmsChanged) {
+    actions.push({
+      type: "update-metadata",
+      ...(descriptionChanged ? { description: { before: l.description, after: d.description } } : {}),
+      ...(kmsChanged ? { kmsKeyId: { before: l.kmsKeyId, after: d.kmsKeyId } } : {}),
+    });
+  }
+
+  if (l.value === undefined || !valuesEqual(d.value, l.value)) {
+    actions.push({ type: "update-value", valueKind: d.value.kind, cause: driftCause(l), keys: keyDiff(d.value, l.value) });
+  }
+
+  if (d.policy !== undefined) {
+    if (d.policy === null) {
+      if (l.policy) actions.push({ type: "delete-policy", before: l.policy });
+    } else if (l.policy === undefined || l.policy === null || canonicalJson(l.policy) !== canonicalJson(d.policy)) {
+      actions.push({ type: "put-policy", before: l.policy ?? undefined, after: d.policy });
+    }
+  }
+
+  if (d.replicas.length > 0 || (l.replicas?.length ?? 0) > 0) actions.push(...planReplicas(d.replicas, l.replicas ?? []));
+
+  const want = ownershipTags(d, scopeId);
+  const added: Record<string, { before?: string; after: string }> = {};
+  for (const [k, v] of Object.entries(want)) if (l.tags[k] !== v) added[k] = { before: l.tags[k], after: v };
+  const removed: Record<string, string> = {};
+  for (const [k, v] of Object.entries(l.tags)) {
+    if (!(k in want) && k !== TAG_VERSION && !isAwsTag(k)) removed[k] = v;
+  }
+  if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
+  if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
+  return actions;
+}
+
+function planReplicas(want: readonly Replica[], have: readonly Replica[]): Action[] {
+  const actions: Action[] = [];
+  const haveBy = new Map(have.map((r) => [r.region, r]));
+  const wantBy = new Map(want.map((r) => [r.region, r]));
+  for (const r of have) {
+    const w = wantBy.get(r.region);
+    // A replica's key cannot be changed in place: remove and add it again.
+    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId))) actions.push({ type: "remove-replica", region: r.region });
+  }
+  for (const w of want) {
+    const h = haveBy.get(w.region);
+    if (!h || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, h.kmsKeyId)))
+      actions.push({ type: "add-replica", region: w.region, kmsKeyId: w.kmsKeyId });
+  }
+  return actions;
+}
+
+function driftCause(l: LiveSecret): DriftCause {
+  const written = l.tags[TAG_VERSION];
+  if (!written || l.versionId === undefined) return "unknown";
+  return written === l.versionId ? "manifest-changed" : "changed-outside";
+}
+
+/** AWS reports a key as ARN; manifests name it by id, ARN or alias. Equal when either names the other. */
+export function sameKmsKey(declared: string, live: string | undefined): boolean {
+  if (live === undefined) return declared === "alias/aws/secretsmanager";
+  return declared === live || live.endsWith(`:${declared}`) || live.endsWith(`/${declared}`);
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function preconditionOf(l: LiveSecret): Precondition {
+  if (l.pendingDeletion) return { state: "pending-deletion" };
+  return { state: "present", versionId: l.versionId ?? null };
+}
+
+export function summarize(changes: readonly SecretChange[]): PlanSummary {
+  const s: PlanSummary = { create: 0, update: 0, restore: 0, adopt: 0, delete: 0, noop: 0 };
+  for (const c of changes) {
+    const types = new Set(c.actions.map((a) => a.type));
+    if (types.size === 0) s.noop++;
+    else if (types.has("create")) s.create++;
+    else if (types.has("delete")) s.delete++;
+    else if (types.has("restore")) s.restore++;
+    else if (types.has("adopt")) s.adopt++;
+    else s.update++;
+  }
+  return s;
+}

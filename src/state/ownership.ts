@@ -1,0 +1,25 @@
+// Tags are sopsync's only state: who owns a secret, which version sopsync last wrote, and whether
+// removing it from the manifest must be refused. None of them says anything about the value.
+
+export const TAG_MANAGED_BY = "sopsync:managed-by";
+/** The VersionId (= our ClientRequestToken) of the last value sopsync wrote: drift attribution. */
+export const TAG_VERSION = "sopsync:version";
+/** Set while the manifest says `protect: true`, so a later manifest that drops the secret is refused. */
+export const TAG_PROTECTED = "sopsync:protected";
+
+export type Ownership = "ours" | "unmanaged" | { otherScope: string };
+
+export function ownershipOf(tags: Record<string, string>, scopeId: string): Ownership {
+  const owner = tags[TAG_MANAGED_BY];
+  if (owner === undefined) return "unmanaged";
+  return owner === scopeId ? "ours" : { otherScope: owner };
+}
+
+export function isSopsyncTag(key: string): boolean {
+  return key.startsWith("sopsync:");
+}
+
+/** Tags AWS reserves; they can be neither set nor removed. */
+export function isAwsTag(key: string): boolean {
+  return key.toLowerCase().startsWith("aws:");
+}
