@@ -1,0 +1,39 @@
+import { writeFile } from "node:fs/promises";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { resolveManifestFiles } from "../../manifest/load.js";
+import { hasChanges } from "../../plan/model.js";
+import { FORMATS, type Format, render } from "../../plan/render.js";
+import { openSessions, planSessions } from "../../workflow.js";
+import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
+import { useColor } from "../io.js";
+
+export function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
+export const formatOption = () => new Option("--format <format>", "output format").choices(FORMATS).default("text");
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("plan")
+    .description("show what apply would change, without changing anything")
+    .argument("[files...]", "manifest files or directories", [])
+    .addOption(formatOption())
+    .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
+    .option("--adopt", "take over existing unmanaged secrets that the manifest declares")
+    .option("--max-deletes <n>", "refuse plans deleting more secrets than this", positiveInt, 10)
+    .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)")
+    .action(async (files: string[], o) => {
+      const sessions = await openSessions(await resolveManifestFiles(files));
+      const p = await planSessions(sessions, { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete });
+      process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
+      if (o.out) {
+        await writeFile(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
+        process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
+      }
+      setExit(o.detailedExitcode && hasChanges(p) ? EXIT_CHANGES : EXIT_OK);
+    });
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// The only place that touches argv, the TTY and the process exit code.
+import { Command, CommanderError } from "commander";
+import * as apply from "./commands/apply.js";
+import * as plan from "./commands/plan.js";
+import * as validate from "./commands/validate.js";
+import { EXIT_ERROR, reportError } from "./exit.js";
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const setExit = (c: number) => {
+    code = c;
+  };
+  const program = new Command("sopsync")
+    .description("Keep AWS Secrets Manager equal to a SOPS-encrypted manifest")
+    .version("0.1.0")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  plan.register(program, setExit);
+  apply.register(program, setExit);
+  validate.register(program, setExit);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_ERROR;
+    return reportError(err, (s) => process.stderr.write(s));
+  }
+  return code;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.exitCode = reportError(err, (s) => process.stderr.write(s));
+  },
+);

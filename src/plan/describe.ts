@@ -1,0 +1,92 @@
+// Human wording shared by the text and markdown renderers. Only names and metadata: never values.
+import { createTwoFilesPatch } from "diff";
+import type { Action, DriftCause, SecretChange } from "./model.js";
+
+export type Mark = "+" | "~" | "-" | "↻" | "=";
+
+export function markOf(change: SecretChange): Mark {
+  const types = new Set(change.actions.map((a) => a.type));
+  if (types.size === 0) return "=";
+  if (types.has("create")) return "+";
+  if (types.has("delete")) return "-";
+  if (types.has("restore")) return "↻";
+  return "~";
+}
+
+export function headline(change: SecretChange): string {
+  const types = change.actions.map((a) => a.type);
+  if (types.length === 0) return "in sync";
+  if (types.includes("create")) return "create";
+  if (types.includes("delete")) return "delete";
+  const kinds = types.filter((t) => t !== "tag" && t !== "untag");
+  const words = [...new Set(kinds.length ? kinds : types)];
+  return words.join(", ");
+}
+
+const CAUSE: Record<DriftCause, string> = {
+  "manifest-changed": "manifest changed",
+  "changed-outside": "changed outside sopsync since the last apply",
+  unknown: "differs from the manifest",
+};
+
+export function causeText(cause: DriftCause): string {
+  return CAUSE[cause];
+}
+
+function quote(s: string | undefined): string {
+  return s === undefined || s === "" ? "(none)" : JSON.stringify(s);
+}
+
+/** Detail lines for one action, without indentation. */
+export function actionLines(a: Action): string[] {
+  switch (a.type) {
+    case "create": {
+      const lines = [`create (${a.valueKind} value)`];
+      if (a.description) lines.push(`  description: ${quote(a.description)}`);
+      if (a.kmsKeyId) lines.push(`  kmsKeyId: ${a.kmsKeyId}`);
+      for (const [k, v] of Object.entries(a.tags)) lines.push(`  tag ${k} = ${quote(v)}`);
+      return lines;
+    }
+    case "update-value": {
+      const head = `value: ${causeText(a.cause)}`;
+      if (!a.keys) return [head, "  (value changed)"];
+      return [head, ...a.keys.map((k) => `  ${k.change === "added" ? "+" : k.change === "removed" ? "-" : "~"} ${k.key} (${k.change})`)];
+    }
+    case "update-metadata": {
+      const lines: string[] = [];
+      if (a.description) lines.push(`description: ${quote(a.description.before)} -> ${quote(a.description.after)}`);
+      if (a.kmsKeyId) lines.push(`kmsKeyId: ${quote(a.kmsKeyId.before)} -> ${quote(a.kmsKeyId.after)}`);
+      return lines;
+    }
+    case "tag":
+      return Object.entries(a.tags).map(([k, v]) =>
+        v.before === undefined ? `+ tag ${k} = ${quote(v.after)}` : `~ tag ${k}: ${quote(v.before)} -> ${quote(v.after)}`,
+      );
+    case "untag":
+      return Object.entries(a.tags).map(([k, v]) => `- tag ${k} = ${quote(v)}`);
+    case "put-policy":
+      return ["policy:", ...policyDiff(a.before, a.after).map((l) => `  ${l}`)];
+    case "delete-policy":
+      return ["policy: removed", ...policyDiff(a.before, undefined).map((l) => `  ${l}`)];
+    case "add-replica":
+      return [`+ replica ${a.region}${a.kmsKeyId ? ` (kmsKeyId ${a.kmsKeyId})` : ""}`];
+    case "remove-replica":
+      return [`- replica ${a.region}`];
+    case "restore":
+      return ["restore: the secret is scheduled for deletion; it is restored, then reconciled"];
+    case "adopt":
+      return ["adopt: existing secret, not managed until now; sopsync takes ownership"];
+    case "delete":
+      return [`delete: no longer in the manifest; scheduled for deletion with a ${a.recoveryWindowDays}-day recovery window`];
+  }
+}
+
+/** Unified diff of two policy documents, pretty-printed; only the changed hunks. */
+export function policyDiff(before: unknown, after: unknown): string[] {
+  const text = (v: unknown) => (v === undefined ? "" : `${JSON.stringify(v, null, 2)}\n`);
+  const patch = createTwoFilesPatch("live", "manifest", text(before), text(after), "", "", { context: 2 });
+  return patch
+    .split("\n")
+    .slice(2)
+    .filter((l) => l !== "" && !l.startsWith("\\"));
+}

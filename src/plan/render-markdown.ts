@@ -1,0 +1,45 @@
+// The pull-request comment: a summary table, collapsible details per secret, and a hidden marker per
+// scope so CI can find and update its own sticky comment.
+import { actionLines, headline, markOf } from "./describe.js";
+import type { Plan, TargetPlan } from "./model.js";
+
+export function stickyMarker(scopeId: string): string {
+  return `<!-- sopsync:${scopeId} -->`;
+}
+
+export function renderMarkdown(plan: Plan): string {
+  return plan.targets.map(renderTarget).join("\n---\n\n");
+}
+
+function renderTarget(t: TargetPlan): string {
+  const s = t.summary;
+  const out = [
+    stickyMarker(t.scope.id),
+    `### sopsync plan: \`${t.scope.id}\``,
+    "",
+    `\`${t.manifest.file}\` → account \`${t.target.account}\`, \`${t.target.region}\``,
+    "",
+    "| create | update | restore | adopt | delete | in sync |",
+    "|---:|---:|---:|---:|---:|---:|",
+    `| ${s.create} | ${s.update} | ${s.restore} | ${s.adopt} | ${s.delete} | ${s.noop} |`,
+    "",
+  ];
+  const changed = t.changes.filter((c) => c.actions.length > 0);
+  if (changed.length === 0) out.push("**No changes.** The account matches the manifest.", "");
+  for (const ch of changed) {
+    out.push("<details>", `<summary><code>${markOf(ch)}</code> <b>${escapeHtml(ch.name)}</b>: ${escapeHtml(headline(ch))}</summary>`, "");
+    out.push("```diff");
+    for (const a of ch.actions) out.push(...actionLines(a));
+    out.push("```", "</details>", "");
+  }
+  if (t.unmanaged.length) {
+    out.push(`<details><summary>${t.unmanaged.length} unmanaged secret(s) in scope, not touched</summary>`, "");
+    for (const n of t.unmanaged) out.push(`- \`${n}\``);
+    out.push("", "</details>", "");
+  }
+  return out.join("\n");
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

@@ -1,0 +1,37 @@
+// The default, terminal rendering of a plan. Colour only when asked (the CLI decides: TTY, NO_COLOR).
+import pc from "picocolors";
+import { actionLines, headline, markOf } from "./describe.js";
+import type { Plan, TargetPlan } from "./model.js";
+
+export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
+  const c = pc.createColors(opts.color ?? false);
+  const paint = { "+": c.green, "~": c.yellow, "-": c.red, "↻": c.cyan, "=": c.dim } as const;
+  const out: string[] = [];
+  for (const t of plan.targets) {
+    out.push(c.bold(`${t.manifest.file} -> account ${t.target.account}, ${t.target.region} (scope ${t.scope.id})`));
+    const changed = t.changes.filter((ch) => ch.actions.length > 0);
+    for (const ch of changed) {
+      const mark = markOf(ch);
+      out.push(paint[mark](`  ${mark} ${ch.name}: ${headline(ch)}`));
+      for (const a of ch.actions) for (const line of actionLines(a)) out.push(`      ${line}`);
+    }
+    for (const name of t.unmanaged) out.push(c.dim(`  · ${name}: unmanaged, not touched`));
+    out.push(summaryLine(t));
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+export function summaryLine(t: TargetPlan): string {
+  const s = t.summary;
+  if (s.create + s.update + s.restore + s.adopt + s.delete === 0) return `  No changes. ${s.noop} secret(s) in sync.`;
+  const parts = [
+    `${s.create} to create`,
+    `${s.update} to update`,
+    ...(s.restore ? [`${s.restore} to restore`] : []),
+    ...(s.adopt ? [`${s.adopt} to adopt`] : []),
+    `${s.delete} to delete`,
+    `${s.noop} in sync`,
+  ];
+  return `  Plan: ${parts.join(", ")}.`;
+}
