@@ -7,6 +7,9 @@ import * as validate from "./commands/validate.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
 export async function main(argv: string[]): Promise<number> {
+  // sopsync pins an SDK release that supports Node 20; its Node 22 notice would only be noise in
+  // plans posted to pull requests.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   let code = 0;
   const setExit = (c: number) => {
     code = c;
