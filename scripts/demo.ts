@@ -7,6 +7,7 @@ import { smClient } from "../test/helpers/aws.js";
 import { startMoto } from "../test/helpers/moto.js";
 import { projectRoot } from "../test/helpers/tools.js";
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const moto = await startMoto({ setProcessEnv: false });
 const env = {
   ...process.env,

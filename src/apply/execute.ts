@@ -45,11 +45,13 @@ export async function applyTarget(
       const done: string[] = [];
       for (const action of change.actions) {
         try {
-          calls += await runAction(action, change.name, byName.get(change.name), {
+          // Await first: `calls += await ...` would read `calls` before the await and lose updates.
+          const made = await runAction(action, change.name, byName.get(change.name), {
             port,
             pacer,
             token: requestToken(plan.planId, change.name, action.type),
           });
+          calls += made;
           done.push(action.type);
           opts.onAction?.({ name: change.name, action: action.type, ok: true });
         } catch (err) {
