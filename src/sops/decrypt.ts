@@ -1,0 +1,209 @@
+// Opening a sops file: recover the data key, decrypt every leaf the encryption rule covers in place,
+// verify the MAC. Nothing is returned unless the MAC matches.
+import { readFile } from "node:fs/promises";
+import { type Document, isScalar, Scalar, type YAMLSeq } from "yaml";
+import { SopsyncError } from "../errors.js";
+import { AuthenticationError, decryptValue, type SopsValue, ValueFormatError } from "./cipher.js";
+import { getDataKey } from "./datakey.js";
+import { extractMetadata, formatOf, parseDocuments, position } from "./document.js";
+import { rfc3339NoFraction } from "./gofmt.js";
+import { type FileFormat, typeScalar, UnsupportedScalarError } from "./goyaml.js";
+import { MacAccumulator } from "./mac.js";
+import { MetadataError, parseMetadata, type SopsMetadata } from "./metadata.js";
+import { shouldBeEncrypted } from "./rules.js";
+import { IvStash } from "./stash.js";
+import { TreeShapeError, walkDocument } from "./tree.js";
+
+export interface DecryptOptions {
+  /** Environment for key sources (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, ...). Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DecryptedFile {
+  format: FileFormat;
+  /**
+   * Parsed with the `yaml` package from the encrypted text, every encrypted leaf replaced in place by
+   * its decrypted value, node ranges still pointing into `text`, the top-level `sops` key removed.
+   * Integers (encrypted or not) are `number` when they are safe integers and `bigint` otherwise;
+   * floats are numbers; sops `time` values are strings as `sops -d` prints them.
+   */
+  documents: Document[];
+  /** The original file text, for a LineCounter. */
+  text: string;
+  metadata: SopsMetadata;
+}
+
+/** What the write path needs on top of the public result. Never hand the data key out of src/sops. */
+export interface OpenedFile extends DecryptedFile {
+  dataKey: Uint8Array;
+  stash: IvStash;
+}
+
+export const aadOf = (path: string[]): `${string}:` => `${path.join(":")}:`;
+
+/** The JS value a decrypted leaf gets in the returned document. */
+export function jsValue(v: SopsValue): string | number | bigint | boolean {
+  switch (v.type) {
+    case "int":
+      return v.value >= BigInt(Number.MIN_SAFE_INTEGER) && v.value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v.value) : v.value;
+    case "bytes":
+      return Buffer.from(v.value).toString("utf8");
+    default:
+      return v.value;
+  }
+}
+
+export function setScalar(node: Scalar, v: SopsValue): void {
+  node.value = jsValue(v);
+  node.source = undefined;
+  node.tag = undefined;
+  node.type = typeof node.value === "string" && node.value.includes("\n") ? Scalar.BLOCK_LITERAL : undefined;
+}
+
+/** Turns safe-integer bigints (from intAsBigInt parsing) back into numbers. */
+function normaliseInts(doc: Document): void {
+  const walk = (n: unknown): void => {
+    if (isScalar(n)) {
+      if (typeof n.value === "bigint" && n.value >= BigInt(Number.MIN_SAFE_INTEGER) && n.value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+        n.value = Number(n.value);
+      }
+      return;
+    }
+    const items = (n as { items?: unknown[] } | null)?.items;
+    if (!items) return;
+    for (const item of items) {
+      if (item && typeof item === "object" && "key" in item) {
+        walk((item as { key: unknown }).key);
+        walk((item as unknown as { value: unknown }).value);
+      } else walk(item);
+    }
+  };
+  walk(doc.contents);
+}
+
+export async function openText(text: string, fileName: string, opts: DecryptOptions = {}): Promise<OpenedFile> {
+  const env = opts.env ?? process.env;
+  const format = formatOf(fileName);
+  const documents = parseDocuments(text, fileName);
+  let metadata: SopsMetadata;
+  try {
+    metadata = parseMetadata(extractMetadata(documents, fileName));
+  } catch (e) {
+    if (e instanceof MetadataError) throw new SopsyncError("SOPS_FORMAT", `${fileName}: invalid sops metadata: ${e.message}`);
+    throw e;
+  }
+  const dataKey = await getDataKey(metadata, env, fileName);
+  const stash = new IvStash();
+  const mac = new MacAccumulator(metadata.macOnlyEncrypted);
+  const commentItems: { seq: YAMLSeq; node: Scalar; text: string }[] = [];
+  const where = (node: { range?: unknown }) => {
+    const range = node.range as [number, number, number] | undefined;
+    return `${fileName}:${position(text, range?.[0])}`;
+  };
+
+  for (const doc of documents) {
+    try {
+      walkDocument(doc, format, (item) => {
+        if (item.kind === "comment") {
+          if (!shouldBeEncrypted(metadata.rule, item.path, item.stack, true)) return;
+          // A comment that does not decrypt is kept as it is, like sops (comments are not in the MAC).
+          for (const path of item.candidatePaths) {
+            try {
+              const v = decryptValue(item.text, dataKey, aadOf(path));
+              if (v.type !== "comment") break;
+              stash.remember(aadOf(path), v, item.text);
+              item.replace(v.value);
+              return;
+            } catch {
+              // try the next enclosing branch
+            }
+          }
+          return;
+        }
+        const encrypted = shouldBeEncrypted(metadata.rule, item.path, item.stack, false);
+        if (!encrypted) {
+          const plain = typeScalar(item.node, format);
+          if (plain) mac.add(plain, false);
+          return;
+        }
+        const raw = item.node.value;
+        if (typeof raw !== "string") {
+          throw new SopsyncError("SOPS_DECRYPT", `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`);
+        }
+        let v: SopsValue;
+        try {
+          v = decryptValue(raw, dataKey, aadOf(item.path));
+        } catch (e) {
+          if (e instanceof AuthenticationError) {
+            throw new SopsyncError(
+              "SOPS_DECRYPT",
+              `${where(item.node)}: cannot decrypt the value at '${item.path.join(".")}': it was encrypted with another data key, moved from another key, or tampered with`,
+            );
+          }
+          if (e instanceof ValueFormatError) {
+            throw new SopsyncError("SOPS_DECRYPT", `${where(item.node)}: corrupt or unsupported value at '${item.path.join(".")}': ${e.message}`);
+          }
+          throw e;
+        }
+        if (raw !== "") stash.remember(aadOf(item.path), v, raw);
+        if (v.type === "comment") {
+          // sops writes comments inside lists as list elements of type comment; they are not data.
+          if (item.inSeq) commentItems.push({ seq: item.inSeq, node: item.node, text: v.value });
+          return;
+        }
+        mac.add(v, true);
+        setScalar(item.node, v);
+      });
+    } catch (e) {
+      if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError) {
+        throw new SopsyncError("SOPS_FORMAT", `${fileName}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  verifyMac(metadata, dataKey, mac.digest(), fileName);
+  for (const { seq, node, text: comment } of commentItems) {
+    const index = seq.items.indexOf(node);
+    if (index < 0) continue;
+    seq.items.splice(index, 1);
+    const next = seq.items[index] as { commentBefore?: string | null } | undefined;
+    if (next) next.commentBefore = next.commentBefore ? `${comment}\n${next.commentBefore}` : comment;
+    else seq.comment = seq.comment ? `${seq.comment}\n${comment}` : comment;
+  }
+  for (const doc of documents) normaliseInts(doc);
+  return { format, documents, text, metadata, dataKey, stash };
+}
+
+function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileName: string): void {
+  if (!m.mac) throw new SopsyncError("SOPS_MAC", `${fileName}: the file has no MAC; it may have been tampered with`);
+  const aad = rfc3339NoFraction(m.lastModified);
+  if (!aad) throw new SopsyncError("SOPS_MAC", `${fileName}: lastmodified is not an RFC 3339 timestamp; cannot verify the MAC`);
+  let stored: SopsValue;
+  try {
+    stored = decryptValue(m.mac, dataKey, aad);
+  } catch {
+    throw new SopsyncError("SOPS_MAC", `${fileName}: the MAC cannot be decrypted (MAC or lastmodified changed); the file may have been tampered with`);
+  }
+  if (stored.type !== "str" || stored.value !== computed) {
+    throw new SopsyncError("SOPS_MAC", `${fileName}: MAC mismatch: the file's content does not match its MAC; it may have been tampered with`);
+  }
+}
+
+export async function decryptText(text: string, fileName: string, opts?: DecryptOptions): Promise<DecryptedFile> {
+  const { format, documents, metadata } = await openText(text, fileName, opts);
+  return { format, documents, text, metadata };
+}
+
+export async function readSopsFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SopsyncError(code === "ENOENT" ? "MANIFEST_NOT_FOUND" : "SOPS_FORMAT", `${path}: cannot read the file (${code ?? "error"})`, { cause: e });
+  }
+}
+
+export async function decryptFile(path: string, opts?: DecryptOptions): Promise<DecryptedFile> {
+  return decryptText(await readSopsFile(path), path, opts);
+}

@@ -1,0 +1,100 @@
+// age key source: which identities sops would try, and wrapping/unwrapping the data key with them.
+// Sources (all of them, every identity tried against every stanza): SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,
+// SOPS_AGE_KEY_CMD, and <user config dir>/sops/age/keys.txt.
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Decrypter, Encrypter, armor } from "age-encryption";
+
+const run = promisify(execFile);
+
+export interface AgeIdentities {
+  identities: string[];
+  /** Where identities were looked for, for error messages (paths and variable names, never keys). */
+  searched: string[];
+  /** Problems reading a configured source (missing key file, failing command). */
+  problems: string[];
+}
+
+export function userConfigDir(env: NodeJS.ProcessEnv, platform = process.platform): string {
+  const home = env.HOME ?? homedir();
+  if (platform === "darwin") return env.XDG_CONFIG_HOME || join(home, "Library", "Application Support");
+  if (platform === "win32") return env.AppData ?? env.APPDATA ?? join(home, "AppData", "Roaming");
+  return env.XDG_CONFIG_HOME || join(home, ".config");
+}
+
+/** Identity lines of a keys.txt: blank lines and # comments ignored. */
+export function parseIdentityLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .filter((l) => l.startsWith("AGE-SECRET-KEY-"));
+}
+
+export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIdentities> {
+  const out: AgeIdentities = { identities: [], searched: [], problems: [] };
+  if (env.SOPS_AGE_KEY) {
+    out.searched.push("SOPS_AGE_KEY");
+    out.identities.push(...parseIdentityLines(env.SOPS_AGE_KEY));
+  }
+  if (env.SOPS_AGE_KEY_FILE) {
+    out.searched.push(`SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
+    try {
+      out.identities.push(...parseIdentityLines(await readFile(env.SOPS_AGE_KEY_FILE, "utf8")));
+    } catch (e) {
+      out.problems.push(`cannot read SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+  }
+  if (env.SOPS_AGE_KEY_CMD) {
+    out.searched.push("SOPS_AGE_KEY_CMD");
+    try {
+      const shell = process.platform === "win32" ? "cmd.exe" : "/bin/sh";
+      const args = process.platform === "win32" ? ["/c", env.SOPS_AGE_KEY_CMD] : ["-c", env.SOPS_AGE_KEY_CMD];
+      const { stdout } = await run(shell, args, { env, maxBuffer: 1 << 24 });
+      out.identities.push(...parseIdentityLines(stdout));
+    } catch (e) {
+      out.problems.push(`SOPS_AGE_KEY_CMD failed (exit ${(e as { code?: unknown }).code ?? "?"})`);
+    }
+  }
+  const defaultFile = join(userConfigDir(env), "sops", "age", "keys.txt");
+  out.searched.push(defaultFile);
+  try {
+    out.identities.push(...parseIdentityLines(await readFile(defaultFile, "utf8")));
+  } catch {
+    // The default file is optional.
+  }
+  out.identities = [...new Set(out.identities)];
+  return out;
+}
+
+/** Unwraps an armored age file with any of the identities; null when none of them is a recipient. */
+export async function ageDecrypt(enc: string, identities: string[]): Promise<Uint8Array | null> {
+  if (identities.length === 0) return null;
+  const decrypter = new Decrypter();
+  for (const id of identities) decrypter.addIdentity(id);
+  let file: Uint8Array;
+  try {
+    file = armor.decode(enc.trim());
+  } catch {
+    throw new Error("the age stanza is not a valid armored age file");
+  }
+  try {
+    return await decrypter.decrypt(file);
+  } catch (e) {
+    if (/no identity matched/i.test(String((e as Error).message))) return null;
+    throw new Error(`age decryption failed: ${(e as Error).message}`);
+  }
+}
+
+export async function ageEncrypt(recipient: string, data: Uint8Array): Promise<string> {
+  const encrypter = new Encrypter();
+  encrypter.addRecipient(recipient.trim());
+  return armor.encode(await encrypter.encrypt(data));
+}
+
+export function isAgeRecipient(s: string): boolean {
+  return /^age1[02-9ac-hj-np-z]+$/.test(s.trim());
+}

@@ -1,0 +1,40 @@
+// Which leaves are encrypted: sops.go shouldBeEncrypted. A rule matching any key on the path covers the
+// whole subtree; comment rules look at the comments preceding a value in its branch and its ancestors'.
+import type { EncryptionRule } from "./metadata.js";
+
+/** Go RE2 patterns are mostly valid JavaScript; a leading (?flags) group becomes JS flags. */
+export function goRegExp(pattern: string): RegExp {
+  const m = /^\(\?([imsU]+)\)/.exec(pattern);
+  if (!m) return new RegExp(pattern, "u");
+  const flags = [...new Set((m[1] ?? "").replace("U", "").split(""))].join("");
+  return new RegExp(pattern.slice(m[0].length), `u${flags}`);
+}
+
+export function shouldBeEncrypted(rule: EncryptionRule, path: string[], stack: string[][], isComment: boolean): boolean {
+  switch (rule.kind) {
+    case "unencrypted_suffix":
+      return !path.some((k) => k.endsWith(rule.value));
+    case "encrypted_suffix":
+      return path.some((k) => k.endsWith(rule.value));
+    case "unencrypted_regex": {
+      const re = goRegExp(rule.value);
+      return !path.some((k) => re.test(k));
+    }
+    case "encrypted_regex": {
+      const re = goRegExp(rule.value);
+      return path.some((k) => re.test(k));
+    }
+    case "unencrypted_comment_regex": {
+      const re = goRegExp(rule.value);
+      return !stack.some((level) => level.some((c) => re.test(c)));
+    }
+    case "encrypted_comment_regex": {
+      const re = goRegExp(rule.value);
+      const last = stack.length - 1;
+      // The matching marker comment itself stays readable: skip the newest comment when judging a comment.
+      return stack.some((level, i) =>
+        level.some((c, j) => !(isComment && i === last && j === level.length - 1) && re.test(c)),
+      );
+    }
+  }
+}
