@@ -1,5 +1,5 @@
 // Files written by the reference sops binary decrypt in sopsync to exactly what `sops -d` prints.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SopsyncError } from "../../src/errors.js";
@@ -15,20 +15,24 @@ interface Case {
   args: (keys: AgeKey[]) => string[];
   /** sops.yaml content when the case needs key groups. */
   config?: (keys: AgeKey[]) => string;
+  expectInMetadata?: string[];
 }
 
 const age = (keys: AgeKey[]) => ["--age", keys[0]!.recipient];
 
+const rule = (extra: string) => (k: AgeKey[]) => `creation_rules:\n  - age: ${k[0]!.recipient}\n    ${extra}\n`;
+
 const CASES: Case[] = [
   { name: "all value types (YAML)", file: "all.yaml", plaintext: ALL_TYPES_YAML, args: age },
   { name: "JSON", file: "doc.json", plaintext: JSON_DOC, args: age },
-  { name: "encrypted_regex", file: "manifest.yaml", plaintext: MANIFEST_YAML, args: (k) => [...age(k), "--encrypted-regex", "^(value|binary)$"] },
-  { name: "unencrypted_regex", file: "ur.yaml", plaintext: ALL_TYPES_YAML, args: (k) => [...age(k), "--unencrypted-regex", "^(description|region)$"] },
-  { name: "encrypted_suffix", file: "es.yaml", plaintext: "db_secret:\n  a: 1\n  b: [x, y]\nopen: 2\nother_secret: s\n", args: (k) => [...age(k), "--encrypted-suffix", "_secret"] },
-  { name: "custom unencrypted_suffix", file: "us.yaml", plaintext: "a_plain: 1\nb: 2\nnest_plain:\n  x: y\n", args: (k) => [...age(k), "--unencrypted-suffix", "_plain"] },
-  { name: "encrypted_comment_regex", file: "ecr.yaml", plaintext: COMMENT_RULES_YAML, args: (k) => [...age(k), "--encrypted-comment-regex", "sops:enc"] },
-  { name: "unencrypted_comment_regex", file: "ucr.yaml", plaintext: COMMENT_RULES_YAML, args: (k) => [...age(k), "--unencrypted-comment-regex", "sops:enc"] },
-  { name: "mac_only_encrypted", file: "mac-only.yaml", plaintext: MANIFEST_YAML, args: (k) => [...age(k), "--encrypted-regex", "^(value|binary)$", "--mac-only-encrypted"] },
+  { name: "encrypted_regex", file: "manifest.yaml", plaintext: MANIFEST_YAML, args: (k) => [...age(k), "--encrypted-regex", "^(value|binary)$"], expectInMetadata: ["encrypted_regex"] },
+  { name: "unencrypted_regex", file: "ur.yaml", plaintext: ALL_TYPES_YAML, args: (k) => [...age(k), "--unencrypted-regex", "^(description|region)$"], expectInMetadata: ["unencrypted_regex"] },
+  { name: "encrypted_suffix", file: "es.yaml", plaintext: "db_secret:\n  a: 1\n  b: [x, y]\nopen: 2\nother_secret: s\n", args: (k) => [...age(k), "--encrypted-suffix", "_secret"], expectInMetadata: ["encrypted_suffix: _secret"] },
+  { name: "custom unencrypted_suffix", file: "us.yaml", plaintext: "a_plain: 1\nb: 2\nnest_plain:\n  x: y\n", args: (k) => [...age(k), "--unencrypted-suffix", "_plain"], expectInMetadata: ["unencrypted_suffix: _plain"] },
+  // These three rules exist only in .sops.yaml creation rules (sops ignores unknown flags after the subcommand).
+  { name: "encrypted_comment_regex", file: "ecr.yaml", plaintext: COMMENT_RULES_YAML, args: () => [], config: rule("encrypted_comment_regex: sops:enc"), expectInMetadata: ["encrypted_comment_regex: sops:enc"] },
+  { name: "unencrypted_comment_regex", file: "ucr.yaml", plaintext: COMMENT_RULES_YAML, args: () => [], config: rule("unencrypted_comment_regex: sops:enc"), expectInMetadata: ["unencrypted_comment_regex: sops:enc"] },
+  { name: "mac_only_encrypted", file: "mac-only.yaml", plaintext: MANIFEST_YAML, args: () => [], config: rule('encrypted_regex: "^(value|binary)$"\n    mac_only_encrypted: true'), expectInMetadata: ["mac_only_encrypted: true"] },
   { name: "multi-document YAML", file: "multi.yaml", plaintext: MULTI_DOC_YAML, args: age },
   { name: "several age recipients", file: "multi-recipient.yaml", plaintext: MANIFEST_YAML, args: (k) => ["--age", k.map((x) => x.recipient).join(",")] },
   {
@@ -36,6 +40,7 @@ const CASES: Case[] = [
     file: "shamir.yaml",
     plaintext: ALL_TYPES_YAML,
     args: () => [],
+    expectInMetadata: ["shamir_threshold: 2", "key_groups"],
     config: (k) =>
       `creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n${k.map((x) => `      - age: [${x.recipient}]\n`).join("")}`,
   },
@@ -54,7 +59,11 @@ describe("sops-written files decrypt to what sops -d prints", () => {
     for (const c of CASES) {
       const caseDir = tempDir();
       if (c.config) writeFileSync(join(caseDir, ".sops.yaml"), c.config(keys));
-      paths.set(c.name, sopsEncryptFile(caseDir, c.file, c.plaintext, c.args(keys)));
+      const path = sopsEncryptFile(caseDir, c.file, c.plaintext, c.args(keys));
+      const text = readFileSync(path, "utf8");
+      // Guard against sops silently ignoring an option: the rule must be recorded in the metadata.
+      for (const marker of c.expectInMetadata ?? []) expect(text).toContain(marker);
+      paths.set(c.name, path);
     }
   });
 
