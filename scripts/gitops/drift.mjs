@@ -1,0 +1,67 @@
+// Pure: turns a saved plan (`sopsync plan --format json`) into the body of the drift issue, saying
+// for each drifted secret whether the difference is a manifest change not applied yet or a change
+// made outside sopsync. Only names and metadata are in a plan, so only those reach the issue.
+
+export const DRIFT_LABEL = "secrets-drift";
+export const DRIFT_TITLE = "Secrets Manager differs from the manifest (sopsync drift)";
+
+const CAUSE = {
+  "manifest-changed": { kind: "pending", text: "value: manifest changed, not applied yet" },
+  "changed-outside": { kind: "outside", text: "value: changed outside sopsync since the last apply" },
+  unknown: { kind: "unknown", text: "value differs; sopsync has no record of its last write (adopted or tag removed)" },
+};
+
+const ACTION = {
+  create: { kind: "pending", text: "declared but missing: new in the manifest, or deleted outside sopsync" },
+  delete: { kind: "pending", text: "removed from the manifest, not deleted yet" },
+  adopt: { kind: "pending", text: "declared with adopt, not taken over yet" },
+  restore: { kind: "unknown", text: "declared but scheduled for deletion" },
+  "update-metadata": { kind: "unknown", text: "description or KMS key differs" },
+  tag: { kind: "unknown", text: "tags differ" },
+  untag: { kind: "unknown", text: "tags differ" },
+  "put-policy": { kind: "unknown", text: "resource policy differs" },
+  "delete-policy": { kind: "unknown", text: "resource policy differs" },
+  "add-replica": { kind: "unknown", text: "replicas differ" },
+  "remove-replica": { kind: "unknown", text: "replicas differ" },
+};
+
+const KIND_TEXT = { pending: "pending manifest change", outside: "changed outside sopsync", unknown: "cause unknown" };
+// Strongest signal first: a write nobody reviewed beats a change still waiting for apply.
+const KIND_RANK = { outside: 0, unknown: 1, pending: 2 };
+
+/** One entry per secret with changes: { scope, name, kind, reasons[] }. */
+export function driftedSecrets(plan) {
+  const out = [];
+  for (const t of plan.targets ?? []) {
+    for (const c of t.changes ?? []) {
+      if (!c.actions?.length) continue;
+      const found = c.actions.map((a) => (a.type === "update-value" ? CAUSE[a.cause] ?? CAUSE.unknown : ACTION[a.type] ?? { kind: "unknown", text: a.type }));
+      const reasons = [...new Set(found.map((f) => f.text))];
+      const kind = found.map((f) => f.kind).sort((a, b) => KIND_RANK[a] - KIND_RANK[b])[0];
+      out.push({ scope: t.scope.id, account: t.target.account, region: t.target.region, name: c.name, kind, reasons });
+    }
+  }
+  return out;
+}
+
+/** Markdown body for the drift issue; `runUrl` links the workflow run that found it. */
+export function driftIssueBody(plan, runUrl) {
+  const drifted = driftedSecrets(plan);
+  const count = (k) => drifted.filter((d) => d.kind === k).length;
+  const lines = [
+    `sopsync found **${drifted.length}** secret(s) that differ from the manifest: ${count("outside")} changed outside sopsync, ${count("pending")} pending manifest change(s), ${count("unknown")} of unknown cause.`,
+    "",
+    "| scope | secret | drift | details |",
+    "|---|---|---|---|",
+    ...drifted.map((d) => `| \`${d.scope}\` | \`${d.name}\` | ${KIND_TEXT[d.kind]} | ${d.reasons.map(escapeCell).join("; ")} |`),
+    "",
+    "A *pending manifest change* is applied by the next `sopsync apply` (merge to the default branch). A change *made outside sopsync* is overwritten by that apply too: copy it into the manifest first if it should stay.",
+    "",
+    `Found by ${runUrl ? `[this run](${runUrl})` : "the drift check"}. This issue is updated on each check and closed when the account matches the manifest again.`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+function escapeCell(s) {
+  return s.replace(/\|/g, "\\|");
+}
