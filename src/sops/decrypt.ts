@@ -7,7 +7,7 @@ import { AuthenticationError, decryptValue, type SopsValue, ValueFormatError } f
 import { getDataKey } from "./datakey.js";
 import { extractMetadata, formatOf, parseDocuments, position } from "./document.js";
 import { rfc3339NoFraction } from "./gofmt.js";
-import { type FileFormat, typeScalar, UnsupportedScalarError } from "./goyaml.js";
+import { type FileFormat, plainWouldRetype, typeScalar, UnsupportedScalarError } from "./goyaml.js";
 import { MacAccumulator } from "./mac.js";
 import { MetadataError, parseMetadata, type SopsMetadata } from "./metadata.js";
 import { shouldBeEncrypted } from "./rules.js";
@@ -37,6 +37,8 @@ export interface DecryptedFile {
 export interface OpenedFile extends DecryptedFile {
   dataKey: Uint8Array;
   stash: IvStash;
+  /** The typed value each decrypted leaf had, so an unchanged float/time keeps its sops type. */
+  originals: WeakMap<Scalar, SopsValue>;
 }
 
 export const aadOf = (path: string[]): `${string}:` => `${path.join(":")}:`;
@@ -57,7 +59,12 @@ export function setScalar(node: Scalar, v: SopsValue): void {
   node.value = jsValue(v);
   node.source = undefined;
   node.tag = undefined;
-  node.type = typeof node.value === "string" && node.value.includes("\n") ? Scalar.BLOCK_LITERAL : undefined;
+  node.type = undefined;
+  if (typeof node.value === "string") {
+    // Keep the plaintext view unambiguous for sops: "5432" or "2024-01-02" as strings must stay quoted.
+    if (node.value.includes("\n")) node.type = Scalar.BLOCK_LITERAL;
+    else if (plainWouldRetype(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+  }
 }
 
 /** Turns safe-integer bigints (from intAsBigInt parsing) back into numbers. */
@@ -94,6 +101,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
   }
   const dataKey = await getDataKey(metadata, env, fileName);
   const stash = new IvStash();
+  const originals = new WeakMap<Scalar, SopsValue>();
   const mac = new MacAccumulator(metadata.macOnlyEncrypted);
   const commentItems: { seq: YAMLSeq; node: Scalar; text: string }[] = [];
   const where = (node: { range?: unknown }) => {
@@ -153,6 +161,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
         }
         mac.add(v, true);
         setScalar(item.node, v);
+        originals.set(item.node, v);
       });
     } catch (e) {
       if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError) {
@@ -172,7 +181,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
     else seq.comment = seq.comment ? `${seq.comment}\n${comment}` : comment;
   }
   for (const doc of documents) normaliseInts(doc);
-  return { format, documents, text, metadata, dataKey, stash };
+  return { format, documents, text, metadata, dataKey, stash, originals };
 }
 
 function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileName: string): void {

@@ -33,6 +33,10 @@ export class UnsupportedScalarError extends Error {}
 
 /** The value sops would hold for this scalar: null for YAML null. */
 export function goYamlValue(node: Scalar): SopsValue | null {
+  if (typeof node.source !== "string") {
+    const typed = typeOfJsValue(node.value);
+    if (typed !== undefined) return typed;
+  }
   const source = typeof node.source === "string" ? node.source : String(node.value ?? "");
   const tag = node.tag;
   const quoted = node.type !== undefined && node.type !== "PLAIN";
@@ -91,4 +95,24 @@ export function goJsonValue(node: Scalar): SopsValue | null {
 
 export function typeScalar(node: Scalar, format: FileFormat): SopsValue | null {
   return format === "json" ? goJsonValue(node) : goYamlValue(node);
+}
+
+/** A scalar built in code (not parsed from text) is typed by its JavaScript value. */
+function typeOfJsValue(v: unknown): SopsValue | null | undefined {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "bigint") return { type: "int", value: v };
+  if (typeof v === "number") return Number.isInteger(v) ? { type: "int", value: BigInt(v) } : { type: "float", value: v };
+  if (typeof v === "boolean") return { type: "bool", value: v };
+  if (typeof v === "string") return { type: "str", value: v };
+  return undefined;
+}
+
+/** True when a string written as a plain YAML scalar would be read back by sops as something else. */
+export function plainWouldRetype(s: string): boolean {
+  try {
+    const resolved = resolvePlain(s, undefined);
+    return resolved !== undefined;
+  } catch {
+    return true;
+  }
 }

@@ -60,7 +60,7 @@ class Walker {
           const current = (holder[prop] ?? "").split("\n");
           current[index] = text;
           holder[prop] = current.join("\n");
-          if (top) top[top.indexOf(line)] = text;
+          // The comment stack keeps the text as it was walked, like sops (it copies the value).
         },
       });
     });
@@ -96,8 +96,11 @@ class Walker {
     for (const item of seq.items as (Node | null)[]) {
       if (isAlias(item)) throw new TreeShapeError("YAML aliases are not supported");
       const scalarItem = item === null || isScalar(item);
-      if (item) this.comments(item as CommentHolder, "commentBefore", path, inner, ancestors);
-      if (scalarItem && item) this.comments(item as CommentHolder, "comment", path, inner, ancestors);
+      // A collection item reports its own leading comments when it is walked.
+      if (scalarItem && item) {
+        this.comments(item as CommentHolder, "commentBefore", path, inner, ancestors);
+        this.comments(item as CommentHolder, "comment", path, inner, ancestors);
+      }
       this.value(item, path, inner, ancestors, seq);
       level.length = 0;
       if (!scalarItem) this.comments(item as CommentHolder, "comment", path, inner, ancestors);
@@ -118,6 +121,7 @@ class Walker {
   }
 
   keyOf(key: unknown): string {
+    if (typeof key === "string") return key; // pairs created in code (doc.setIn) may hold plain keys
     if (isScalar(key)) {
       if (this.format === "json") return String(key.value);
       const typed = typeScalar(key, "yaml");
