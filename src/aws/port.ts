@@ -37,6 +37,10 @@ export interface ListFilter {
   namePrefix?: string;
   /** Only secrets with this tag key. */
   tagKey?: string;
+  /** Only secrets with a tag whose value starts with this (ANDed with tagKey, as AWS does). */
+  tagValue?: string;
+  /** Only these exact names (at most 10: AWS allows 10 values per filter). */
+  names?: string[];
 }
 
 export interface SecretsPort {
@@ -50,6 +54,8 @@ export interface SecretsPort {
   describeSecret(id: string): Promise<SecretDetails>;
   /** The resource policy as parsed JSON, or undefined when none is attached. */
   getResourcePolicy(id: string): Promise<unknown | undefined>;
+  /** kms:DescribeKey: the key ARN a key id, key ARN, alias name or alias ARN names; undefined if none. */
+  describeKey(keyRef: string): Promise<string | undefined>;
 
   createSecret(input: {
     name: string;

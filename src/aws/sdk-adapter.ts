@@ -22,6 +22,7 @@ import {
   UntagResourceCommand,
   UpdateSecretCommand,
 } from "@aws-sdk/client-secrets-manager";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 
@@ -85,6 +86,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
   };
   const sm = new SecretsManagerClient(common);
   const sts = new STSClient(common);
+  const kms = new KMSClient(common);
   if (opts.onRequest) {
     // After the retry middleware, so every attempt on the wire is counted.
     const onRequest = opts.onRequest;
@@ -97,6 +99,13 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       where,
     );
     sts.middlewareStack.add(
+      (next, context) => async (args) => {
+        onRequest(context.commandName ?? "unknown");
+        return next(args);
+      },
+      where,
+    );
+    kms.middlewareStack.add(
       (next, context) => async (args) => {
         onRequest(context.commandName ?? "unknown");
         return next(args);
@@ -117,6 +126,10 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const Filters: ListSecretsCommandInput["Filters"] = [];
       if (filter.namePrefix) Filters.push({ Key: "name", Values: [filter.namePrefix] });
       if (filter.tagKey) Filters.push({ Key: "tag-key", Values: [filter.tagKey] });
+      if (filter.tagValue) Filters.push({ Key: "tag-value", Values: [filter.tagValue] });
+      // Name filters are prefix matches: ask for the names, keep the exact ones below.
+      const exact = filter.names ? new Set(filter.names) : undefined;
+      if (filter.names) Filters.push({ Key: "name", Values: filter.names.slice(0, 10) });
       const out: ListedSecret[] = [];
       let NextToken: string | undefined;
       do {
@@ -133,6 +146,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
         for (const e of r.SecretList ?? []) {
           // The name filter is a prefix match on AWS but moto also matches words inside names.
           if (filter.namePrefix && !e.Name?.startsWith(filter.namePrefix)) continue;
+          if (exact && !exact.has(e.Name ?? "")) continue;
           out.push(toListed(e));
         }
         NextToken = r.NextToken;
@@ -168,6 +182,16 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     async getResourcePolicy(id) {
       const r = await call("GetResourcePolicy", () => sm.send(new GetResourcePolicyCommand({ SecretId: id })));
       return r.ResourcePolicy ? JSON.parse(r.ResourcePolicy) : undefined;
+    },
+    async describeKey(keyRef) {
+      try {
+        const r = await kms.send(new DescribeKeyCommand({ KeyId: keyRef }));
+        return r.KeyMetadata?.Arn;
+      } catch (err) {
+        if ((err as { name?: string }).name === "NotFoundException") return undefined;
+        const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+        throw new AwsCallError("DescribeKey", e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
+      }
     },
     async createSecret(input) {
       const r = await call("CreateSecret", () =>

@@ -26,12 +26,14 @@ export interface DesiredSecret {
   value: DesiredValue;
   /** Undeclared means empty: the manifest is the whole truth for what it declares. */
   description: string;
+  /** Omitted: not managed (a new secret gets the AWS managed key `aws/secretsmanager`). */
   kmsKeyId?: string;
   /** defaults.tags merged with the secret's own tags; ownership tags are added by the planner. */
   tags: Record<string, string>;
-  /** Undefined: no policy wanted (an attached one is removed). */
+  /** Omitted (undefined): not managed, whatever is attached stays. `null`: none (an attached one is removed). */
   policy?: unknown;
-  replicas: ReplicaSpec[];
+  /** Omitted (undefined): not managed. A list (`[]` too): exactly these replica regions. */
+  replicas?: ReplicaSpec[];
   recoveryWindowDays: number;
   protect: boolean;
   adopt: boolean;

@@ -1,35 +1,63 @@
 // The manifest's plaintext shape, defined once: the validator uses it and the shipped JSON Schema
 // (schema/manifest.schema.json, for editors) is generated from it by scripts/gen-schema.ts.
+// Rules that need more than one field (merged tag counts, names against scope.prefix, value sizes)
+// live in validate.ts.
 import { z } from "zod";
 
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 // AWS appends "-" and six random characters to every ARN; a name ending like that is ambiguous.
 export const SECRET_NAME_SUFFIX = /-[A-Za-z0-9]{6}$/;
 export const MAX_VALUE_BYTES = 65_536;
+export const MAX_TAGS = 50;
+/** sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when protected. */
+export const OWNERSHIP_TAGS = 2;
+/** AWS tag keys and values: letters, digits, spaces and _ . : / = + - @ */
+const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 const tagKey = z
   .string()
-  .min(1)
+  .min(1, "tag keys are 1-128 characters")
   .max(128, "tag keys are at most 128 characters")
+  .regex(TAG_CHARS, "tag keys use letters, digits, spaces and _ . : / = + - @")
   .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys starting with 'aws:' are reserved by AWS")
   .refine((k) => !k.startsWith("sopsync:"), "tag keys starting with 'sopsync:' are reserved by sopsync");
-const tagValue = z.string().max(256, "tag values are at most 256 characters");
+const tagValue = z
+  .string()
+  .max(256, "tag values are at most 256 characters")
+  .regex(TAG_CHARS, "tag values use letters, digits, spaces and _ . : / = + - @");
 const tags = z
   .record(tagKey, tagValue)
-  .refine((t) => Object.keys(t).length <= 48, "at most 48 tags (AWS allows 50; sopsync keeps 2 for ownership)");
-const recoveryWindowDays = z.number().int().min(7, "recovery window is 7..30 days").max(30, "recovery window is 7..30 days");
-const kmsKeyId = z.string().min(1).max(2048);
-const replica = z.strictObject({ region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region like us-east-1"), kmsKeyId: kmsKeyId.optional() });
+  .refine((t) => Object.keys(t).length <= MAX_TAGS - OWNERSHIP_TAGS, `at most ${MAX_TAGS - OWNERSHIP_TAGS} tags (AWS allows ${MAX_TAGS}; sopsync uses ${OWNERSHIP_TAGS} for ownership)`)
+  .describe("tags; sopsync adds sopsync:managed-by, sopsync:version and, with protect, sopsync:protected");
+const recoveryWindowDays = z
+  .number()
+  .int("recovery window is a whole number of days, 7..30")
+  .min(7, "recovery window is 7..30 days")
+  .max(30, "recovery window is 7..30 days");
+const kmsKeyId = z.string().min(1).max(2048).describe("KMS key id, key ARN, alias name (alias/...) or alias ARN");
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region like us-east-1");
+const replica = z.strictObject({ region, kmsKeyId: kmsKeyId.optional() });
 
 export const secretSchema = z
   .strictObject({
-    description: z.string().max(2048, "description is at most 2,048 characters").optional(),
-    value: z.unknown().optional().describe("mapping -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
-    binary: z.string().optional().describe("base64 -> SecretBinary"),
+    description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
+    value: z
+      .union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+      .optional()
+      .describe("mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
+    binary: z.string().optional().describe("base64 -> SecretBinary (compared byte-wise)"),
     kmsKeyId: kmsKeyId.optional(),
     tags: tags.optional(),
-    replicas: z.array(replica).optional(),
-    policy: z.record(z.string(), z.unknown()).optional().describe("resource policy document"),
+    replicas: z
+      .array(replica)
+      .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, "each replica region at most once")
+      .optional()
+      .describe("omitted: replicas not managed; a list (also []): exactly these regions"),
+    policy: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .describe("resource policy document; omitted: not managed; null: none attached"),
     recoveryWindowDays: recoveryWindowDays.optional(),
     protect: z.boolean().optional().describe("removing this secret from the manifest is a plan error"),
     adopt: z.boolean().optional().describe("may take over an existing secret of this name that nobody manages"),
@@ -41,15 +69,15 @@ export const manifestSchema = z.strictObject({
   sopsync: z.literal(1, "format version: `sopsync: 1`"),
   target: z
     .strictObject({
-      region: z.string().optional(),
+      region: region.optional(),
       account: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id, quoted").optional(),
-      profile: z.string().optional(),
+      profile: z.string().min(1).optional(),
       roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN").optional(),
     })
     .optional(),
   scope: z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, "1-128 characters usable in a tag value"),
-    prefix: z.string().min(1).optional(),
+    id: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, "1-128 characters of A-Za-z0-9_.:/=+@-"),
+    prefix: z.string().min(1).optional().describe("every declared name must start with it; unmanaged secrets under it are listed"),
   }),
   defaults: z
     .strictObject({ kmsKeyId: kmsKeyId.optional(), recoveryWindowDays: recoveryWindowDays.optional(), tags: tags.optional() })

@@ -4,10 +4,11 @@ import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { type Problem, SopsyncError } from "../errors.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
-import { MAX_VALUE_BYTES, manifestSchema, SECRET_NAME, SECRET_NAME_SUFFIX } from "./schema.js";
-import { storedSize, toStoredValue, scalarText } from "./values.js";
+import { MAX_TAGS, MAX_VALUE_BYTES, manifestSchema, OWNERSHIP_TAGS, SECRET_NAME, SECRET_NAME_SUFFIX } from "./schema.js";
+import { scalarText, storedSize, toStoredValue } from "./values.js";
 
 type PathKey = string | number;
+type Report = (path: readonly PathKey[], message: string, key?: boolean) => void;
 
 /** Maps a character offset in the file to 1-based line and column. */
 function lineCounter(text: string): (offset: number) => { line: number; col: number } {
@@ -48,62 +49,42 @@ function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | un
   return found;
 }
 
-export function validateManifest(input: {
-  file: string;
-  text: string;
-  doc: Document;
-  manifestSha256: string;
-}): DesiredState {
+/** yaml's messages quote source lines, which may hold a decrypted value: say what, not where. */
+const YAML_ERRORS: Record<string, string> = {
+  DUPLICATE_KEY: "duplicate key: each key may appear once in a mapping",
+};
+
+export function validateManifest(input: { file: string; text: string; doc: Document; manifestSha256: string }): DesiredState {
   const { file, text, doc } = input;
   const at = lineCounter(text);
   const problems: Problem[] = [];
-  const report = (path: readonly PathKey[], message: string, key = false) => {
+  const report: Report = (path, message, key = false) => {
     const node = nodeAt(doc, path, key);
-    const pos = at(node?.range?.[0] ?? 0);
-    problems.push({ file, ...pos, message });
+    problems.push({ file, ...at(node?.range?.[0] ?? 0), message });
   };
 
   for (const err of doc.errors) {
-    const pos = at(err.pos[0]);
-    problems.push({ file, ...pos, message: err.message.split("\n")[0] ?? err.code });
+    problems.push({ file, ...at(err.pos[0]), message: YAML_ERRORS[err.code] ?? `invalid YAML (${err.code})` });
   }
-  if (problems.length) throw invalid(file, problems);
-
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const parsed = manifestSchema.safeParse(data);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) reportIssue(issue, report);
-    throw invalid(file, problems);
-  }
+  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report);
+  checkNames(data, report);
+  if (!parsed.success || problems.length) throw invalid(file, problems);
+
   const m = parsed.data;
-  const prefix = m.scope.prefix;
   const defaults = m.defaults ?? {};
   const secrets: DesiredSecret[] = [];
   for (const [name, s] of Object.entries(m.secrets ?? {})) {
     const path = ["secrets", name];
-    if (!SECRET_NAME.test(name)) report(path, "secret names are 1-512 characters of A-Za-z0-9/_+=.@-", true);
-    else if (SECRET_NAME_SUFFIX.test(name))
-      report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
-    if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
-
-    let value: DesiredValue;
-    if (s.binary !== undefined) {
-      const b64 = s.binary.replace(/\s+/g, "");
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
-        report([...path, "binary"], "`binary` must be base64");
-        continue;
-      }
-      value = { kind: "binary", bytes: new Uint8Array(Buffer.from(b64, "base64")) };
-    } else if (s.value !== null && typeof s.value === "object" && !(s.value instanceof Date)) {
-      value = { kind: "json", data: s.value };
-    } else {
-      value = { kind: "string", text: scalarText(s.value) };
-    }
-    if (storedSize(toStoredValue(value)) > MAX_VALUE_BYTES) {
-      report([...path, s.binary !== undefined ? "binary" : "value"], `value is larger than ${MAX_VALUE_BYTES} bytes`);
-    }
+    const value = desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
+    if (!value) continue;
     const tags = { ...defaults.tags, ...s.tags };
-    if (Object.keys(tags).length > 48) report([...path, "tags"], "at most 48 tags after merging defaults.tags");
+    const protect = s.protect ?? false;
+    const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0);
+    if (Object.keys(tags).length > maxTags) {
+      report(s.tags ? [...path, "tags"] : path, `${Object.keys(tags).length} tags with defaults.tags merged; at most ${maxTags} (AWS allows ${MAX_TAGS} including sopsync's own)`, !s.tags);
+    }
     const node = nodeAt(doc, path, true);
     secrets.push({
       name,
@@ -112,9 +93,9 @@ export function validateManifest(input: {
       kmsKeyId: s.kmsKeyId ?? defaults.kmsKeyId,
       tags,
       policy: s.policy,
-      replicas: s.replicas ?? [],
+      replicas: s.replicas,
       recoveryWindowDays: s.recoveryWindowDays ?? defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
-      protect: s.protect ?? false,
+      protect,
       adopt: s.adopt ?? false,
       at: { file, ...at(node?.range?.[0] ?? 0) },
     });
@@ -131,18 +112,70 @@ export function validateManifest(input: {
   };
 }
 
-function reportIssue(issue: z.core.$ZodIssue, report: (path: PathKey[], message: string, key?: boolean) => void) {
+/** Name rules, checked on the raw document so they are reported alongside schema problems. */
+function checkNames(data: unknown, report: Report): void {
+  if (!isRecord(data) || !isRecord(data.secrets)) return;
+  const scope = isRecord(data.scope) ? data.scope : {};
+  const prefix = typeof scope.prefix === "string" && scope.prefix ? scope.prefix : undefined;
+  for (const name of Object.keys(data.secrets)) {
+    const path = ["secrets", name];
+    if (!SECRET_NAME.test(name)) report(path, "secret names are 1-512 characters of A-Za-z0-9/_+=.@-", true);
+    else if (SECRET_NAME_SUFFIX.test(name))
+      report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
+    if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
+  }
+}
+
+function desiredValue(s: { value?: unknown; binary?: string }, path: PathKey[], report: Report): DesiredValue | undefined {
+  let value: DesiredValue;
+  if (s.binary !== undefined) {
+    const b64 = s.binary.replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0) {
+      report(path, "`binary` must be base64");
+      return undefined;
+    }
+    value = { kind: "binary", bytes: new Uint8Array(Buffer.from(b64, "base64")) };
+  } else if (s.value !== null && typeof s.value === "object" && !(s.value instanceof Date)) {
+    value = { kind: "json", data: s.value };
+  } else {
+    value = { kind: "string", text: scalarText(s.value) };
+  }
+  if (storedSize(toStoredValue(value)) > MAX_VALUE_BYTES) {
+    // The size itself is not reported: a value's length is one of the things never shown.
+    report(path, `the stored value is larger than ${MAX_VALUE_BYTES.toLocaleString("en-US")} bytes, Secrets Manager's limit`);
+    return undefined;
+  }
+  return value;
+}
+
+function reportIssue(issue: z.core.$ZodIssue, report: Report): void {
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
   if (issue.code === "unrecognized_keys") {
-    for (const k of issue.keys) report([...path, k], `unknown key '${k}'`, true);
+    for (const k of issue.keys) report([...path, k], `unknown key '${k}'${where(path, " in ")}`, true);
     return;
   }
-  const where = path.length ? `${path.join(".")}: ` : "";
-  report(path, `${where}${issue.message}`);
+  if (issue.code === "invalid_key") {
+    // A record key (a tag key) failed: report the key's own problems at the key.
+    for (const inner of issue.issues) report(path, `${where(path, "", ": ")}${inner.message}`, true);
+    return;
+  }
+  if (issue.code === "invalid_union" && path[path.length - 1] === "value") {
+    report(path, `${where(path, "", ": ")}expected a string, number, boolean, mapping or list`);
+    return;
+  }
+  report(path, `${where(path, "", ": ")}${issue.message}`);
+}
+
+function where(path: readonly PathKey[], before: string, after = ""): string {
+  return path.length ? `${before}${path.join(".")}${after}` : "";
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
 function invalid(file: string, problems: Problem[]): SopsyncError {
-  problems.sort((a, b) => a.line - b.line || a.col - b.col);
+  problems.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
   const n = problems.length;
   return new SopsyncError("MANIFEST_INVALID", `${file}: ${n} problem${n === 1 ? "" : "s"} in the manifest`, { problems });
 }

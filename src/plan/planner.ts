@@ -5,6 +5,7 @@ import { type Problem, SopsyncError } from "../errors.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { keyDiff, valuesEqual } from "../manifest/values.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
+import { sameKmsKey } from "../state/kms.js";
 import { isAwsTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
 import { checkGuards, type GuardOptions } from "./guards.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
@@ -43,7 +44,7 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     const actions: Action[] = [];
     if (l.pendingDeletion) actions.push({ type: "restore" });
     if (adopting) actions.push({ type: "adopt" });
-    actions.push(...planReconcile(d, l, scopeId));
+    actions.push(...planReconcile(d, l, scopeId, live.kmsKeyArns ?? {}));
     changes.push({ name: d.name, precondition: preconditionOf(l), actions });
   }
 
@@ -87,16 +88,18 @@ function planCreate(d: DesiredSecret, scopeId: string): Action[] {
   const actions: Action[] = [
     { type: "create", valueKind: d.value.kind, description: d.description, kmsKeyId: d.kmsKeyId, tags: ownershipTags(d, scopeId) },
   ];
-  for (const r of d.replicas) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
+  for (const r of d.replicas ?? []) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
   if (d.policy !== undefined && d.policy !== null) actions.push({ type: "put-policy", after: d.policy });
   return actions;
 }
 
-function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string): Action[] {
+type KmsArns = Readonly<Record<string, string>>;
+
+function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: KmsArns): Action[] {
   const actions: Action[] = [];
 
   const descriptionChanged = d.description !== l.description;
-  const kmsChanged = d.kmsKeyId !== undefined && !sameKmsKey(d.kmsKeyId, l.kmsKeyId);
+  const kmsChanged = d.kmsKeyId !== undefined && !sameKmsKey(d.kmsKeyId, l.kmsKeyId, kms);
   if (descriptionChanged || kmsChanged) {
     actions.push({
       type: "update-metadata",
@@ -117,7 +120,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string): Action
     }
   }
 
-  if (d.replicas.length > 0 || (l.replicas?.length ?? 0) > 0) actions.push(...planReplicas(d.replicas, l.replicas ?? []));
+  // Omitted replicas are not managed; a declared list (even []) is the whole truth.
+  if (d.replicas !== undefined) actions.push(...planReplicas(d.replicas, l.replicas ?? [], kms));
 
   const want = ownershipTags(d, scopeId);
   const added: Record<string, { before?: string; after: string }> = {};
@@ -131,18 +135,18 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string): Action
   return actions;
 }
 
-function planReplicas(want: readonly Replica[], have: readonly Replica[]): Action[] {
+function planReplicas(want: readonly Replica[], have: readonly Replica[], kms: KmsArns): Action[] {
   const actions: Action[] = [];
   const haveBy = new Map(have.map((r) => [r.region, r]));
   const wantBy = new Map(want.map((r) => [r.region, r]));
   for (const r of have) {
     const w = wantBy.get(r.region);
     // A replica's key cannot be changed in place: remove and add it again.
-    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId))) actions.push({ type: "remove-replica", region: r.region });
+    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId, kms))) actions.push({ type: "remove-replica", region: r.region });
   }
   for (const w of want) {
     const h = haveBy.get(w.region);
-    if (!h || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, h.kmsKeyId)))
+    if (!h || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, h.kmsKeyId, kms)))
       actions.push({ type: "add-replica", region: w.region, kmsKeyId: w.kmsKeyId });
   }
   return actions;
@@ -152,12 +156,6 @@ function driftCause(l: LiveSecret): DriftCause {
   const written = l.tags[TAG_VERSION];
   if (!written || l.versionId === undefined) return "unknown";
   return written === l.versionId ? "manifest-changed" : "changed-outside";
-}
-
-/** AWS reports a key as ARN; manifests name it by id, ARN or alias. Equal when either names the other. */
-export function sameKmsKey(declared: string, live: string | undefined): boolean {
-  if (live === undefined) return declared === "alias/aws/secretsmanager";
-  return declared === live || live.endsWith(`:${declared}`) || live.endsWith(`/${declared}`);
 }
 
 function canonicalJson(v: unknown): string {

@@ -24,4 +24,10 @@ export interface LiveState {
   account: string;
   /** Every secret in scope (by prefix, or carrying an ownership tag, or declared), by name. */
   secrets: Map<string, LiveSecret>;
+  /**
+   * KMS key references (key id, alias, alias ARN) resolved to key ARNs with kms:DescribeKey, so the
+   * planner can tell the same key named two ways from a different key. Only filled for references
+   * that did not already match as written.
+   */
+  kmsKeyArns?: Record<string, string>;
 }
