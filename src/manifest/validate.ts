@@ -155,8 +155,8 @@ function reportIssue(issue: z.core.$ZodIssue, report: Report): void {
     return;
   }
   if (issue.code === "invalid_key") {
-    // A record key (a tag key) failed: report the key's own problems at the key.
-    for (const inner of issue.issues) report(path, `${where(path, "", ": ")}${inner.message}`, true);
+    // A record key (a tag key) failed: report the key's own problems at the key, without repeating it.
+    for (const inner of issue.issues) report(path, `${where(path.slice(0, -1), "", ": ")}${inner.message}`, true);
     return;
   }
   if (issue.code === "invalid_union" && path[path.length - 1] === "value") {
