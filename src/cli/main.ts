@@ -4,6 +4,9 @@ import { Command, CommanderError } from "commander";
 import * as apply from "./commands/apply.js";
 import * as plan from "./commands/plan.js";
 import * as validate from "./commands/validate.js";
+import * as init from "./commands/init.js";
+import * as set from "./commands/set.js";
+import * as edit from "./commands/edit.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,6 +25,9 @@ export async function main(argv: string[]): Promise<number> {
   plan.register(program, setExit);
   apply.register(program, setExit);
   validate.register(program, setExit);
+  init.register(program, setExit);
+  set.register(program, setExit);
+  edit.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, type Document } from "yaml";
-import { toolPath } from "../helpers/tools.js";
+import { projectRoot, toolPath } from "../helpers/tools.js";
+import { pathToFileURL } from "node:url";
 
 export function tempDir(prefix = "sopsync-sops-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -62,4 +63,16 @@ export function normalise(v: unknown): unknown {
 
 export function dataOf(docs: Document[]): unknown[] {
   return docs.map((d) => normalise(d.toJS()));
+}
+
+/** Runs the sopsync CLI with any working directory (the shared runCli resolves tsx from its cwd). */
+export function runCliIn(cwd: string, args: string[], env: Record<string, string>, input?: string): SopsRun {
+  const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
+  const r = spawnSync(process.execPath, ["--import", tsx, join(projectRoot, "src/cli/main.ts"), ...args], {
+    cwd,
+    input,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, NO_COLOR: "1", ...env },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,100 @@
+// sopsync init [--age RECIPIENT | --kms ARN]: a new encrypted secrets.yaml and a .sops.yaml whose
+// creation rule encrypts only `value`/`binary`, so sops and sopsync agree on new files.
+import { access, writeFile } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { identityToRecipient } from "age-encryption";
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import { SopsyncError } from "../../errors.js";
+import { encryptText } from "../../sops/encrypt.js";
+import { isAgeRecipient, loadAgeIdentities } from "../../sops/keys/age.js";
+import { isKmsArn } from "../../sops/keys/kms.js";
+import type { KeyEntry } from "../../sops/metadata.js";
+import { writeFileAtomic } from "../../sops/write.js";
+
+export const MANIFEST_ENCRYPTED_REGEX = "^(value|binary)$";
+
+export interface InitOptions {
+  dir: string;
+  age?: string;
+  kms?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function skeleton(scopeId: string, region: string): string {
+  return `sopsync: 1
+target:
+  region: ${region}
+scope:
+  id: ${scopeId}
+  prefix: ${scopeId}/
+secrets:
+  # An example secret: replace it with yours (sopsync set secrets.yaml NAME [KEY]).
+  ${scopeId}/example:
+    description: Example secret created by sopsync init
+    value:
+      username: example
+      password: change-me
+`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function defaultAgeRecipient(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const { identities } = await loadAgeIdentities(env);
+  const first = identities.find((i) => i.startsWith("AGE-SECRET-KEY-1"));
+  return first ? identityToRecipient(first) : undefined;
+}
+
+/** Creates DIR/secrets.yaml and DIR/.sops.yaml; refuses to overwrite either. Returns the paths. */
+export async function runInit(opts: InitOptions): Promise<{ manifest: string; config: string; key: string }> {
+  const env = opts.env ?? process.env;
+  if (opts.age && opts.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
+  let key: KeyEntry;
+  if (opts.kms) {
+    if (!isKmsArn(opts.kms)) throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${opts.kms}`);
+    key = { kind: "kms", arn: opts.kms, enc: "" };
+  } else {
+    const recipient = opts.age ?? (await defaultAgeRecipient(env));
+    if (!recipient) {
+      throw new SopsyncError("USAGE", "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)");
+    }
+    if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
+    key = { kind: "age", recipient: recipient.trim(), enc: "" };
+  }
+  const manifest = join(opts.dir, "secrets.yaml");
+  const config = join(opts.dir, ".sops.yaml");
+  for (const p of [manifest, config]) {
+    if (await exists(p)) throw new SopsyncError("USAGE", `${p} already exists; init never overwrites files`);
+  }
+  const scopeId = basename(resolve(opts.dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "app";
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const encrypted = await encryptText(skeleton(scopeId, region), "secrets.yaml", {
+    keyGroups: [[key]],
+    rule: { kind: "encrypted_regex", value: MANIFEST_ENCRYPTED_REGEX },
+  });
+  const rule: Record<string, string> = { path_regex: "\\.ya?ml$", encrypted_regex: MANIFEST_ENCRYPTED_REGEX };
+  if (key.kind === "age") rule.age = key.recipient;
+  if (key.kind === "kms") rule.kms = key.arn;
+  await writeFile(config, stringify({ creation_rules: [rule] }), { flag: "wx" });
+  await writeFileAtomic(manifest, encrypted, 0o644);
+  return { manifest, config, key: key.kind === "age" ? key.recipient : key.kind === "kms" ? key.arn : "" };
+}
+
+export function register(program: Command, setExit?: (code: number) => void): void {
+  program
+    .command("init")
+    .description("create an encrypted secrets.yaml and a .sops.yaml in the current directory")
+    .option("--age <recipient>", "age recipient (age1...) to encrypt for")
+    .option("--kms <arn>", "AWS KMS key ARN to encrypt for")
+    .action(async (o: { age?: string; kms?: string }) => {
+      const r = await runInit({ dir: process.cwd(), ...(o.age ? { age: o.age } : {}), ...(o.kms ? { kms: o.kms } : {}) });
+      process.stdout.write(`Created ${r.manifest} and ${r.config} (encrypted for ${r.key}).\n`);
+      setExit?.(0);
+    });
+}
