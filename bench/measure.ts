@@ -1,0 +1,75 @@
+// Measuring instruments: an HTTP call counter (fed by the SDK port's onRequest hook), wall clocks,
+// and child processes run under /usr/bin/time -v for their true peak RSS.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+
+export class CallCounter {
+  readonly byOperation: Record<string, number> = {};
+  /** Request start times (ms since the counter was made) per operation, for rate measurements. */
+  readonly times: { op: string; at: number }[] = [];
+  private readonly t0 = performance.now();
+
+  readonly onRequest = (command: string): void => {
+    const op = command.replace(/Command$/, "");
+    this.byOperation[op] = (this.byOperation[op] ?? 0) + 1;
+    this.times.push({ op, at: performance.now() - this.t0 });
+  };
+
+  get total(): number {
+    return Object.values(this.byOperation).reduce((a, b) => a + b, 0);
+  }
+
+  count(ops: readonly string[]): number {
+    return ops.reduce((a, op) => a + (this.byOperation[op] ?? 0), 0);
+  }
+}
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+  const t = performance.now();
+  const result = await fn();
+  return { result, seconds: (performance.now() - t) / 1000 };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+export interface ChildRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Wall time of the whole process, start to exit. */
+  seconds: number;
+  /** Peak resident set size of the process in MB, from /usr/bin/time -v when present. */
+  peakRssMb?: number;
+}
+
+const TIME_BIN = "/usr/bin/time";
+export const haveTimeBin = existsSync(TIME_BIN);
+
+/** Runs a command to completion; under /usr/bin/time -v when it exists, so its peak RSS is known. */
+export function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  const [bin, argv] = haveTimeBin ? [TIME_BIN, ["-v", cmd, ...args]] : [cmd, args];
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(bin, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const seconds = (performance.now() - t) / 1000;
+      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+      resolve({ code: code ?? -1, stdout, stderr, seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined });
+    });
+  });
+}
+
+export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
