@@ -13,6 +13,7 @@ import type { Plan } from "./plan/model.js";
 import { plan } from "./plan/plan.js";
 import type { PlanOptions } from "./plan/planner.js";
 import type { DecryptOptions } from "./sops/index.js";
+import type { LiveState } from "./state/model.js";
 import { readLiveState } from "./state/read.js";
 
 export interface Session {
@@ -39,24 +40,30 @@ export async function planSessions(sessions: readonly Session[], options: PlanOp
   return plan(inputs, { ...options, planId: randomUUID(), createdAt: new Date().toISOString() });
 }
 
-/** Applies a plan whose targets line up with `sessions` (same order). A saved plan is checked first. */
+/**
+ * Applies a plan whose targets line up with `sessions` (same order). A saved plan is first checked
+ * against the manifests and the live account, every target before the first write anywhere; writes
+ * the check finds already made by this same plan (a re-run after a crash) are skipped.
+ */
 export async function applyPlan(
   p: Plan,
   sessions: readonly Session[],
   opts: ApplyOptions & { saved: boolean },
 ): Promise<ApplyResult[]> {
   if (p.targets.length !== sessions.length) throw new SopsyncError("INTERNAL", "plan and manifests do not line up");
+  const live: (LiveState | undefined)[] = [];
   if (opts.saved) {
-    // Every target is checked before the first write anywhere.
     for (const [i, t] of p.targets.entries()) {
       const s = sessions[i] as Session;
-      await checkStale(p, t, s.desired, await readLiveState(s.port, s.desired));
+      const state = await readLiveState(s.port, s.desired);
+      checkStale(p, t, s.desired, state);
+      live.push(state);
     }
   }
   const results: ApplyResult[] = [];
   for (const [i, t] of p.targets.entries()) {
     const s = sessions[i] as Session;
-    results.push(await applyTarget(p, t, s.desired, s.port, opts));
+    results.push(await applyTarget(p, t, s.desired, s.port, { ...opts, live: live[i] }));
   }
   return results;
 }

@@ -1,25 +1,52 @@
-// Carries out a target plan: per secret, its actions in plan order; secrets concurrently and paced;
-// deletes after everything else. Values come from the (re-decrypted) desired state, never the plan.
+// Carries out a target plan: per secret, its actions in execution order (order.ts); secrets
+// concurrently, every write paced; deletes after everything else. Values come from the re-decrypted
+// desired state, never from the plan. Each write carries a token derived from (plan id, secret,
+// action), and writes a re-run finds already made are skipped (resume.ts), so a crash, a retried
+// call or a second run of the same plan never makes a second version.
 import { mapConcurrent, Pacer } from "../aws/pacing.js";
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
+import { NOT_RETRIED } from "../aws/retry.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
 import type { Action, Plan, SecretChange, TargetPlan } from "../plan/model.js";
+import type { LiveState } from "../state/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
+import { orderActions, phases } from "./order.js";
 import type { ApplyResult, SecretOutcome } from "./outcome.js";
+import { alreadyApplied } from "./resume.js";
 import { requestToken } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
 
+export interface ActionEvent {
+  name: string;
+  action: Action["type"];
+  ok: boolean;
+  /** The effect was already there (a re-run): nothing was sent. */
+  skipped: boolean;
+  /** Actions finished so far (this one included) and in all, for progress display. */
+  done: number;
+  total: number;
+}
+
 export interface ApplyOptions {
-  /** Write calls per second across all secrets (AWS allows 50/s per family). */
+  /** Write calls started per second across all secrets (AWS allows 50/s per family). */
   maxRps?: number;
+  /** Secrets worked on at once. */
   concurrency?: number;
   /** Called after each action, for progress display. */
-  onAction?: (event: { name: string; action: Action["type"]; ok: boolean }) => void;
+  onAction?: (event: ActionEvent) => void;
   now?: () => number;
+  /**
+   * The live state the plan was checked against just before applying. Writes it shows as already
+   * made by this plan are skipped; without it every action is sent.
+   */
+  live?: LiveState;
 }
 
 export const DEFAULT_WRITE_RPS = 20;
+export const DEFAULT_CONCURRENCY = 8;
+const MIN_RECOVERY_DAYS = 7;
+const MAX_RECOVERY_DAYS = 30;
 
 export async function applyTarget(
   plan: Plan,
@@ -31,94 +58,102 @@ export async function applyTarget(
   const now = opts.now ?? Date.now;
   const started = now();
   const pacer = new Pacer(opts.maxRps ?? DEFAULT_WRITE_RPS);
-  const concurrency = opts.concurrency ?? 8;
   const byName = new Map(desired.secrets.map((s) => [s.name, s]));
-  let calls = 0;
+  const ctx: Ctx = { plan, port, pacer, calls: 0 };
 
-  const changed = target.changes.filter((c) => c.actions.length > 0);
-  const isDelete = (c: SecretChange) => c.actions.some((a) => a.type === "delete");
-  const phases = [changed.filter((c) => !isDelete(c)), changed.filter(isDelete)];
-  const outcomes = new Map<string, SecretOutcome>(changed.map((c) => [c.name, { name: c.name, status: "not-started" }]));
+  const [writes, deletes] = phases(target.changes);
+  const total = [...writes, ...deletes].reduce((n, c) => n + c.actions.length, 0);
+  let done = 0;
+  const outcomes = new Map<string, SecretOutcome>([...writes, ...deletes].map((c) => [c.name, { name: c.name, status: "not-started" }]));
 
-  for (const phase of phases) {
-    await mapConcurrent(phase, concurrency, async (change) => {
-      const done: string[] = [];
-      for (const action of change.actions) {
-        try {
-          // Await first: `calls += await ...` would read `calls` before the await and lose updates.
-          const made = await runAction(action, change.name, byName.get(change.name), {
-            port,
-            pacer,
-            token: requestToken(plan.planId, change.name, action.type),
-          });
-          calls += made;
-          done.push(action.type);
-          opts.onAction?.({ name: change.name, action: action.type, ok: true });
-        } catch (err) {
-          const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
-          outcomes.set(change.name, {
-            name: change.name,
-            status: "failed",
-            actions: done,
-            failedAction: action.type,
-            code: e.awsCode,
-            message: e.message,
-          });
-          opts.onAction?.({ name: change.name, action: action.type, ok: false });
-          return;
-        }
+  // After a quota error nothing new is started: every further write would hit the same quota.
+  let quotaReached = false;
+  const applyChange = async (change: SecretChange) => {
+    if (quotaReached) return;
+    const finished: string[] = [];
+    for (const action of orderActions(change.actions)) {
+      const skipped = alreadyApplied(plan, change, action, opts.live?.secrets.get(change.name));
+      try {
+        if (!skipped) await runAction(action, change.name, byName.get(change.name), ctx);
+      } catch (err) {
+        const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
+        if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
+        outcomes.set(change.name, {
+          name: change.name,
+          status: "failed",
+          actions: finished,
+          failedAction: action.type,
+          code: e.awsCode,
+          message: NOT_RETRIED.has(e.awsCode) ? `a Secrets Manager quota was reached (not retried): ${e.message}` : e.message,
+        });
+        opts.onAction?.({ name: change.name, action: action.type, ok: false, skipped: false, done: ++done, total });
+        return;
       }
-      outcomes.set(change.name, { name: change.name, status: "applied", actions: done });
-    });
-  }
+      finished.push(action.type);
+      opts.onAction?.({ name: change.name, action: action.type, ok: true, skipped, done: ++done, total });
+    }
+    outcomes.set(change.name, { name: change.name, status: "applied", actions: finished });
+  };
 
-  const applied = changed.filter((c) => outcomes.get(c.name)?.status === "applied" && !isDelete(c));
-  const verification = await verifyWrites(port, applied, byName);
-  return { outcomes: [...outcomes.values()], verification, calls, seconds: (now() - started) / 1000 };
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  await mapConcurrent(writes, concurrency, applyChange);
+  await mapConcurrent(deletes, concurrency, applyChange);
+
+  const applied = writes.filter((c) => outcomes.get(c.name)?.status === "applied");
+  const verification = await verifyWrites(port, plan, applied, byName);
+  return { outcomes: [...outcomes.values()], verification, calls: ctx.calls, seconds: (now() - started) / 1000 };
 }
 
 interface Ctx {
+  plan: Plan;
   port: SecretsPort;
   pacer: Pacer;
-  token: string;
+  /** Write calls made (SDK retries not included). */
+  calls: number;
 }
 
-/** Runs one action; returns how many write calls it made. */
-async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<number> {
-  const { port, pacer, token } = ctx;
+/** Runs one action, pacing each write call. */
+async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
+  const { port, plan } = ctx;
+  const token = requestToken(plan.planId, name, action.type);
   const need = (): DesiredSecret => {
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
     return d;
   };
   const write = async (fn: () => Promise<unknown>) => {
-    await pacer.take();
+    await ctx.pacer.take();
+    ctx.calls++;
     await fn();
-    return 1;
   };
   switch (action.type) {
     case "adopt":
-      return 0; // the ownership tag is written by the tag action, after values and metadata
+      return; // the ownership tag is written by the tag action, after values and metadata
     case "restore":
       return write(() => port.restoreSecret(name));
     case "create":
       return write(() =>
-        port.createSecret({
-          name,
-          value: toStoredValue(need().value),
-          token,
-          description: action.description || undefined,
-          kmsKeyId: action.kmsKeyId,
-          tags: { ...action.tags, [TAG_VERSION]: token },
-        }),
+        port
+          .createSecret({
+            name,
+            value: toStoredValue(need().value),
+            token,
+            description: action.description || undefined,
+            kmsKeyId: action.kmsKeyId,
+            tags: { ...action.tags, [TAG_VERSION]: token },
+          })
+          .catch(async (err) => {
+            // AWS answers a repeated CreateSecret (an SDK retry after a lost response) with
+            // ResourceExistsException, even with the same token: the secret holding our version is ours.
+            if (!(err instanceof AwsCallError && err.awsCode === "ResourceExistsException")) throw err;
+            const current = await port.getValue(name).catch(() => undefined);
+            if (current?.versionId !== token) throw err;
+          }),
       );
-    case "update-value": {
-      const n = await write(() => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
-      return n + (await write(() => port.tagResource(name, { [TAG_VERSION]: token })));
-    }
+    case "update-value":
+      await write(() => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
+      return write(() => port.tagResource(name, { [TAG_VERSION]: token }));
     case "update-metadata":
-      return write(() =>
-        port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }),
-      );
+      return write(() => port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }));
     case "tag":
       return write(() => port.tagResource(name, Object.fromEntries(Object.entries(action.tags).map(([k, v]) => [k, v.after]))));
     case "untag":
@@ -131,7 +166,21 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
       return write(() => port.replicateToRegions(name, [{ region: action.region, kmsKeyId: action.kmsKeyId }]));
     case "remove-replica":
       return write(() => port.removeRegionsFromReplication(name, [action.region]));
-    case "delete":
-      return write(() => port.deleteSecret(name, action.recoveryWindowDays));
+    case "delete": {
+      const days = action.recoveryWindowDays;
+      // Always a recovery window, never ForceDeleteWithoutRecovery: a plan asking otherwise is refused.
+      if (!Number.isInteger(days) || days < MIN_RECOVERY_DAYS || days > MAX_RECOVERY_DAYS) {
+        throw new AwsCallError("DeleteSecret", "InvalidPlan", `recovery window ${days} is outside ${MIN_RECOVERY_DAYS}..${MAX_RECOVERY_DAYS} days`);
+      }
+      return write(() =>
+        port.deleteSecret(name, days).catch(async (err) => {
+          // A repeated DeleteSecret (retry after a lost response) finds the secret already pending
+          // deletion and fails with InvalidRequestException: that is the state we asked for.
+          if (!(err instanceof AwsCallError && err.awsCode === "InvalidRequestException")) throw err;
+          const details = await port.describeSecret(name).catch(() => undefined);
+          if (!details?.deletedDate) throw err;
+        }),
+      );
+    }
   }
 }

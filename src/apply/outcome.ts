@@ -9,6 +9,7 @@ export interface ApplyResult {
   outcomes: SecretOutcome[];
   /** Read-back differences after writing: secret names and what differs (never values). */
   verification: { name: string; problem: string }[];
+  /** Write calls made; SDK retries are not counted. */
   calls: number;
   seconds: number;
 }
@@ -27,7 +28,7 @@ export function renderOutcome(r: ApplyResult): string {
   for (const v of r.verification) lines.push(`  ! ${v.name}: read-back: ${v.problem}`);
   lines.push(
     `Apply: ${applied.length} applied, ${failed.length} failed, ${notStarted.length} not started` +
-      ` (${r.calls} write calls in ${r.seconds.toFixed(1)}s).`,
+      ` (${r.calls} write calls in ${r.seconds.toFixed(1)}s${r.seconds > 0 ? `, ${(r.calls / r.seconds).toFixed(1)}/s` : ""}).`,
   );
   return lines.join("\n");
 }

@@ -1,24 +1,50 @@
 // Read-back after apply: the values just written, through BatchGetSecretValue (ListSecrets can lag
-// minutes behind on AWS). Reports names and what differs, never values.
+// minutes behind on AWS). A value must equal the manifest and, where this plan wrote it, its current
+// version must be the one this plan made. Reports names and what differs, never values.
 import { chunk } from "../aws/pacing.js";
 import type { SecretsPort } from "../aws/port.js";
 import type { DesiredSecret } from "../manifest/model.js";
 import { valuesEqual } from "../manifest/values.js";
-import type { SecretChange } from "../plan/model.js";
+import type { Plan, SecretChange } from "../plan/model.js";
+import { requestToken } from "./tokens.js";
+
+export interface ReadBackProblem {
+  name: string;
+  problem: string;
+}
+
+/** BatchGetSecretValue takes at most 20 ids. */
+const IDS_PER_BATCH = 20;
 
 export async function verifyWrites(
   port: SecretsPort,
+  plan: Plan,
   changes: readonly SecretChange[],
   desired: ReadonlyMap<string, DesiredSecret>,
-): Promise<{ name: string; problem: string }[]> {
-  const wroteValue = changes.filter((c) => c.actions.some((a) => a.type === "create" || a.type === "update-value" || a.type === "restore"));
-  const problems: { name: string; problem: string }[] = [];
-  for (const ids of chunk(wroteValue.map((c) => c.name), 20)) {
-    const r = await port.batchGetValues(ids);
+): Promise<ReadBackProblem[]> {
+  const expectedVersion = new Map<string, string | undefined>();
+  for (const c of changes) {
+    const wrote = c.actions.find((a) => a.type === "create" || a.type === "update-value");
+    if (wrote) expectedVersion.set(c.name, requestToken(plan.planId, c.name, wrote.type));
+    else if (c.actions.some((a) => a.type === "restore")) expectedVersion.set(c.name, undefined);
+  }
+  const problems: ReadBackProblem[] = [];
+  for (const ids of chunk([...expectedVersion.keys()], IDS_PER_BATCH)) {
+    let r: Awaited<ReturnType<SecretsPort["batchGetValues"]>>;
+    try {
+      r = await port.batchGetValues(ids);
+    } catch (err) {
+      for (const id of ids) problems.push({ name: id, problem: `could not read back: ${(err as Error).message}` });
+      continue;
+    }
     for (const e of r.errors) problems.push({ name: e.id, problem: `could not read back: ${e.code}` });
     for (const v of r.values) {
       const d = desired.get(v.name);
+      const version = expectedVersion.get(v.name);
       if (d && !valuesEqual(d.value, v.value)) problems.push({ name: v.name, problem: "the stored value differs from the manifest" });
+      else if (version !== undefined && v.versionId !== version) {
+        problems.push({ name: v.name, problem: `the current version is ${v.versionId}, not ${version} written by this apply` });
+      }
     }
   }
   return problems;

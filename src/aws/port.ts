@@ -30,6 +30,8 @@ export interface Replica {
 
 export interface SecretDetails {
   replicas: Replica[];
+  /** Set when the secret is scheduled for deletion (DescribeSecret is current; ListSecrets may lag). */
+  deletedDate?: Date;
 }
 
 export interface ListFilter {

@@ -24,13 +24,14 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 
 export interface SdkPortOptions {
   region?: string;
   profile?: string;
   credentials?: SecretsManagerClientConfig["credentials"];
-  /** SDK retry attempts for throttling and transient errors (default 8). */
+  /** SDK attempts per call for throttling and transient errors, the first included (default 10). */
   maxAttempts?: number;
   /** Called once per HTTP request sent, for call accounting. */
   onRequest?: (operation: string) => void;
@@ -81,8 +82,9 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     region: opts.region,
     profile: opts.profile,
     credentials: opts.credentials,
-    maxAttempts: opts.maxAttempts ?? 8,
-    retryMode: "adaptive" as const,
+    // Standard backoff with jitter, not "adaptive": sopsync paces its own calls, and adaptive mode's
+    // client-side rate limiter would also treat a LimitExceededException (a quota) as throttling.
+    retryStrategy: new SopsyncRetryStrategy({ maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }),
   };
   const sm = new SecretsManagerClient(common);
   const sts = new STSClient(common);
@@ -177,6 +179,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const r = await call("DescribeSecret", () => sm.send(new DescribeSecretCommand({ SecretId: id })));
       return {
         replicas: (r.ReplicationStatus ?? []).map((s) => ({ region: s.Region ?? "", kmsKeyId: s.KmsKeyId || undefined })),
+        deletedDate: r.DeletedDate,
       };
     },
     async getResourcePolicy(id) {

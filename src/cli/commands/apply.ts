@@ -1,6 +1,8 @@
 import { readFile } from "node:fs/promises";
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
+import { DEFAULT_WRITE_RPS } from "../../apply/execute.js";
 import { applySucceeded, renderOutcome } from "../../apply/outcome.js";
+import { progressReporter } from "../../apply/progress.js";
 import { SopsyncError } from "../../errors.js";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from "../../plan/model.js";
@@ -26,6 +28,12 @@ async function readSavedPlan(file: string): Promise<Plan | undefined> {
   return p as Plan;
 }
 
+function atLeastOne(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError("expected a number of at least 1");
+  return n;
+}
+
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command("apply")
@@ -36,7 +44,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--adopt", "take over existing unmanaged secrets that the manifest declares")
     .option("--max-deletes <n>", "refuse plans deleting more secrets than this", positiveInt, 10)
     .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)")
-    .option("--max-rps <n>", "write calls per second", positiveInt, 20)
+    .option("--max-rps <n>", "write calls started per second (AWS allows 50/s per family)", atLeastOne, DEFAULT_WRITE_RPS)
     .action(async (args: string[], o) => {
       const saved = args.length === 1 ? await readSavedPlan(args[0] as string) : undefined;
       let plan: Plan;
@@ -60,7 +68,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const results = await applyPlan(plan, sessions, {
         saved: saved !== undefined,
         maxRps: o.maxRps,
-        onAction: (e) => process.stderr.write(`${e.ok ? "ok  " : "FAIL"} ${e.action} ${e.name}\n`),
+        onAction: progressReporter((t) => process.stderr.write(t), process.stderr.isTTY === true).onAction,
       });
       for (const r of results) process.stdout.write(`${renderOutcome(r)}\n`);
       setExit(results.every(applySucceeded) ? EXIT_OK : EXIT_ERROR);

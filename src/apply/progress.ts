@@ -1,0 +1,42 @@
+// Progress of a long apply: a single rewritten status line on a terminal (count, rate, ETA), one
+// line per action otherwise (CI logs). Pure formatting; the CLI decides where it goes.
+import type { ActionEvent } from "./execute.js";
+
+/** `312/650 actions · 19.8/s · ETA 17s · 2 failed` */
+export function progressLine(e: Pick<ActionEvent, "done" | "total">, elapsedMs: number, failed = 0): string {
+  const rate = elapsedMs > 0 ? (e.done * 1000) / elapsedMs : 0;
+  const remaining = e.total - e.done;
+  const eta = rate > 0 ? `ETA ${formatSeconds(remaining / rate)}` : "ETA -";
+  const parts = [`${e.done}/${e.total} actions`, `${rate.toFixed(1)}/s`, eta];
+  if (failed > 0) parts.push(`${failed} failed`);
+  return parts.join(" · ");
+}
+
+/** `ok   update-value prod/db`, `skip create prod/api (already applied by this plan)`, `FAIL ...` */
+export function actionLine(e: ActionEvent): string {
+  if (!e.ok) return `FAIL ${e.action} ${e.name}`;
+  if (e.skipped) return `skip ${e.action} ${e.name} (already applied by this plan)`;
+  return `ok   ${e.action} ${e.name}`;
+}
+
+export function formatSeconds(s: number): string {
+  const whole = Math.max(0, Math.ceil(s));
+  if (whole < 60) return `${whole}s`;
+  const m = Math.floor(whole / 60);
+  return `${m}m${String(whole % 60).padStart(2, "0")}s`;
+}
+
+/** A reporter for the CLI: `tty` rewrites one status line, otherwise one line per action. */
+export function progressReporter(write: (s: string) => void, tty: boolean, now: () => number = Date.now) {
+  const started = now();
+  let failed = 0;
+  return {
+    onAction(e: ActionEvent): void {
+      if (!e.ok) failed++;
+      if (!tty) return write(`${actionLine(e)}\n`);
+      // Failures stay on screen; the status line is redrawn below them.
+      if (!e.ok) write(`\r\x1b[2K${actionLine(e)}\n`);
+      write(`\r\x1b[2K${progressLine(e, now() - started, failed)}${e.done === e.total ? "\n" : ""}`);
+    },
+  };
+}

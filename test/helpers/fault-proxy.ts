@@ -1,0 +1,220 @@
+// A loopback HTTP proxy between the AWS SDK and moto that injects what real AWS does under load:
+// 400 ThrottlingException (AWS JSON protocol shape), 500/503, dropped connections (before the request
+// reaches the service, or after it was processed so only the response is lost) and latency. Faults
+// are drawn from a seeded generator; every request is counted per operation (X-Amz-Target).
+// Used by the apply fault tests and by the benchmark (`latencyMs`).
+import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FaultRates {
+  /** Share of requests answered 400 ThrottlingException without reaching the service. */
+  throttleRate?: number;
+  /** Share answered 500 InternalServiceError or 503 ServiceUnavailable without reaching the service. */
+  errorRate?: number;
+  /** Share whose connection is reset: half before forwarding, half after (response lost). */
+  resetRate?: number;
+  /** Added before each request is forwarded. */
+  latencyMs?: number;
+}
+
+export interface FaultProxyOptions extends FaultRates {
+  /** The service endpoint, e.g. moto's `http://127.0.0.1:PORT`. */
+  target: string;
+  seed?: number;
+  /**
+   * Called for every request before any fault is drawn. Return "drop" to reset the connection
+   * without forwarding (for example after killing the client). May be async: the request waits.
+   */
+  onRequest?: (r: { operation: string; seq: number }) => void | "drop" | Promise<void | "drop">;
+}
+
+export interface FaultProxyStats {
+  requests: number;
+  byOperation: Record<string, number>;
+  /** Requests that reached the service. */
+  forwarded: number;
+  faults: { throttle: number; error: number; resetBefore: number; resetAfter: number; dropped: number };
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  readonly stats: FaultProxyStats;
+  /** Environment for a child process (the CLI) to talk to the service through this proxy. */
+  env: Record<string, string>;
+  /** Change the fault rates from now on (the random sequence continues). */
+  setFaults(rates: FaultRates): void;
+  /** Zero the counters. */
+  resetStats(): void;
+  /** Requests of the write operations (see WRITE_OPERATIONS) counted so far. */
+  writes(): number;
+  stop(): Promise<void>;
+}
+
+/** The Secrets Manager operations that change something. */
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+  "CreateSecret",
+  "PutSecretValue",
+  "UpdateSecret",
+  "TagResource",
+  "UntagResource",
+  "DeleteSecret",
+  "RestoreSecret",
+  "PutResourcePolicy",
+  "DeleteResourcePolicy",
+  "ReplicateSecretToRegions",
+  "RemoveRegionsFromReplication",
+  "UpdateSecretVersionStage",
+  "RotateSecret",
+  "CancelRotateSecret",
+  "StopReplicationToReplica",
+]);
+
+/** mulberry32: small, seedable, good enough to pick faults. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function emptyStats(): FaultProxyStats {
+  return { requests: 0, byOperation: {}, forwarded: 0, faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0 } };
+}
+
+/** `secretsmanager.CreateSecret` -> `CreateSecret`; query-protocol calls (STS) by their Action. */
+function operationOf(req: IncomingMessage, body: Buffer): string {
+  const target = req.headers["x-amz-target"];
+  if (typeof target === "string") return target.slice(target.lastIndexOf(".") + 1);
+  const action = /(?:^|&)Action=([^&]+)/.exec(body.toString("utf8"));
+  return action?.[1] ?? `${req.method} ${req.url}`;
+}
+
+function jsonError(res: ServerResponse, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ __type: type, message });
+  res.writeHead(status, {
+    "content-type": "application/x-amz-json-1.1",
+    "x-amzn-errortype": type,
+    "x-amzn-requestid": `fault-${Math.random().toString(16).slice(2)}`,
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
+  const upstream = new URL(opts.target);
+  const random = seededRandom(opts.seed ?? 1);
+  let rates: Required<FaultRates> = { throttleRate: 0, errorRate: 0, resetRate: 0, latencyMs: 0 };
+  const setFaults = (r: FaultRates) => {
+    rates = { throttleRate: r.throttleRate ?? 0, errorRate: r.errorRate ?? 0, resetRate: r.resetRate ?? 0, latencyMs: r.latencyMs ?? 0 };
+  };
+  setFaults(opts);
+  let stats = emptyStats();
+  let seq = 0;
+
+  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const up = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (r) => {
+          const chunks: Buffer[] = [];
+          r.on("data", (c: Buffer) => chunks.push(c));
+          r.on("end", () => resolve({ status: r.statusCode ?? 502, headers: r.headers, body: Buffer.concat(chunks) }));
+          r.on("error", reject);
+        },
+      );
+      up.on("error", reject);
+      up.end(body);
+    });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const operation = operationOf(req, body);
+    const n = ++seq;
+    stats.requests++;
+    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    if ((await opts.onRequest?.({ operation, seq: n })) === "drop") {
+      stats.faults.dropped++;
+      req.socket.destroy();
+      return;
+    }
+    if (rates.latencyMs > 0) await new Promise((r) => setTimeout(r, rates.latencyMs));
+    // Faults only on the JSON protocol (Secrets Manager, KMS); STS's query protocol passes through.
+    const faultable = typeof req.headers["x-amz-target"] === "string";
+    const draw = faultable ? random() : 1;
+    let resetAfter = false;
+    if (draw < rates.throttleRate) {
+      stats.faults.throttle++;
+      jsonError(res, 400, "ThrottlingException", "Rate exceeded");
+      return;
+    }
+    if (draw < rates.throttleRate + rates.errorRate) {
+      stats.faults.error++;
+      if (random() < 0.5) jsonError(res, 500, "InternalServiceError", "An error occurred on the server side.");
+      else jsonError(res, 503, "ServiceUnavailable", "Service is temporarily unavailable.");
+      return;
+    }
+    if (draw < rates.throttleRate + rates.errorRate + rates.resetRate) {
+      if (random() < 0.5) {
+        stats.faults.resetBefore++;
+        req.socket.destroy();
+        return;
+      }
+      resetAfter = true;
+    }
+    const r = await forward(req, body);
+    stats.forwarded++;
+    if (resetAfter) {
+      // The service did the work; the client never hears about it and retries.
+      stats.faults.resetAfter++;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(r.status, r.headers);
+    res.end(r.body);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      handle(req, res, Buffer.concat(chunks)).catch(() => {
+        // Upstream unreachable or the client went away: close this connection.
+        req.socket.destroy();
+      });
+    });
+    // A killed client leaves half-open sockets behind: ignore their errors.
+    req.on("error", () => {});
+    res.on("error", () => {});
+  });
+  server.on("clientError", (_err, socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    endpoint,
+    get stats() {
+      return stats;
+    },
+    env: {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_ENDPOINT_URL_KMS: endpoint,
+      AWS_ENDPOINT_URL_STS: endpoint,
+    },
+    setFaults,
+    resetStats() {
+      stats = emptyStats();
+    },
+    writes() {
+      let n = 0;
+      for (const [op, count] of Object.entries(stats.byOperation)) if (WRITE_OPERATIONS.has(op)) n += count;
+      return n;
+    },
+    stop() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
