@@ -114,7 +114,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
 
   if (d.policy !== undefined) {
     if (d.policy === null) {
-      if (l.policy) actions.push({ type: "delete-policy", before: l.policy });
+      // undefined = not readable (pending deletion): remove whatever may be there; it is idempotent.
+      if (l.policy !== null) actions.push({ type: "delete-policy", before: l.policy });
     } else if (l.policy === undefined || l.policy === null || canonicalJson(l.policy) !== canonicalJson(d.policy)) {
       actions.push({ type: "put-policy", before: l.policy ?? undefined, after: d.policy });
     }

@@ -53,8 +53,10 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   const detailed = declared.filter((s) => s.policy !== undefined || s.replicas !== undefined);
   await mapConcurrent(detailed, concurrency, async (s) => {
     const live = secrets.get(s.name);
-    if (!live || live.pendingDeletion) return;
-    if (s.policy !== undefined) {
+    if (!live) return;
+    // DescribeSecret answers for a secret pending deletion; the policy calls may not, so a restored
+    // secret's policy stays unknown and the planner writes the declared one unconditionally.
+    if (s.policy !== undefined && !live.pendingDeletion) {
       await pacer.take();
       live.policy = (await port.getResourcePolicy(s.name)) ?? null;
     }
