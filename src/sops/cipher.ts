@@ -39,7 +39,11 @@ export function parseEncrypted(text: string): EncryptedValue {
   const m = ENC_PATTERN.exec(text);
   if (!m) throw new ValueFormatError("value does not match sops' ENC[AES256_GCM,...] format");
   const [, data, iv, tag, type] = m as unknown as [string, string, string, string, string];
-  for (const [name, b64] of [["data", data], ["iv", iv], ["tag", tag]] as const) {
+  for (const [name, b64] of [
+    ["data", data],
+    ["iv", iv],
+    ["tag", tag],
+  ] as const) {
     if (!BASE64.test(b64) || b64.length % 4 !== 0) throw new ValueFormatError(`value has invalid base64 in ${name}`);
   }
   const parsed = { data: Buffer.from(data, "base64"), iv: Buffer.from(iv, "base64"), tag: Buffer.from(tag, "base64"), type };
@@ -68,7 +72,7 @@ export function plaintextBytes(v: SopsValue): Buffer {
 
 /** sops stores empty strings (and empty comments/bytes) as "" without encrypting them. */
 export function isEmptyValue(v: SopsValue): boolean {
-  return (v.type === "str" || v.type === "comment") ? v.value === "" : v.type === "bytes" && v.value.length === 0;
+  return v.type === "str" || v.type === "comment" ? v.value === "" : v.type === "bytes" && v.value.length === 0;
 }
 
 export function encryptValue(v: SopsValue, key: Uint8Array, aad: string, iv: Uint8Array = randomBytes(IV_SIZE)): string {

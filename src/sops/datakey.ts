@@ -24,8 +24,12 @@ async function unwrapWith(key: KeyEntry, ages: () => Promise<AgeIdentities>): Pr
       const ids = await ages();
       const part = await ageDecrypt(key.enc, ids.identities);
       if (!part) {
-        const where = ids.identities.length ? `none of the ${ids.identities.length} age identities found` : "no age identity found";
-        throw new Error(`${where} (looked in ${ids.searched.join(", ")}${ids.problems.length ? `; ${ids.problems.join("; ")}` : ""})`);
+        const where = ids.identities.length
+          ? `none of the ${ids.identities.length} age identities found`
+          : "no age identity found";
+        throw new Error(
+          `${where} (looked in ${ids.searched.join(", ")}${ids.problems.length ? `; ${ids.problems.join("; ")}` : ""})`,
+        );
       }
       return part;
     }
@@ -46,7 +50,10 @@ const ORDER: Record<KeyEntry["kind"], number> = { age: 0, pgp: 1, kms: 2, gcp_km
 
 export async function getDataKey(m: SopsMetadata, env: NodeJS.ProcessEnv, fileName: string): Promise<Uint8Array> {
   let cached: Promise<AgeIdentities> | undefined;
-  const ages = () => (cached ??= loadAgeIdentities(env));
+  const ages = () => {
+    cached ??= loadAgeIdentities(env);
+    return cached;
+  };
   const parts: Uint8Array[] = [];
   const report: string[] = [];
   for (const [gi, group] of m.keyGroups.entries()) {

@@ -71,7 +71,11 @@ export function setScalar(node: Scalar, v: SopsValue): void {
 function normaliseInts(doc: Document): void {
   const walk = (n: unknown): void => {
     if (isScalar(n)) {
-      if (typeof n.value === "bigint" && n.value >= BigInt(Number.MIN_SAFE_INTEGER) && n.value <= BigInt(Number.MAX_SAFE_INTEGER)) {
+      if (
+        typeof n.value === "bigint" &&
+        n.value >= BigInt(Number.MIN_SAFE_INTEGER) &&
+        n.value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ) {
         n.value = Number(n.value);
       }
       return;
@@ -136,7 +140,10 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
         }
         const raw = item.node.value;
         if (typeof raw !== "string") {
-          throw new SopsyncError("SOPS_DECRYPT", `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`);
+          throw new SopsyncError(
+            "SOPS_DECRYPT",
+            `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`,
+          );
         }
         let v: SopsValue;
         try {
@@ -149,7 +156,10 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
             );
           }
           if (e instanceof ValueFormatError) {
-            throw new SopsyncError("SOPS_DECRYPT", `${where(item.node)}: corrupt or unsupported value at '${item.path.join(".")}': ${e.message}`);
+            throw new SopsyncError(
+              "SOPS_DECRYPT",
+              `${where(item.node)}: corrupt or unsupported value at '${item.path.join(".")}': ${e.message}`,
+            );
           }
           throw e;
         }
@@ -192,10 +202,16 @@ function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileN
   try {
     stored = decryptValue(m.mac, dataKey, aad);
   } catch {
-    throw new SopsyncError("SOPS_MAC", `${fileName}: the MAC cannot be decrypted (MAC or lastmodified changed); the file may have been tampered with`);
+    throw new SopsyncError(
+      "SOPS_MAC",
+      `${fileName}: the MAC cannot be decrypted (MAC or lastmodified changed); the file may have been tampered with`,
+    );
   }
   if (stored.type !== "str" || stored.value !== computed) {
-    throw new SopsyncError("SOPS_MAC", `${fileName}: MAC mismatch: the file's content does not match its MAC; it may have been tampered with`);
+    throw new SopsyncError(
+      "SOPS_MAC",
+      `${fileName}: MAC mismatch: the file's content does not match its MAC; it may have been tampered with`,
+    );
   }
 }
 
@@ -209,7 +225,11 @@ export async function readSopsFile(path: string): Promise<string> {
     return await readFile(path, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SopsyncError(code === "ENOENT" ? "MANIFEST_NOT_FOUND" : "SOPS_FORMAT", `${path}: cannot read the file (${code ?? "error"})`, { cause: e });
+    throw new SopsyncError(
+      code === "ENOENT" ? "MANIFEST_NOT_FOUND" : "SOPS_FORMAT",
+      `${path}: cannot read the file (${code ?? "error"})`,
+      { cause: e },
+    );
   }
 }
 

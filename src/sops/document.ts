@@ -33,7 +33,10 @@ export function parseDocuments(text: string, fileName: string): Document[] {
     const err = doc.errors[0];
     if (err) {
       // yaml's messages quote source lines, which may hold plaintext: report the position and code only.
-      throw new SopsyncError("SOPS_FORMAT", `${fileName}:${position(text, err.pos[0])}: invalid ${formatOf(fileName).toUpperCase()} (${err.code})`);
+      throw new SopsyncError(
+        "SOPS_FORMAT",
+        `${fileName}:${position(text, err.pos[0])}: invalid ${formatOf(fileName).toUpperCase()} (${err.code})`,
+      );
     }
   }
   return docs;

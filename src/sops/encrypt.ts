@@ -13,7 +13,7 @@ import { MacAccumulator } from "./mac.js";
 import { type EncryptionRule, type KeyGroup, metadataToJS, type SopsMetadata } from "./metadata.js";
 import { renderSopsBlock } from "./metadata-yaml.js";
 import { shouldBeEncrypted } from "./rules.js";
-import { IvStash } from "./stash.js";
+import type { IvStash } from "./stash.js";
 import { TreeShapeError, walkDocument } from "./tree.js";
 
 /** The version string written into new files; sops accepts files from any 3.x. */
@@ -62,7 +62,8 @@ export function encryptDocuments(docs: Document[], format: FileFormat, ctx: Encr
       });
     }
   } catch (e) {
-    if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError) throw new SopsyncError("SOPS_FORMAT", `${fileName}: ${e.message}`);
+    if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError)
+      throw new SopsyncError("SOPS_FORMAT", `${fileName}: ${e.message}`);
     throw e;
   }
   const modified = lastModified(ctx.now ?? new Date());
@@ -76,7 +77,8 @@ export function encryptDocuments(docs: Document[], format: FileFormat, ctx: Encr
 }
 
 function sameValue(a: SopsValue, b: SopsValue): boolean {
-  const js = (v: SopsValue) => (v.type === "int" ? Number(v.value) : v.type === "bytes" ? Buffer.from(v.value).toString() : v.value);
+  const js = (v: SopsValue) =>
+    v.type === "int" ? Number(v.value) : v.type === "bytes" ? Buffer.from(v.value).toString() : v.value;
   return js(a) === js(b) || (typeof js(a) === "number" && Number.isNaN(js(a)) && Number.isNaN(js(b) as number));
 }
 
@@ -90,7 +92,8 @@ export function emitEncrypted(docs: Document[], format: FileFormat, metadata: So
   }
   return docs
     .map((doc, i) => {
-      if (doc.contents !== null && !isMap(doc.contents)) throw new SopsyncError("SOPS_FORMAT", "a sops YAML document must be a mapping");
+      if (doc.contents !== null && !isMap(doc.contents))
+        throw new SopsyncError("SOPS_FORMAT", "a sops YAML document must be a mapping");
       const empty = doc.contents === null || (doc.contents as YAMLMap).items.length === 0;
       const data = empty ? "" : doc.toString({ indent: 4, lineWidth: 0, indentSeq: true });
       // A trailing comment of the data must stay before `sops:` to remain part of the data.
@@ -136,7 +139,13 @@ export function reencrypt(opened: OpenedFile, docs: Document[], fileName: string
   const metadata = encryptDocuments(
     docs,
     opened.format,
-    { dataKey: opened.dataKey, metadata: opened.metadata, stash: opened.stash, originals: opened.originals, ...(now ? { now } : {}) },
+    {
+      dataKey: opened.dataKey,
+      metadata: opened.metadata,
+      stash: opened.stash,
+      originals: opened.originals,
+      ...(now ? { now } : {}),
+    },
     fileName,
   );
   return emitEncrypted(docs, opened.format, { ...metadata, version: WRITTEN_SOPS_VERSION });

@@ -1,7 +1,7 @@
 // How sops (gopkg.in/yaml.v3 decoding into interface{}) types a YAML scalar. The `yaml` package follows
 // the YAML 1.2 core schema, which differs in corners (0777 octal, 1_000, timestamps, 0b101), and the
 // MAC covers the Go-typed value, so unencrypted leaves and values to encrypt are typed here.
-import { type Scalar } from "yaml";
+import type { Scalar } from "yaml";
 import type { SopsValue } from "./cipher.js";
 import { goTimestampText, parseGoFloat } from "./gofmt.js";
 

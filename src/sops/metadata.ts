@@ -80,7 +80,9 @@ function parseGroup(g: Obj): KeyGroup {
   }
   for (const kind of ["gcp_kms", "azure_kv", "hc_vault"] as const) {
     for (const e of asList(g[kind])) {
-      const name = str(e.resource_id ?? (e.vaultUrl ? `${str(e.vaultUrl)}/keys/${str(e.name)}` : undefined) ?? e.vault_address ?? e.key_name);
+      const name = str(
+        e.resource_id ?? (e.vaultUrl ? `${str(e.vaultUrl)}/keys/${str(e.name)}` : undefined) ?? e.vault_address ?? e.key_name,
+      );
       keys.push({ kind, name, raw: e });
     }
   }
@@ -105,7 +107,8 @@ export function parseMetadata(raw: unknown): SopsMetadata {
   const threshold = raw.shamir_threshold === undefined || raw.shamir_threshold === "" ? 0 : Number(raw.shamir_threshold);
   if (!Number.isInteger(threshold) || threshold < 0) throw new MetadataError("shamir_threshold is not a whole number");
   const macOnly = raw.mac_only_encrypted;
-  const macOnlyEncrypted = typeof macOnly === "boolean" ? macOnly : macOnly === undefined || macOnly === "" ? false : parseGoBool(str(macOnly));
+  const macOnlyEncrypted =
+    typeof macOnly === "boolean" ? macOnly : macOnly === undefined || macOnly === "" ? false : parseGoBool(str(macOnly));
   if (macOnlyEncrypted === undefined) throw new MetadataError("mac_only_encrypted is not a boolean");
   if (raw.lastmodified === undefined) throw new MetadataError("the `sops` metadata has no lastmodified");
   return {

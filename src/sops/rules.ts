@@ -32,9 +32,7 @@ export function shouldBeEncrypted(rule: EncryptionRule, path: string[], stack: s
       const re = goRegExp(rule.value);
       const last = stack.length - 1;
       // The matching marker comment itself stays readable: skip the newest comment when judging a comment.
-      return stack.some((level, i) =>
-        level.some((c, j) => !(isComment && i === last && j === level.length - 1) && re.test(c)),
-      );
+      return stack.some((level, i) => level.some((c, j) => !(isComment && i === last && j === level.length - 1) && re.test(c)));
     }
   }
 }

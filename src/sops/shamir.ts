@@ -50,7 +50,11 @@ export function combineShares(parts: Uint8Array[]): Uint8Array {
   const xs = parts.map((p) => p[len - 1] as number);
   if (new Set(xs).size !== xs.length) throw new Error("shamir: duplicate part detected");
   const secret = new Uint8Array(len - 1);
-  for (let b = 0; b < len - 1; b++) secret[b] = interpolateAtZero(xs, parts.map((p) => p[b] as number));
+  for (let b = 0; b < len - 1; b++)
+    secret[b] = interpolateAtZero(
+      xs,
+      parts.map((p) => p[b] as number),
+    );
   return secret;
 }
 

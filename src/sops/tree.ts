@@ -1,7 +1,7 @@
 // Walks parsed YAML documents in the order sops's Go tree walk visits them (sops.go walkBranch /
 // walkSlice over the tree built by stores/yaml), reporting each leaf and each comment with its key
 // path and the comment stack that the comment-regex rules look at. Pure: no crypto here.
-import { Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, Scalar, type YAMLMap, type YAMLSeq } from "yaml";
+import { type Document, isAlias, isMap, isScalar, isSeq, type Node, type Pair, Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import { type FileFormat, typeScalar } from "./goyaml.js";
 
 export interface LeafItem {
@@ -42,7 +42,13 @@ class Walker {
   ) {}
 
   /** Comment lines held in one property of a node, each reported as its own comment item. */
-  comments(holder: CommentHolder | null | undefined, prop: "commentBefore" | "comment", path: string[], stack: string[][], ancestors: string[][]): void {
+  comments(
+    holder: CommentHolder | null | undefined,
+    prop: "commentBefore" | "comment",
+    path: string[],
+    stack: string[][],
+    ancestors: string[][],
+  ): void {
     const raw = holder?.[prop];
     if (!holder || typeof raw !== "string" || raw === "") return;
     const lines = raw.split("\n");
@@ -110,8 +116,14 @@ class Walker {
 
   value(node: Node | null | undefined, path: string[], stack: string[][], ancestors: string[][], inSeq?: YAMLSeq): void {
     if (node === null || node === undefined) return;
-    if (isMap(node)) return this.mapping(node, path, stack, ancestors);
-    if (isSeq(node)) return this.sequence(node, path, [...stack], ancestors);
+    if (isMap(node)) {
+      this.mapping(node, path, stack, ancestors);
+      return;
+    }
+    if (isSeq(node)) {
+      this.sequence(node, path, [...stack], ancestors);
+      return;
+    }
     if (isScalar(node)) {
       if (node.value === null || typeScalar(node, this.format) === null) return; // nulls are neither encrypted nor hashed
       this.visit({ kind: "leaf", node, path, stack, ...(inSeq ? { inSeq } : {}) });
@@ -126,9 +138,7 @@ class Walker {
       if (this.format === "json") return String(key.value);
       const typed = typeScalar(key, "yaml");
       if (typed?.type === "str") return typed.value;
-      throw new TreeShapeError(
-        `mapping key '${String(key.value)}' is not a string; sops supports only string keys (quote it)`,
-      );
+      throw new TreeShapeError(`mapping key '${String(key.value)}' is not a string; sops supports only string keys (quote it)`);
     }
     throw new TreeShapeError("complex mapping keys are not supported");
   }

@@ -117,7 +117,10 @@ describe("init, set, edit", () => {
     const log = join(dir, "editor.log");
     const script = join(dir, "editor.sh");
     // The editor's parent is the shell; the shell's parent is sopsync. Send it SIGINT, as a terminal would.
-    writeFileSync(script, `#!/bin/sh\necho "$1" > ${log}\nsed -i 's/change-me/x/' "$1"\nkill -INT $(ps -o ppid= -p $PPID)\nsleep 0.3\nexit 130\n`);
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho "$1" > ${log}\nsed -i 's/change-me/x/' "$1"\nkill -INT $(ps -o ppid= -p $PPID)\nsleep 0.3\nexit 130\n`,
+    );
     chmodSync(script, 0o755);
     const r = await runCli(["edit", file], { env: { ...env, EDITOR: script } });
     expect(r.code).toBe(1);

@@ -25,16 +25,66 @@ const rule = (extra: string) => (k: AgeKey[]) => `creation_rules:\n  - age: ${k[
 const CASES: Case[] = [
   { name: "all value types (YAML)", file: "all.yaml", plaintext: ALL_TYPES_YAML, args: age },
   { name: "JSON", file: "doc.json", plaintext: JSON_DOC, args: age },
-  { name: "encrypted_regex", file: "manifest.yaml", plaintext: MANIFEST_YAML, args: (k) => [...age(k), "--encrypted-regex", "^(value|binary)$"], expectInMetadata: ["encrypted_regex"] },
-  { name: "unencrypted_regex", file: "ur.yaml", plaintext: ALL_TYPES_YAML, args: (k) => [...age(k), "--unencrypted-regex", "^(description|region)$"], expectInMetadata: ["unencrypted_regex"] },
-  { name: "encrypted_suffix", file: "es.yaml", plaintext: "db_secret:\n  a: 1\n  b: [x, y]\nopen: 2\nother_secret: s\n", args: (k) => [...age(k), "--encrypted-suffix", "_secret"], expectInMetadata: ["encrypted_suffix: _secret"] },
-  { name: "custom unencrypted_suffix", file: "us.yaml", plaintext: "a_plain: 1\nb: 2\nnest_plain:\n  x: y\n", args: (k) => [...age(k), "--unencrypted-suffix", "_plain"], expectInMetadata: ["unencrypted_suffix: _plain"] },
+  {
+    name: "encrypted_regex",
+    file: "manifest.yaml",
+    plaintext: MANIFEST_YAML,
+    args: (k) => [...age(k), "--encrypted-regex", "^(value|binary)$"],
+    expectInMetadata: ["encrypted_regex"],
+  },
+  {
+    name: "unencrypted_regex",
+    file: "ur.yaml",
+    plaintext: ALL_TYPES_YAML,
+    args: (k) => [...age(k), "--unencrypted-regex", "^(description|region)$"],
+    expectInMetadata: ["unencrypted_regex"],
+  },
+  {
+    name: "encrypted_suffix",
+    file: "es.yaml",
+    plaintext: "db_secret:\n  a: 1\n  b: [x, y]\nopen: 2\nother_secret: s\n",
+    args: (k) => [...age(k), "--encrypted-suffix", "_secret"],
+    expectInMetadata: ["encrypted_suffix: _secret"],
+  },
+  {
+    name: "custom unencrypted_suffix",
+    file: "us.yaml",
+    plaintext: "a_plain: 1\nb: 2\nnest_plain:\n  x: y\n",
+    args: (k) => [...age(k), "--unencrypted-suffix", "_plain"],
+    expectInMetadata: ["unencrypted_suffix: _plain"],
+  },
   // These three rules exist only in .sops.yaml creation rules (sops ignores unknown flags after the subcommand).
-  { name: "encrypted_comment_regex", file: "ecr.yaml", plaintext: COMMENT_RULES_YAML, args: () => [], config: rule("encrypted_comment_regex: sops:enc"), expectInMetadata: ["encrypted_comment_regex: sops:enc"] },
-  { name: "unencrypted_comment_regex", file: "ucr.yaml", plaintext: COMMENT_RULES_YAML, args: () => [], config: rule("unencrypted_comment_regex: sops:enc"), expectInMetadata: ["unencrypted_comment_regex: sops:enc"] },
-  { name: "mac_only_encrypted", file: "mac-only.yaml", plaintext: MANIFEST_YAML, args: () => [], config: rule('encrypted_regex: "^(value|binary)$"\n    mac_only_encrypted: true'), expectInMetadata: ["mac_only_encrypted: true"] },
+  {
+    name: "encrypted_comment_regex",
+    file: "ecr.yaml",
+    plaintext: COMMENT_RULES_YAML,
+    args: () => [],
+    config: rule("encrypted_comment_regex: sops:enc"),
+    expectInMetadata: ["encrypted_comment_regex: sops:enc"],
+  },
+  {
+    name: "unencrypted_comment_regex",
+    file: "ucr.yaml",
+    plaintext: COMMENT_RULES_YAML,
+    args: () => [],
+    config: rule("unencrypted_comment_regex: sops:enc"),
+    expectInMetadata: ["unencrypted_comment_regex: sops:enc"],
+  },
+  {
+    name: "mac_only_encrypted",
+    file: "mac-only.yaml",
+    plaintext: MANIFEST_YAML,
+    args: () => [],
+    config: rule('encrypted_regex: "^(value|binary)$"\n    mac_only_encrypted: true'),
+    expectInMetadata: ["mac_only_encrypted: true"],
+  },
   { name: "multi-document YAML", file: "multi.yaml", plaintext: MULTI_DOC_YAML, args: age },
-  { name: "several age recipients", file: "multi-recipient.yaml", plaintext: MANIFEST_YAML, args: (k) => ["--age", k.map((x) => x.recipient).join(",")] },
+  {
+    name: "several age recipients",
+    file: "multi-recipient.yaml",
+    plaintext: MANIFEST_YAML,
+    args: (k) => ["--age", k.map((x) => x.recipient).join(",")],
+  },
   {
     name: "two key groups with Shamir threshold 2 of 3",
     file: "shamir.yaml",
@@ -80,7 +130,8 @@ describe("sops-written files decrypt to what sops -d prints", () => {
   it("keeps int64 precision and Go value types", async () => {
     const got = await decryptFile(paths.get("all value types (YAML)")!, { env: allKeysEnv });
     const value = got.documents[0]!.getIn(["secrets", "prod/db", "value"], true) as { toJS(): Record<string, unknown> };
-    const v = (got.documents[0]!.toJS() as { secrets: Record<string, { value: Record<string, unknown> }> }).secrets["prod/db"]!.value;
+    const v = (got.documents[0]!.toJS() as { secrets: Record<string, { value: Record<string, unknown> }> }).secrets["prod/db"]!
+      .value;
     expect(value).toBeTruthy();
     expect(v.huge).toBe(9223372036854775807n);
     expect(v.port).toBe(5432);
@@ -93,7 +144,9 @@ describe("sops-written files decrypt to what sops -d prints", () => {
 
   it("node ranges point into the original encrypted text", async () => {
     const got = await decryptFile(paths.get("encrypted_regex")!, { env: allKeysEnv });
-    const node = got.documents[0]!.getIn(["secrets", "prod/db", "value", "password"], true) as { range: [number, number, number] };
+    const node = got.documents[0]!.getIn(["secrets", "prod/db", "value", "password"], true) as {
+      range: [number, number, number];
+    };
     expect(got.text.slice(node.range[0], node.range[1])).toMatch(/^ENC\[AES256_GCM,/);
   });
 
@@ -107,7 +160,9 @@ describe("sops-written files decrypt to what sops -d prints", () => {
 
   it("Shamir: any 2 of the 3 groups suffice, 1 does not", async () => {
     const path = paths.get("two key groups with Shamir threshold 2 of 3")!;
-    await expect(decryptFile(path, { env: { SOPS_AGE_KEY: `${keys[0]!.identity}\n${keys[2]!.identity}` } })).resolves.toBeTruthy();
+    await expect(
+      decryptFile(path, { env: { SOPS_AGE_KEY: `${keys[0]!.identity}\n${keys[2]!.identity}` } }),
+    ).resolves.toBeTruthy();
     const err = await decryptFile(path, { env: { SOPS_AGE_KEY: keys[1]!.identity } }).catch((e) => e);
     expect(err).toBeInstanceOf(SopsyncError);
     expect(err.code).toBe("SOPS_DECRYPT");

@@ -24,7 +24,9 @@ describe("age key sources", () => {
   });
 
   it("SOPS_AGE_KEY_CMD", async () => {
-    await expect(decryptFile(path, { env: { SOPS_AGE_KEY_CMD: `cat ${key.file}`, HOME: tempDir(), PATH: process.env.PATH ?? "" } })).resolves.toBeTruthy();
+    await expect(
+      decryptFile(path, { env: { SOPS_AGE_KEY_CMD: `cat ${key.file}`, HOME: tempDir(), PATH: process.env.PATH ?? "" } }),
+    ).resolves.toBeTruthy();
   });
 
   it("XDG_CONFIG_HOME/sops/age/keys.txt and ~/.config/sops/age/keys.txt", async () => {

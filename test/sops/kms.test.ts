@@ -27,7 +27,13 @@ describe("AWS KMS key source (moto)", () => {
   });
 
   it("a file sops encrypted with --kms (pointed at moto) decrypts in sopsync", async () => {
-    const path = sopsEncryptFile(tempDir(), "kms.yaml", MANIFEST_YAML, ["--kms", arn, "--encrypted-regex", "^(value|binary)$"], moto.env);
+    const path = sopsEncryptFile(
+      tempDir(),
+      "kms.yaml",
+      MANIFEST_YAML,
+      ["--kms", arn, "--encrypted-regex", "^(value|binary)$"],
+      moto.env,
+    );
     expect(readFileSync(path, "utf8")).toContain(arn);
     const got = await decryptFile(path, { env: moto.env });
     expect(dataOf(got.documents)).toEqual(sopsDecryptData(path, dir, moto.env));
@@ -42,7 +48,13 @@ describe("AWS KMS key source (moto)", () => {
       context: { app: "sopsync", env: "test" },
       role: "arn:aws:iam::123456789012:role/sops-decrypt",
     };
-    writeFileSync(path, await encryptText(MANIFEST_YAML, "ctx.yaml", { keyGroups: [[key]], rule: { kind: "encrypted_regex", value: "^(value|binary)$" } }));
+    writeFileSync(
+      path,
+      await encryptText(MANIFEST_YAML, "ctx.yaml", {
+        keyGroups: [[key]],
+        rule: { kind: "encrypted_regex", value: "^(value|binary)$" },
+      }),
+    );
     const text = readFileSync(path, "utf8");
     expect(text).toMatch(/context:\n\s+app: sopsync\n\s+env: test/);
     expect(text).toContain("role: arn:aws:iam::123456789012:role/sops-decrypt");
@@ -50,7 +62,13 @@ describe("AWS KMS key source (moto)", () => {
   });
 
   it("a wrong encryption context is rejected", async () => {
-    const path = sopsEncryptFile(tempDir(), "ctx2.yaml", MANIFEST_YAML, ["--kms", arn, "--encryption-context", "app:sopsync"], moto.env);
+    const path = sopsEncryptFile(
+      tempDir(),
+      "ctx2.yaml",
+      MANIFEST_YAML,
+      ["--kms", arn, "--encryption-context", "app:sopsync"],
+      moto.env,
+    );
     const text = readFileSync(path, "utf8");
     expect(text).toContain("app: sopsync");
     await expect(decryptText(text, "ctx2.yaml", { env: moto.env })).resolves.toBeTruthy();
@@ -67,7 +85,14 @@ describe("AWS KMS key source (moto)", () => {
     const age = generateAgeKey(dir);
     writeFileSync(
       path,
-      await encryptText(MANIFEST_YAML, "mixed.yaml", { keyGroups: [[{ kind: "kms", arn, enc: "" }, { kind: "age", recipient: age.recipient, enc: "" }]] }),
+      await encryptText(MANIFEST_YAML, "mixed.yaml", {
+        keyGroups: [
+          [
+            { kind: "kms", arn, enc: "" },
+            { kind: "age", recipient: age.recipient, enc: "" },
+          ],
+        ],
+      }),
     );
     await expect(decryptFile(path, { env: { SOPS_AGE_KEY: age.identity } })).resolves.toBeTruthy();
     expect(sopsDecryptData(path, dir, moto.env)).toBeTruthy();

@@ -27,7 +27,8 @@ const value = fc.letrec((tie) => ({
 const documentArb = fc.dictionary(key, value, { minKeys: 1, maxKeys: 6 });
 
 // Strings and keys are double-quoted so the YAML text means the same to yaml and to Go's yaml.v3.
-const toYaml = (doc: unknown) => stringify(doc, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "QUOTE_DOUBLE", lineWidth: 0 });
+const toYaml = (doc: unknown) =>
+  stringify(doc, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "QUOTE_DOUBLE", lineWidth: 0 });
 
 describe("property: sopsync round trip", () => {
   let age: AgeKey;

@@ -24,12 +24,36 @@ describe("sopsync-written files", () => {
 
   const ageGroup = (ks: AgeKey[]) => ks.map((k) => ({ kind: "age" as const, recipient: k.recipient, enc: "" }));
 
-  const cases: [string, string, string, Parameters<typeof encryptText>[2] | ((k: AgeKey[]) => Parameters<typeof encryptText>[2])][] = [
+  const cases: [
+    string,
+    string,
+    string,
+    Parameters<typeof encryptText>[2] | ((k: AgeKey[]) => Parameters<typeof encryptText>[2]),
+  ][] = [
     ["all types", "all.yaml", ALL_TYPES_YAML, (k) => ({ keyGroups: [ageGroup([k[0]!])] })],
     ["JSON", "doc.json", JSON_DOC, (k) => ({ keyGroups: [ageGroup([k[0]!])] })],
-    ["encrypted_regex", "m.yaml", MANIFEST_YAML, (k) => ({ keyGroups: [ageGroup([k[0]!])], rule: { kind: "encrypted_regex", value: "^(value|binary)$" } })],
-    ["mac_only_encrypted", "mo.yaml", MANIFEST_YAML, (k) => ({ keyGroups: [ageGroup([k[0]!])], rule: { kind: "encrypted_regex", value: "^(value|binary)$" }, macOnlyEncrypted: true })],
-    ["encrypted_comment_regex", "ecr.yaml", COMMENT_RULES_YAML, (k) => ({ keyGroups: [ageGroup([k[0]!])], rule: { kind: "encrypted_comment_regex", value: "sops:enc" } })],
+    [
+      "encrypted_regex",
+      "m.yaml",
+      MANIFEST_YAML,
+      (k) => ({ keyGroups: [ageGroup([k[0]!])], rule: { kind: "encrypted_regex", value: "^(value|binary)$" } }),
+    ],
+    [
+      "mac_only_encrypted",
+      "mo.yaml",
+      MANIFEST_YAML,
+      (k) => ({
+        keyGroups: [ageGroup([k[0]!])],
+        rule: { kind: "encrypted_regex", value: "^(value|binary)$" },
+        macOnlyEncrypted: true,
+      }),
+    ],
+    [
+      "encrypted_comment_regex",
+      "ecr.yaml",
+      COMMENT_RULES_YAML,
+      (k) => ({ keyGroups: [ageGroup([k[0]!])], rule: { kind: "encrypted_comment_regex", value: "sops:enc" } }),
+    ],
     ["multi-document", "multi.yaml", MULTI_DOC_YAML, (k) => ({ keyGroups: [ageGroup(k)] })],
     ["Shamir 2 of 3", "shamir.yaml", ALL_TYPES_YAML, (k) => ({ keyGroups: k.map((x) => ageGroup([x])), shamirThreshold: 2 })],
   ];
@@ -50,7 +74,12 @@ describe("sopsync-written files", () => {
 
   it("set changes exactly one value: other ciphertexts and comments stay byte-identical", async () => {
     const caseDir = tempDir();
-    const path = sopsEncryptFile(caseDir, "secrets.yaml", `# keep me\n${MANIFEST_YAML}`, ["--age", keys[0]!.recipient, "--encrypted-regex", "^(value|binary)$"]);
+    const path = sopsEncryptFile(caseDir, "secrets.yaml", `# keep me\n${MANIFEST_YAML}`, [
+      "--age",
+      keys[0]!.recipient,
+      "--encrypted-regex",
+      "^(value|binary)$",
+    ]);
     const before = readFileSync(path, "utf8");
     await setSecret(path, "prod/api-token", undefined, `${CANARY}-new`, { env });
     const after = readFileSync(path, "utf8");
@@ -66,7 +95,12 @@ describe("sopsync-written files", () => {
 
   it("set with KEY sets one key of a mapping value and can create a new secret", async () => {
     const caseDir = tempDir();
-    const path = sopsEncryptFile(caseDir, "secrets.yaml", MANIFEST_YAML, ["--age", keys[0]!.recipient, "--encrypted-regex", "^(value|binary)$"]);
+    const path = sopsEncryptFile(caseDir, "secrets.yaml", MANIFEST_YAML, [
+      "--age",
+      keys[0]!.recipient,
+      "--encrypted-regex",
+      "^(value|binary)$",
+    ]);
     await setSecret(path, "prod/db", "password", "rotated", { env });
     await setSecret(path, "prod/new", "api_key", "k1", { env });
     const data = sopsDecryptData(path, dir, env)[0] as { secrets: Record<string, { value: unknown; description?: string }> };

@@ -17,7 +17,11 @@ export interface EditOptions {
   editor?: string;
 }
 
-function runEditor(command: string, file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; interrupted: boolean }> {
+function runEditor(
+  command: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; interrupted: boolean }> {
   return new Promise((resolveRun, reject) => {
     let interrupted = false;
     // The editor owns the terminal; a Ctrl-C reaches it too. We only remember it and clean up after.

@@ -57,12 +57,16 @@ export async function runInit(opts: InitOptions): Promise<{ manifest: string; co
   if (opts.age && opts.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
   let key: KeyEntry;
   if (opts.kms) {
-    if (!isKmsArn(opts.kms)) throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${opts.kms}`);
+    if (!isKmsArn(opts.kms))
+      throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${opts.kms}`);
     key = { kind: "kms", arn: opts.kms, enc: "" };
   } else {
     const recipient = opts.age ?? (await defaultAgeRecipient(env));
     if (!recipient) {
-      throw new SopsyncError("USAGE", "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)");
+      throw new SopsyncError(
+        "USAGE",
+        "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)",
+      );
     }
     if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
     key = { kind: "age", recipient: recipient.trim(), enc: "" };
@@ -72,7 +76,11 @@ export async function runInit(opts: InitOptions): Promise<{ manifest: string; co
   for (const p of [manifest, config]) {
     if (await exists(p)) throw new SopsyncError("USAGE", `${p} already exists; init never overwrites files`);
   }
-  const scopeId = basename(resolve(opts.dir)).toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "") || "app";
+  const scopeId =
+    basename(resolve(opts.dir))
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "app";
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
   const encrypted = await encryptText(skeleton(scopeId, region), "secrets.yaml", {
     keyGroups: [[key]],

@@ -43,7 +43,13 @@ export function valueFromInput(text: string): string {
   return text.replace(/\r?\n$/, "");
 }
 
-export async function runSet(file: string, name: string, key: string | undefined, value: string, env?: NodeJS.ProcessEnv): Promise<void> {
+export async function runSet(
+  file: string,
+  name: string,
+  key: string | undefined,
+  value: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<void> {
   if (value === "") throw new SopsyncError("USAGE", "the value is empty; nothing was written");
   await setSecret(file, name, key, value, env ? { env } : {});
 }
@@ -51,7 +57,9 @@ export async function runSet(file: string, name: string, key: string | undefined
 export function register(program: Command, setExit?: (code: number) => void): void {
   program
     .command("set")
-    .description("set secrets.NAME.value (or secrets.NAME.value.KEY) in an encrypted file; the value comes from stdin or a hidden prompt")
+    .description(
+      "set secrets.NAME.value (or secrets.NAME.value.KEY) in an encrypted file; the value comes from stdin or a hidden prompt",
+    )
     .argument("<file>", "encrypted manifest")
     .argument("<name>", "secret name")
     .argument("[key]", "key inside a JSON (mapping) value")

@@ -45,7 +45,9 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIden
     try {
       out.identities.push(...parseIdentityLines(await readFile(env.SOPS_AGE_KEY_FILE, "utf8")));
     } catch (e) {
-      out.problems.push(`cannot read SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+      out.problems.push(
+        `cannot read SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+      );
     }
   }
   if (env.SOPS_AGE_KEY_CMD) {

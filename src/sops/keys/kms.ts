@@ -33,7 +33,11 @@ async function assumeRole(entry: KmsKeyEntry, region: string): Promise<Credentia
     const r = await sts.send(new AssumeRoleCommand({ RoleArn: entry.role, RoleSessionName: sessionName() }));
     const c = r.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("AssumeRole returned no credentials");
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+    };
   } finally {
     sts.destroy();
   }
