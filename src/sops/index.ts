@@ -2,3 +2,5 @@
 export { decryptFile, decryptText, type DecryptedFile, type DecryptOptions } from "./decrypt.js";
 export type { SopsMetadata, KeyGroup, KeyEntry, AgeKeyEntry, KmsKeyEntry, EncryptionRule } from "./metadata.js";
 export type { SopsValue } from "./cipher.js";
+export { encryptText, type NewFileOptions } from "./encrypt.js";
+export { setSecret, updateFile } from "./write.js";
