@@ -74,7 +74,7 @@ export async function applyTarget(
     for (const action of orderActions(change.actions)) {
       const skipped = alreadyApplied(plan, change, action, opts.live?.secrets.get(change.name));
       try {
-        if (!skipped) await runAction(action, change.name, byName.get(change.name), ctx);
+        await runAction(action, change.name, byName.get(change.name), ctx, skipped);
       } catch (err) {
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
         if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
@@ -112,8 +112,11 @@ interface Ctx {
   calls: number;
 }
 
-/** Runs one action, pacing each write call. */
-async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
+/**
+ * Runs one action, pacing each write call. `effectPresent`: the live state shows its effect (a
+ * re-run); only the parts that may not have happened yet are sent.
+ */
+async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx, effectPresent: boolean): Promise<void> {
   const { port, plan } = ctx;
   const token = requestToken(plan.planId, name, action.type);
   const need = (): DesiredSecret => {
@@ -125,6 +128,11 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
     ctx.calls++;
     await fn();
   };
+  if (effectPresent) {
+    // The value is there but the crash may have come before its version tag.
+    if (action.type === "update-value") await write(() => port.tagResource(name, { [TAG_VERSION]: token }));
+    return;
+  }
   switch (action.type) {
     case "adopt":
       return; // the ownership tag is written by the tag action, after values and metadata

@@ -23,17 +23,27 @@ export interface FaultProxyOptions extends FaultRates {
   seed?: number;
   /**
    * Called for every request before any fault is drawn. Return "drop" to reset the connection
-   * without forwarding (for example after killing the client). May be async: the request waits.
+   * without forwarding (for example after killing the client), or an error to answer with it.
+   * May be async: the request waits.
    */
-  onRequest?: (r: { operation: string; seq: number }) => void | "drop" | Promise<void | "drop">;
+  onRequest?: (r: { operation: string; seq: number }) => OnRequestResult | Promise<OnRequestResult>;
 }
+
+/** An AWS JSON-protocol error to answer with, e.g. `{ status: 400, type: "LimitExceededException" }`. */
+export interface InjectedError {
+  status: number;
+  type: string;
+  message?: string;
+}
+
+export type OnRequestResult = void | "drop" | InjectedError;
 
 export interface FaultProxyStats {
   requests: number;
   byOperation: Record<string, number>;
   /** Requests that reached the service. */
   forwarded: number;
-  faults: { throttle: number; error: number; resetBefore: number; resetAfter: number; dropped: number };
+  faults: { throttle: number; error: number; resetBefore: number; resetAfter: number; dropped: number; injected: number };
 }
 
 export interface FaultProxy {
@@ -82,7 +92,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 function emptyStats(): FaultProxyStats {
-  return { requests: 0, byOperation: {}, forwarded: 0, faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0 } };
+  return { requests: 0, byOperation: {}, forwarded: 0, faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0, injected: 0 } };
 }
 
 /** `secretsmanager.CreateSecret` -> `CreateSecret`; query-protocol calls (STS) by their Action. */
@@ -135,9 +145,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const n = ++seq;
     stats.requests++;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    if ((await opts.onRequest?.({ operation, seq: n })) === "drop") {
+    const decided = await opts.onRequest?.({ operation, seq: n });
+    if (decided === "drop") {
       stats.faults.dropped++;
       req.socket.destroy();
+      return;
+    }
+    if (decided) {
+      stats.faults.injected++;
+      jsonError(res, decided.status, decided.type, decided.message ?? decided.type);
       return;
     }
     if (rates.latencyMs > 0) await new Promise((r) => setTimeout(r, rates.latencyMs));
