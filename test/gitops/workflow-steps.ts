@@ -1,7 +1,7 @@
 // Reads the command lines CI really runs, straight from action.yml and .github/workflows/, so tests
 // execute those exact scripts (with the workflows' exact `with:` inputs) against moto: a renamed flag
 // or a typo in a workflow breaks `npm test`, not a user's pipeline.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,26 +87,42 @@ export interface StepRun {
   outputs: Record<string, string>;
 }
 
-/** Runs one `run:` step of the action with bash as the runner does (`bash -e {0}`), env resolved. */
-export function runStep(step: Step, ctx: Record<string, string>, env: Record<string, string>, cwd: string): StepRun {
+/**
+ * Runs one `run:` step as the runner does (`bash -e {0}`, env resolved, GITHUB_OUTPUT collected).
+ * Asynchronous, so a fake GitHub API in the test process can answer the step's requests.
+ */
+export async function runStep(step: Step, ctx: Record<string, string>, env: Record<string, string>, cwd: string): Promise<StepRun> {
   if (!step.run) throw new Error(`step ${step.id ?? step.name} has no run script`);
-  const outFile = join(mkdtempSync(join(tmpdir(), "sopsync-out-")), "output");
+  const tmp = mkdtempSync(join(tmpdir(), "sopsync-step-"));
+  const outFile = join(tmp, "output");
   writeFileSync(outFile, "");
   const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, resolve(String(v), ctx)]));
-  const script = join(mkdtempSync(join(tmpdir(), "sopsync-step-")), "step.sh");
+  const script = join(tmp, "step.sh");
   writeFileSync(script, resolve(step.run, ctx));
   const wd = step["working-directory"] ? join(cwd, resolve(step["working-directory"], ctx)) : cwd;
-  const r = spawnSync("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", script], {
+  const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", script], {
     cwd: wd,
-    encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...env, ...stepEnv, GITHUB_OUTPUT: outFile },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  const code = await new Promise<number>((res, rej) => {
+    child.on("error", rej);
+    child.on("close", (c) => res(c ?? -1));
   });
   const outputs: Record<string, string> = {};
   for (const line of readFileSync(outFile, "utf8").split("\n")) {
     const i = line.indexOf("=");
     if (i > 0) outputs[line.slice(0, i)] = line.slice(i + 1);
   }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, outputs };
+  return { code, stdout, stderr, outputs };
 }
 
 export function actionStep(id: string, steps = readAction().runs.steps): Step {
