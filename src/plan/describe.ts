@@ -67,6 +67,7 @@ export function actionLines(a: Action): string[] {
     case "put-policy":
       return ["policy:", ...policyDiff(a.before, a.after).map((l) => `  ${l}`)];
     case "delete-policy":
+      if (a.before === undefined) return ["policy: removed (if one is attached; it could not be read while pending deletion)"];
       return ["policy: removed", ...policyDiff(a.before, undefined).map((l) => `  ${l}`)];
     case "add-replica":
       return [`+ replica ${a.region}${a.kmsKeyId ? ` (kmsKeyId ${a.kmsKeyId})` : ""}`];
@@ -85,8 +86,9 @@ export function actionLines(a: Action): string[] {
 export function policyDiff(before: unknown, after: unknown): string[] {
   const text = (v: unknown) => (v === undefined ? "" : `${JSON.stringify(v, null, 2)}\n`);
   const patch = createTwoFilesPatch("live", "manifest", text(before), text(after), "", "", { context: 2 });
-  return patch
-    .split("\n")
-    .slice(2)
-    .filter((l) => l !== "" && !l.startsWith("\\"));
+  const lines = patch.split("\n");
+  // Drop the file header (=== / --- live / +++ manifest): only the hunks say anything.
+  const first = lines.findIndex((l) => l.startsWith("@@"));
+  if (first < 0) return [];
+  return lines.slice(first).filter((l) => l !== "" && !l.startsWith("\\"));
 }

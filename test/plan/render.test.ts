@@ -1,0 +1,78 @@
+// Renderers: text (colour only when asked), markdown (summary table, details, sticky marker) and
+// json (the plan itself). None of them ever shows a value.
+import { describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/model.js";
+import { plan } from "../../src/plan/plan.js";
+import { render } from "../../src/plan/render.js";
+import { desiredState, json, liveOf, liveSecret, liveState, secret, str } from "./fixtures.js";
+
+const CANARIES = { a: "canary-render-pw-81f2", b: "canary-render-old-19ac", c: "canary-render-token-77d0", d: "canary-render-bin-3c3c" };
+const pol = (action: string) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: action, Resource: "*" }] });
+
+function samplePlan(): Plan {
+  const db = secret("prod/db", { description: "Primary", value: json({ password: CANARIES.a, user: "app" }), tags: { team: "platform" }, policy: pol("secretsmanager:GetSecretValue") });
+  const token = secret("prod/token", { value: str(CANARIES.c) });
+  const blob = secret("prod/blob", { value: { kind: "binary", bytes: new Uint8Array(Buffer.from(CANARIES.d)) } });
+  const keep = ["k1", "k2", "k3", "k4"].map((n) => secret(`prod/${n}`));
+  const live = liveState([
+    liveOf(db, { value: { string: JSON.stringify({ password: CANARIES.b, user: "app", legacy: CANARIES.b }) }, policy: pol("secretsmanager:*"), description: "Old" }),
+    liveOf(token, { value: { string: CANARIES.b }, versionId: "v2" }),
+    liveSecret("prod/gone"),
+    liveSecret("prod/hand", { tags: {} }),
+    ...keep.map((k) => liveOf(k)),
+  ]);
+  return plan([{ desired: desiredState([db, token, blob, ...keep], { scope: { id: "team-a", prefix: "prod/" } }), live }], {
+    planId: "plan-1",
+    createdAt: "2026-01-01T00:00:00Z",
+  });
+}
+
+function noCanary(out: string) {
+  for (const [label, v] of Object.entries(CANARIES)) if (out.includes(v)) throw new Error(`canary ${label} in output`);
+}
+
+describe("renderers", () => {
+  it("text: one line per secret, key-level value diff, policy as JSON diff, no colour unless asked", () => {
+    const out = render(samplePlan(), "text");
+    noCanary(out);
+    expect(out).not.toMatch(/\x1b\[/);
+    expect(out).toContain("m.yaml -> account 123456789012, eu-west-1 (scope team-a)");
+    expect(out).toMatch(/~ prod\/db: update-metadata, update-value, put-policy\n\s+description: "Old" -> "Primary"\n\s+value: manifest changed\n\s+- legacy \(removed\)\n\s+~ password \(changed\)\n\s+policy:\n\s+@@/);
+    expect(out).toMatch(/-\s+"Action": "secretsmanager:\*",\n\s+\+\s+"Action": "secretsmanager:GetSecretValue",/);
+    expect(out).toMatch(/~ prod\/token: update-value\n\s+value: changed outside sopsync since the last apply\n\s+\(value changed\)/);
+    expect(out).toMatch(/\+ prod\/blob: create\n\s+create \(binary value\)/);
+    expect(out).toMatch(/- prod\/gone: delete\n\s+delete: no longer in the manifest; scheduled for deletion with a 30-day recovery window/);
+    expect(out).toContain("· prod/hand: unmanaged, not touched");
+    expect(out).toContain("Plan: 1 to create, 2 to update, 1 to delete, 4 in sync.");
+    const coloured = render(samplePlan(), "text", { color: true });
+    expect(coloured).toMatch(/\x1b\[3\dm/);
+    noCanary(coloured);
+  });
+
+  it("markdown: sticky marker, summary table, collapsible details, unmanaged list", () => {
+    const out = render(samplePlan(), "markdown");
+    noCanary(out);
+    expect(out.startsWith("<!-- sopsync:team-a -->\n")).toBe(true);
+    expect(out).toContain("| create | update | restore | adopt | delete | in sync |\n|---:|---:|---:|---:|---:|---:|\n| 1 | 2 | 0 | 0 | 1 | 4 |");
+    expect(out).toContain("<details>\n<summary><code>~</code> <b>prod/db</b>: update-metadata, update-value, put-policy</summary>\n\n```diff\n");
+    expect(out.match(/<details>/g)?.length).toBe(5); // 4 changed secrets + the unmanaged list
+    expect(out).toContain("- `prod/hand`");
+  });
+
+  it("json: the plan itself, versioned, without values", () => {
+    const p = samplePlan();
+    const out = render(p, "json");
+    noCanary(out);
+    expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(p)));
+    expect(JSON.parse(out)).toMatchObject({ formatVersion: 1, planId: "plan-1" });
+  });
+
+  it("several targets render as one section each", () => {
+    const one = samplePlan();
+    const two: Plan = { ...one, targets: [...one.targets, { ...(one.targets[0] as Plan["targets"][number]), scope: { id: "team-b" }, manifest: { file: "b.yaml", sha256: "x" } }] };
+    const md = render(two, "markdown");
+    expect(md).toContain("<!-- sopsync:team-a -->");
+    expect(md).toContain("<!-- sopsync:team-b -->");
+    expect(render(two, "text").match(/-> account/g)?.length).toBe(2);
+  });
+});
