@@ -41,7 +41,7 @@ function summarize(runs: { seconds: number; peakRssMb?: number }[]): Measured {
   return { seconds: round(median(runs.map((r) => r.seconds)), 3), peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined };
 }
 
-export async function decryptBench(dir: string, recipient: string, keyFile: string, repetitions = 3): Promise<DecryptBench> {
+export async function decryptBench(dir: string, recipient: string, keyFile: string, repetitions = 5): Promise<DecryptBench> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' (scripts/setup.sh builds it)`);
   const file = writeManifest(dir, DECRYPT_SECRETS, 1, recipient);
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, SOPS_AGE_KEY_FILE: keyFile, NO_COLOR: "1" };

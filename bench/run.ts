@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startFaultProxy } from "../test/helpers/fault-proxy.js";
 import { awsEnv, startMoto } from "../test/helpers/moto.js";
 import { generateAgeKey } from "../test/helpers/tools.js";
 import { type ApplyBench, applyBench } from "./apply-bench.js";
@@ -23,7 +24,6 @@ import {
   terraformStyleRefresh,
 } from "./plan-bench.js";
 import { evaluateTargets, machineInfo, printReport, saveResults } from "./report.js";
-import { startProxy } from "./proxy.js";
 
 export interface Options {
   sizes: number[];
@@ -66,7 +66,8 @@ async function main(): Promise<void> {
   const key = generateAgeKey(dir);
   process.env.SOPS_AGE_KEY_FILE = key.file;
   const moto = await startMoto({ setProcessEnv: false });
-  const proxy = opts.latencyMs > 0 ? await startProxy(moto.endpoint, opts.latencyMs) : undefined;
+  // Latency only: the test fault proxy with every fault rate at zero.
+  const proxy = opts.latencyMs > 0 ? await startFaultProxy({ target: moto.endpoint, seed: 1, latencyMs: opts.latencyMs }) : undefined;
   // sopsync (in this process and in children) talks through the proxy when there is one; seeding
   // drift uses moto directly.
   const sopsyncEnv = awsEnv(proxy?.endpoint ?? moto.endpoint);
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
       latencyMs: opts.latencyMs,
       applyMax: Number.isFinite(opts.applyMax) ? opts.applyMax : null,
       sections: [...opts.sections],
-      proxy: proxy?.kind ?? null,
+      proxy: proxy ? "test/helpers/fault-proxy (latency only)" : null,
     },
     sizes,
     decrypt,
