@@ -2,6 +2,7 @@
 // can scan all output for canary values.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { projectRoot } from "./tools.js";
 
 export interface CliResult {
@@ -14,15 +15,17 @@ export interface CliResult {
 export const allOutput: string[] = [];
 
 const entry = join(projectRoot, "src/cli/main.ts");
+// By URL, so the CLI also runs from a cwd outside the project (where "tsx" would not resolve).
+const tsxLoader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
 
 export function runCli(
   args: string[],
   opts: { env?: Record<string, string>; cwd?: string; input?: string; signal?: AbortSignal } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+    const child = spawn(process.execPath, ["--import", tsxLoader, entry, ...args], {
       cwd: opts.cwd ?? projectRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...opts.env },
+      env: { PATH: process.env.PATH ?? "", HOME: opts.cwd ?? process.env.HOME ?? "/tmp", NO_COLOR: "1", ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
       signal: opts.signal,
     });

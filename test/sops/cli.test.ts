@@ -8,7 +8,7 @@ import { SopsyncError } from "../../src/errors.js";
 import { allOutput, runCli } from "../helpers/cli.js";
 import { type AgeKey, generateAgeKey } from "../helpers/tools.js";
 import { CANARY } from "./fixtures.js";
-import { runCliIn, sops, sopsDecryptData, tempDir } from "./helpers.js";
+import { sops, sopsDecryptData, tempDir } from "./helpers.js";
 
 type Manifest = { sopsync: number; secrets: Record<string, { value: unknown; description?: string }> };
 
@@ -29,9 +29,8 @@ describe("init, set, edit", () => {
 
   it("init writes an encrypted manifest sops opens and a .sops.yaml sops uses", async () => {
     const dir = tempDir("sopsync-init-");
-    const r = runCliIn(dir, ["init", "--age", key.recipient], env);
-    expect(r.status).toBe(0);
-    allOutput.push(r.stdout, r.stderr);
+    const r = await runCli(["init", "--age", key.recipient], { cwd: dir, env });
+    expect(r.code, r.stderr).toBe(0);
     const data = sopsDecryptData(join(dir, "secrets.yaml"), dir, env)[0] as Manifest;
     expect(data.sopsync).toBe(1);
     expect(Object.keys(data.secrets)).toHaveLength(1);

@@ -66,13 +66,3 @@ export function dataOf(docs: Document[]): unknown[] {
 }
 
 /** Runs the sopsync CLI with any working directory (the shared runCli resolves tsx from its cwd). */
-export function runCliIn(cwd: string, args: string[], env: Record<string, string>, input?: string): SopsRun {
-  const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-  const r = spawnSync(process.execPath, ["--import", tsx, join(projectRoot, "src/cli/main.ts"), ...args], {
-    cwd,
-    input,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "", HOME: cwd, NO_COLOR: "1", ...env },
-  });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
