@@ -7,6 +7,7 @@ import * as validate from "./commands/validate.js";
 import * as init from "./commands/init.js";
 import * as set from "./commands/set.js";
 import * as edit from "./commands/edit.js";
+import * as importCmd from "./commands/import.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   init.register(program, setExit);
   set.register(program, setExit);
   edit.register(program, setExit);
+  importCmd.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -94,6 +94,16 @@ async function listInScope(port: SecretsPort, desired: DesiredState, pacer: Pace
   return [...found, ...more.flat()];
 }
 
+/**
+ * AWSCURRENT values of the named secrets (none pending deletion), 20 per BatchGetSecretValue, paced
+ * like readLiveState. `sopsync import` reads every secret under a prefix with it.
+ */
+export async function readValues(port: SecretsPort, names: readonly string[], opts: ReadOptions = {}): Promise<FetchedValue[]> {
+  const pacer = new Pacer(opts.readRps ?? 50);
+  const batches = await mapConcurrent(chunk(names, IDS_PER_BATCH), opts.concurrency ?? 8, (ids) => fetchBatch(port, ids, pacer));
+  return batches.flat();
+}
+
 /** One BatchGetSecretValue; if the batch fails as a whole, each id is read on its own. */
 async function fetchBatch(port: SecretsPort, ids: string[], pacer: Pacer): Promise<FetchedValue[]> {
   await pacer.take();

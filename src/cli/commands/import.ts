@@ -1,0 +1,83 @@
+// sopsync import --prefix P --out FILE [--age R | --kms ARN]: bootstraps an encrypted manifest from
+// the secrets that already exist under a prefix, each with `adopt: true`. Only reads AWS
+// (GetCallerIdentity, ListSecrets, BatchGetSecretValue); values go straight into the encrypted file.
+import { access } from "node:fs/promises";
+import type { Command } from "commander";
+import { connect } from "../../aws/connect.js";
+import type { StoredValue } from "../../aws/port.js";
+import { SopsyncError } from "../../errors.js";
+import { buildImport, scopeIdFromPrefix } from "../../import/build.js";
+import { encryptText } from "../../sops/index.js";
+import { isAgeRecipient, loadAgeIdentities } from "../../sops/keys/age.js";
+import { isKmsArn } from "../../sops/keys/kms.js";
+import type { KeyEntry } from "../../sops/metadata.js";
+import { writeFileAtomic } from "../../sops/write.js";
+import { readValues } from "../../state/read.js";
+import { EXIT_OK } from "../exit.js";
+import { MANIFEST_ENCRYPTED_REGEX } from "./init.js";
+import { identityToRecipient } from "age-encryption";
+
+interface ImportOptions {
+  prefix: string;
+  out: string;
+  age?: string;
+  kms?: string;
+  scope?: string;
+  region?: string;
+}
+
+/** The master key the manifest is encrypted for, as `sopsync init` chooses it. */
+async function masterKey(o: ImportOptions): Promise<KeyEntry> {
+  if (o.age && o.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
+  if (o.kms) {
+    if (!isKmsArn(o.kms)) throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${o.kms}`);
+    return { kind: "kms", arn: o.kms, enc: "" };
+  }
+  const own = (await loadAgeIdentities(process.env)).identities.find((i) => i.startsWith("AGE-SECRET-KEY-1"));
+  const recipient = o.age ?? (own ? await identityToRecipient(own) : undefined);
+  if (!recipient) throw new SopsyncError("USAGE", "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)");
+  if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
+  return { kind: "age", recipient: recipient.trim(), enc: "" };
+}
+
+export async function runImport(o: ImportOptions, log: (s: string) => void): Promise<{ imported: string[] }> {
+  if (!o.prefix) throw new SopsyncError("USAGE", "--prefix must not be empty: import reads the secrets under one prefix");
+  if (await access(o.out).then(() => true, () => false)) {
+    throw new SopsyncError("USAGE", `${o.out} already exists; import never overwrites a file`);
+  }
+  const key = await masterKey(o);
+  const scopeId = o.scope ?? scopeIdFromPrefix(o.prefix);
+  const port = await connect({ region: o.region });
+  const account = await port.callerAccount();
+  const listed = await port.listSecrets({ namePrefix: o.prefix });
+  const readable = listed.filter((l) => !l.deletedDate).map((l) => l.name);
+  const values = new Map<string, StoredValue>((await readValues(port, readable)).map((v) => [v.name, v.value]));
+
+  const result = buildImport({ scope: { id: scopeId, prefix: o.prefix }, target: { region: port.region, account }, listed, values });
+  const encrypted = await encryptText(result.plaintext, o.out, {
+    keyGroups: [[key]],
+    rule: { kind: "encrypted_regex", value: MANIFEST_ENCRYPTED_REGEX },
+  });
+  await writeFileAtomic(o.out, encrypted, 0o644);
+
+  log(`Imported ${result.imported.length} secret(s) under '${o.prefix}' into ${o.out} (scope ${scopeId}, account ${account}, ${port.region}).\n`);
+  for (const s of result.skipped) log(`  skipped ${s.name}: ${s.reason}\n`);
+  log(`Next: sopsync plan ${o.out}  (it should show only the adoption and the ownership tag for each secret)\n`);
+  return { imported: result.imported };
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command("import")
+    .description("write an encrypted manifest adopting the secrets that exist under a prefix (reads AWS only)")
+    .requiredOption("--prefix <prefix>", "import the secrets whose names start with this; becomes scope.prefix")
+    .requiredOption("--out <file>", "the manifest to write (never overwritten)")
+    .option("--age <recipient>", "age recipient (age1...) to encrypt for")
+    .option("--kms <arn>", "AWS KMS key ARN to encrypt for")
+    .option("--scope <id>", "scope.id, the ownership tag value (default: from the prefix)")
+    .option("--region <region>", "AWS region (default: AWS_REGION or the profile's)")
+    .action(async (o: ImportOptions) => {
+      await runImport(o, (s) => process.stderr.write(s));
+      setExit(EXIT_OK);
+    });
+}
