@@ -1,6 +1,7 @@
 import type { Command } from "commander";
+import { SopsyncError } from "../../errors.js";
 import { loadManifest, resolveManifestFiles } from "../../manifest/load.js";
-import { EXIT_OK } from "../exit.js";
+import { EXIT_ERROR, EXIT_OK, reportError } from "../exit.js";
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
@@ -8,10 +9,18 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description("decrypt and check manifests without calling AWS")
     .argument("[files...]", "manifest files or directories", [])
     .action(async (files: string[]) => {
+      let failed = 0;
+      // Every file is checked, so one run reports every problem in every manifest.
       for (const f of await resolveManifestFiles(files)) {
-        const d = await loadManifest(f);
-        process.stdout.write(`${f}: ok (${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"}, scope ${d.scope.id})\n`);
+        try {
+          const d = await loadManifest(f);
+          process.stdout.write(`${f}: ok (${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"}, scope ${d.scope.id})\n`);
+        } catch (err) {
+          if (!(err instanceof SopsyncError)) throw err;
+          failed++;
+          reportError(err, (s) => process.stderr.write(s));
+        }
       }
-      setExit(EXIT_OK);
+      setExit(failed ? EXIT_ERROR : EXIT_OK);
     });
 }
