@@ -34,6 +34,7 @@ export type Action =
   | { type: "tag"; tags: Record<string, { before?: string; after: string }> }
   | { type: "untag"; tags: Record<string, string> }
   | { type: "put-policy"; before?: unknown; after: unknown }
+  /** `before` is undefined when it could not be read (the secret was pending deletion). */
   | { type: "delete-policy"; before: unknown }
   | { type: "add-replica"; region: string; kmsKeyId?: string }
   | { type: "remove-replica"; region: string }
