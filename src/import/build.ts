@@ -97,12 +97,21 @@ function mappingSafe(x: unknown): boolean {
   return false;
 }
 
+/** Keys a YAML 1.1 reader would not read back as the same string (`on`, `no`, `1e3`, `~`). */
+const AMBIGUOUS_KEY = /^(y|n|yes|no|on|off|true|false|null|~|[-+.\d][-+.\deE_:xXoObB]*)$/i;
+
 /**
  * YAML with every string value double-quoted, so no string is re-typed on the way back (a date,
- * a number, `yes`), and no line folding.
+ * a number, `yes`), keys quoted where a YAML 1.1 reader would re-type them, and no line folding.
  */
-export function stringifyManifest(doc: unknown): string {
-  return YAML.stringify(doc, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0, indent: 2 });
+export function stringifyManifest(data: unknown): string {
+  const doc = new YAML.Document(data);
+  YAML.visit(doc, {
+    Pair(_, pair) {
+      if (YAML.isScalar(pair.key) && AMBIGUOUS_KEY.test(String(pair.key.value))) pair.key.type = "QUOTE_DOUBLE";
+    },
+  });
+  return doc.toString({ defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "PLAIN", lineWidth: 0, indent: 2 });
 }
 
 export function buildImport(input: ImportInput): ImportResult {
