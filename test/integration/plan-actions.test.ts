@@ -262,9 +262,27 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(r.stdout).toContain(`${good}: ok (6 secrets, scope plan-it)`);
   });
 
-  it("no secret value appeared in any output or saved plan", () => {
+  it("colours the text plan only when asked (FORCE_COLOR), never with NO_COLOR or when piped", async () => {
+    const file = manifest(base());
+    const forced = await runCli(["plan", file], { env: { ...env, NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(forced.stdout).toMatch(/\x1b\[\d+m/);
+    const piped = await runCli(["plan", file], { env: { ...env, NO_COLOR: "" } });
+    expect(piped.stdout).not.toMatch(/\x1b\[/);
+    const md = await runCli(["plan", "--format", "markdown", file], { env: { ...env, NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(md.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("no secret value, nor its hash or encoding, appeared in any output or saved plan", () => {
     expect(allOutput.length).toBeGreaterThan(20);
     assertNoCanary(allOutput, CANARIES);
+    const derived: Record<string, string> = {};
+    for (const [label, v] of Object.entries(CANARIES)) {
+      derived[`${label} sha256`] = createHash("sha256").update(v).digest("hex");
+      derived[`${label} sha1`] = createHash("sha1").update(v).digest("hex");
+      derived[`${label} md5`] = createHash("md5").update(v).digest("hex");
+      derived[`${label} base64`] = Buffer.from(v).toString("base64");
+    }
+    assertNoCanary(allOutput, derived);
     expect(files.length).toBeGreaterThan(5);
   });
 });
