@@ -1,0 +1,51 @@
+// The IAM policies in docs/iam/ cover every AWS call sopsync makes (read from the SDK adapter, so a
+// new call without a policy line fails here), the plan role cannot write, and every write the apply
+// role may make to a secret is tied to the sopsync:managed-by tag.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { projectRoot } from "../helpers/tools.js";
+
+interface Statement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const policy = (name: string): Statement[] => JSON.parse(readFileSync(join(projectRoot, "docs/iam", name), "utf8")).Statement;
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const allowed = (stmts: Statement[]) => new Set(stmts.filter((s) => s.Effect === "Allow").flatMap(actions));
+
+/** The IAM action of every SDK command the adapter sends. */
+function calls(): string[] {
+  const src = readFileSync(join(projectRoot, "src/aws/sdk-adapter.ts"), "utf8");
+  const service: Record<string, string> = { GetCallerIdentity: "sts", DescribeKey: "kms" };
+  return [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] as string))].map((op) => `${service[op] ?? "secretsmanager"}:${op}`);
+}
+
+const READS = /^(secretsmanager:(List|BatchGet|Get|Describe)|kms:(Decrypt|DescribeKey)$|sts:GetCallerIdentity$)/;
+
+describe("docs/iam policies", () => {
+  it("the apply role allows every call sopsync makes", () => {
+    const apply = allowed(policy("apply-role.json"));
+    const all = calls();
+    expect(all.length).toBeGreaterThanOrEqual(17);
+    for (const c of all) expect(apply.has(c), c).toBe(true);
+  });
+
+  it("the plan role allows every read and nothing else", () => {
+    const plan = allowed(policy("plan-role.json"));
+    for (const c of calls().filter((x) => READS.test(x))) expect(plan.has(c), c).toBe(true);
+    for (const a of plan) expect(READS.test(a), a).toBe(true);
+  });
+
+  it("every secret write the apply role allows is conditioned on the ownership tag", () => {
+    for (const s of policy("apply-role.json").filter((x) => x.Effect === "Allow")) {
+      const writes = actions(s).filter((a) => a.startsWith("secretsmanager:") && !READS.test(a));
+      if (writes.length === 0) continue;
+      expect(JSON.stringify(s.Condition ?? {}), s.Sid).toMatch(/(aws:RequestTag|secretsmanager:ResourceTag)\/sopsync:managed-by/);
+      expect(s.Resource, s.Sid).not.toBe("*");
+    }
+  });
+});
