@@ -108,7 +108,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     });
   }
 
-  if (l.value === undefined || !valuesEqual(d.value, l.value)) {
+  const valueInSync = l.value !== undefined && valuesEqual(d.value, l.value);
+  if (!valueInSync) {
     actions.push({ type: "update-value", valueKind: d.value.kind, cause: driftCause(l), keys: keyDiff(d.value, l.value) });
   }
 
@@ -131,6 +132,12 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   for (const [k, v] of Object.entries(l.tags)) {
     if (!(k in want) && k !== TAG_VERSION && !isAwsTag(k)) removed[k] = v;
   }
+  // The live value is the manifest's but sopsync did not record its version (adopted, or converged by
+  // hand): record it, so later drift is attributed right. Only alongside other changes — a tag alone
+  // would make an in-sync secret show up as changed.
+  const written = l.tags[TAG_VERSION];
+  const anyChange = actions.length > 0 || Object.keys(added).length > 0 || Object.keys(removed).length > 0;
+  if (valueInSync && l.versionId && written !== l.versionId && anyChange) added[TAG_VERSION] = { before: written, after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
   return actions;

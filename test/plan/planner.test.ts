@@ -185,11 +185,22 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     const byFlag = planOne([secret("a")], [unmanaged], { adoptAll: true });
     expect(change(byFlag, "a").actions).toEqual([
       { type: "adopt" },
-      { type: "tag", tags: { [TAG_MANAGED_BY]: { before: undefined, after: SCOPE } } },
+      // The version in place is recorded, so later drift on it is attributed.
+      { type: "tag", tags: { [TAG_MANAGED_BY]: { before: undefined, after: SCOPE }, [TAG_VERSION]: { before: undefined, after: "v1" } } },
       { type: "untag", tags: { owner: "ops" } },
     ]);
     expect(byFlag.summary.adopt).toBe(1);
     expect(types(change(planOne([secret("a", { adopt: true })], [unmanaged]), "a"))).toEqual(["adopt", "tag", "untag"]);
+  });
+
+  it("records an unrecorded version only alongside other changes, never as a change of its own", () => {
+    const d = secret("a");
+    const unrecorded = liveOf(d, { versionId: "v7" }); // tag says v1
+    expect(change(planOne([d], [unrecorded]), "a").actions).toEqual([]);
+    expect(change(planOne([{ ...d, description: "new" }], [unrecorded]), "a").actions).toEqual([
+      { type: "update-metadata", description: { before: "", after: "new" } },
+      { type: "tag", tags: { [TAG_VERSION]: { before: "v1", after: "v7" } } },
+    ]);
   });
 
   it("refuses a declared unmanaged secret without adopt, with the manifest position", () => {
