@@ -13,7 +13,7 @@ import type { LiveState } from "../state/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
 import { orderActions, phases } from "./order.js";
 import type { ApplyResult, SecretOutcome } from "./outcome.js";
-import { alreadyApplied } from "./resume.js";
+import { alreadyApplied, versionTagMissing } from "./resume.js";
 import { requestToken } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
 
@@ -72,9 +72,14 @@ export async function applyTarget(
     if (quotaReached) return;
     const finished: string[] = [];
     for (const action of orderActions(change.actions)) {
-      const skipped = alreadyApplied(plan, change, action, opts.live?.secrets.get(change.name));
+      const live = opts.live?.secrets.get(change.name);
+      const skipped = alreadyApplied(plan, change, action, live);
       try {
-        await runAction(action, change.name, byName.get(change.name), ctx, skipped);
+        if (!skipped) await runAction(action, change.name, byName.get(change.name), ctx);
+        else if (action.type === "update-value" && versionTagMissing(plan, change.name, live)) {
+          // The value is there but the crash may have come before its version tag.
+          await writeVersionTag(change.name, ctx);
+        }
       } catch (err) {
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
         if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
@@ -112,27 +117,26 @@ interface Ctx {
   calls: number;
 }
 
-/**
- * Runs one action, pacing each write call. `effectPresent`: the live state shows its effect (a
- * re-run); only the parts that may not have happened yet are sent.
- */
-async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx, effectPresent: boolean): Promise<void> {
+async function paced(ctx: Ctx, fn: () => Promise<unknown>): Promise<void> {
+  await ctx.pacer.take();
+  ctx.calls++;
+  await fn();
+}
+
+/** Records the version this plan wrote, for drift attribution (design §3). */
+function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
+  return paced(ctx, () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.plan.planId, name, "update-value") }));
+}
+
+/** Runs one action, pacing each write call. */
+async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
   const { port, plan } = ctx;
   const token = requestToken(plan.planId, name, action.type);
   const need = (): DesiredSecret => {
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
     return d;
   };
-  const write = async (fn: () => Promise<unknown>) => {
-    await ctx.pacer.take();
-    ctx.calls++;
-    await fn();
-  };
-  if (effectPresent) {
-    // The value is there but the crash may have come before its version tag.
-    if (action.type === "update-value") await write(() => port.tagResource(name, { [TAG_VERSION]: token }));
-    return;
-  }
+  const write = (fn: () => Promise<unknown>) => paced(ctx, fn);
   switch (action.type) {
     case "adopt":
       return; // the ownership tag is written by the tag action, after values and metadata
@@ -159,7 +163,7 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
       );
     case "update-value":
       await write(() => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
-      return write(() => port.tagResource(name, { [TAG_VERSION]: token }));
+      return writeVersionTag(name, ctx);
     case "update-metadata":
       return write(() => port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }));
     case "tag":

@@ -6,6 +6,7 @@
 // secret pending deletion fails with InvalidRequestException.
 import type { Action, Plan, Precondition, SecretChange } from "../plan/model.js";
 import type { LiveSecret } from "../state/model.js";
+import { TAG_VERSION } from "../state/ownership.js";
 import { requestToken } from "./tokens.js";
 
 /** True when the live secret already shows this action's effect, made by this plan. */
@@ -20,10 +21,21 @@ export function alreadyApplied(plan: Plan, change: SecretChange, action: Action,
       return live !== undefined && !live.pendingDeletion;
     case "delete":
       return live?.pendingDeletion === true;
+    case "tag":
+      return live !== undefined && Object.entries(action.tags).every(([k, v]) => live.tags[k] === v.after);
+    case "untag":
+      return live !== undefined && Object.keys(action.tags).every((k) => !(k in live.tags));
+    case "update-metadata":
+      return live !== undefined && action.kmsKeyId === undefined && live.description === action.description?.after;
     default:
-      // Metadata, tags, policies and replicas are set to a state, not appended: repeating them is harmless.
+      // Policies and replicas are not in the state read for a re-run; setting them again is harmless.
       return false;
   }
+}
+
+/** After a re-run skips a value write: its version tag may still be missing (a crash in between). */
+export function versionTagMissing(plan: Plan, name: string, live: LiveSecret | undefined): boolean {
+  return live?.tags[TAG_VERSION] !== requestToken(plan.planId, name, "update-value");
 }
 
 /** The live state as a precondition, to compare with the one a change was planned against. */

@@ -1,11 +1,8 @@
-// Shared by the apply integration tests: manifests encrypted by the real sops, the CLI spawned as a
-// user runs it (killable), and what moto holds, read the way AWS documents it.
-import { type ChildProcess, spawn } from "node:child_process";
+// Shared by the apply integration tests: manifests encrypted by the real sops, and what moto holds, read the way AWS documents it.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ListSecretVersionIdsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { allOutput, type CliResult } from "../helpers/cli.js";
-import { projectRoot, sopsEncrypt } from "../helpers/tools.js";
+import { sopsEncrypt } from "../helpers/tools.js";
 
 export interface ManifestSpec {
   scopeId: string;
@@ -40,36 +37,6 @@ export function writeManifest(spec: ManifestSpec, opts: { dir: string; recipient
     name: opts.name ?? "secrets.yaml",
     extraArgs: ["--encrypted-regex", "^(value|binary)$"],
   });
-}
-
-export interface SpawnedCli {
-  child: ChildProcess;
-  done: Promise<CliResult & { signal: NodeJS.Signals | null }>;
-}
-
-/** Starts the CLI like test/helpers/cli.ts does, but hands back the process so a test can kill it. */
-export function spawnCli(args: string[], env: Record<string, string>): SpawnedCli {
-  const child = spawn(process.execPath, ["--import", "tsx", join(projectRoot, "src/cli/main.ts"), ...args], {
-    cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      allOutput.push(stdout, stderr);
-      resolve({ code: code ?? -1, signal, stdout, stderr });
-    });
-  });
-  return { child, done };
 }
 
 export interface VersionInfo {

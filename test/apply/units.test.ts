@@ -1,6 +1,7 @@
 // The small pure parts of apply: retry decisions, pacing, stale-plan reasons, progress lines.
 import { describe, expect, it } from "vitest";
 import { actionLine, formatSeconds, progressLine } from "../../src/apply/progress.js";
+import { alreadyApplied, versionTagMissing } from "../../src/apply/resume.js";
 import { staleReasons } from "../../src/apply/stale.js";
 import { requestToken } from "../../src/apply/tokens.js";
 import { Pacer } from "../../src/aws/pacing.js";
@@ -119,5 +120,36 @@ describe("progress", () => {
     expect(actionLine({ ...e, ok: true, skipped: false })).toBe("ok   create p/a");
     expect(actionLine({ ...e, ok: true, skipped: true })).toBe("skip create p/a (already applied by this plan)");
     expect(actionLine({ ...e, ok: false, skipped: false })).toBe("FAIL create p/a");
+  });
+});
+
+describe("what a re-run skips", () => {
+  const plan: Plan = { formatVersion: 1, planId: "p-2", createdAt: "", targets: [] };
+  const live = (tags: Record<string, string>, versionId = "v1", description = ""): LiveSecret => ({
+    name: "x",
+    arn: "x",
+    description,
+    tags,
+    pendingDeletion: false,
+    versionId,
+  });
+  const change = { name: "x", precondition: { state: "present" as const, versionId: "v1" }, actions: [] };
+
+  it("skips tags, untags and descriptions already in place, and value writes already made by this plan", () => {
+    const tag = { type: "tag" as const, tags: { team: { before: "a", after: "b" } } };
+    expect(alreadyApplied(plan, change, tag, live({ team: "b" }))).toBe(true);
+    expect(alreadyApplied(plan, change, tag, live({ team: "a" }))).toBe(false);
+    const untag = { type: "untag" as const, tags: { old: "1" } };
+    expect(alreadyApplied(plan, change, untag, live({}))).toBe(true);
+    expect(alreadyApplied(plan, change, untag, live({ old: "1" }))).toBe(false);
+    const meta = { type: "update-metadata" as const, description: { before: "", after: "d" } };
+    expect(alreadyApplied(plan, change, meta, live({}, "v1", "d"))).toBe(true);
+    expect(alreadyApplied(plan, change, { ...meta, kmsKeyId: { after: "alias/k" } }, live({}, "v1", "d"))).toBe(false);
+    const put = { type: "update-value" as const, valueKind: "string" as const, cause: "unknown" as const };
+    const token = requestToken("p-2", "x", "update-value");
+    expect(alreadyApplied(plan, change, put, live({}, token))).toBe(true);
+    expect(alreadyApplied(plan, change, put, live({}, "v1"))).toBe(false);
+    expect(versionTagMissing(plan, "x", live({}, token))).toBe(true);
+    expect(versionTagMissing(plan, "x", live({ "sopsync:version": token }, token))).toBe(false);
   });
 });

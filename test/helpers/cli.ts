@@ -1,6 +1,6 @@
 // Runs the sopsync CLI as a user would, in a child process, and keeps every byte it printed so tests
 // can scan all output for canary values.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { projectRoot } from "./tools.js";
@@ -20,7 +20,14 @@ const tsxLoader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.
 
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; cwd?: string; input?: string; signal?: AbortSignal } = {},
+  opts: {
+    env?: Record<string, string>;
+    cwd?: string;
+    input?: string;
+    signal?: AbortSignal;
+    /** Hands over the child process, e.g. for a test that kills it. */
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", tsxLoader, entry, ...args], {
@@ -29,6 +36,7 @@ export function runCli(
       stdio: ["pipe", "pipe", "pipe"],
       signal: opts.signal,
     });
+    opts.onSpawn?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

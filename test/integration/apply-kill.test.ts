@@ -1,0 +1,131 @@
+// A crash at any point of an apply is recoverable: the CLI applying a 300-secret saved plan (150
+// creates, 150 updates) is killed with SIGKILL 20 times, each time after a random number of write
+// requests seen by the proxy — the killing request itself forwarded to moto or dropped at random,
+// so sometimes the write lands after its client died. After each kill `apply plan.json` runs again;
+// in the end every secret holds the manifest's value in exactly one new version.
+// SOPSYNC_FAULT_SEED picks other kill points.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requestToken } from "../../src/apply/tokens.js";
+import type { Plan } from "../../src/plan/model.js";
+import { getString, smClient } from "../helpers/aws.js";
+import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
+import { type FaultProxy, seededRandom, startFaultProxy, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
+import { type Moto, startMoto } from "../helpers/moto.js";
+import { generateAgeKey } from "../helpers/tools.js";
+import type { ChildProcess } from "node:child_process";
+import { applySummary, currentVersion, versionsOf, writeManifest } from "../apply/cli-fixtures.js";
+
+const SEED = Number(process.env.SOPSYNC_FAULT_SEED ?? 20261128);
+const KILLS = 20;
+const CANARY = "canary-kill-41c9aa";
+const pad = (i: number) => String(i).padStart(3, "0");
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const upd = range(150).map((i) => `k/upd-${pad(i)}`);
+const fresh = range(150).map((i) => `k/new-${pad(i)}`);
+
+describe("apply killed and re-run", () => {
+  let moto: Moto;
+  let proxy: FaultProxy;
+  let dir: string;
+  let recipient: string;
+  let env: Record<string, string>;
+  const sm = () => smClient(moto.endpoint);
+  const random = seededRandom(SEED);
+  /** The run to kill, and after how many of its write requests. */
+  let victim: { child?: ChildProcess; exited?: Promise<unknown>; after: number; seen: number; killed: boolean; forwarded?: boolean } | undefined;
+
+  beforeAll(async () => {
+    moto = await startMoto({ setProcessEnv: false });
+    proxy = await startFaultProxy({
+      target: moto.endpoint,
+      onRequest: async ({ operation }) => {
+        if (!victim || victim.killed || !WRITE_OPERATIONS.has(operation)) return;
+        if (++victim.seen < victim.after) return;
+        victim.killed = true;
+        victim.child?.kill("SIGKILL");
+        await victim.exited;
+        // The request that was on the wire when the client died: lost, or carried out anyway.
+        victim.forwarded = random() < 0.5;
+        return victim.forwarded ? undefined : "drop";
+      },
+    });
+    dir = mkdtempSync(join(tmpdir(), "sopsync-kill-"));
+    const key = generateAgeKey(dir);
+    recipient = key.recipient;
+    env = { ...moto.env, ...proxy.env, SOPS_AGE_KEY_FILE: key.file };
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await moto?.stop();
+  });
+
+  it(`converges after ${KILLS} SIGKILLs at random points, with no duplicate versions`, async () => {
+    const manifest = (round: "a" | "b", names: string[]) =>
+      writeManifest(
+        { scopeId: "kill", prefix: "k/", secrets: Object.fromEntries(names.map((n) => [n, `${CANARY}-${round}-${n}`])) },
+        { dir, recipient },
+      );
+    const seeded = await runCli(["apply", "--yes", "--max-rps", "200", manifest("a", upd)], { env, cwd: dir });
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const before = new Map(await Promise.all(upd.map(async (n) => [n, currentVersion(await versionsOf(sm(), n))] as const)));
+
+    const target = manifest("b", [...upd, ...fresh]);
+    const planned = await runCli(["plan", "--out", "plan.json", target], { env, cwd: dir });
+    expect(planned.code, planned.stderr).toBe(0);
+    expect(planned.stdout).toMatch(/Plan: 150 to create, 150 to update, 0 to delete/);
+    const planId = (JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Plan).planId;
+
+    // 150 creates + 150 x (put + tag) = 450 writes; 20 kills after 1..30 writes each stay inside it.
+    const killPoints: number[] = [];
+    const forwarded: boolean[] = [];
+    const skippedPerRun: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const after = 1 + Math.floor(random() * 30);
+      const v: NonNullable<typeof victim> = { after, seen: 0, killed: false };
+      victim = v;
+      const r = await runCli(["apply", "--max-rps", "200", "plan.json"], {
+        env,
+        cwd: dir,
+        onSpawn: (child) => {
+          v.child = child;
+          v.exited = new Promise((resolve) => child.once("exit", resolve));
+        },
+      });
+      expect(v.killed, `run ${k} finished before its kill point: ${r.stdout}${r.stderr}`).toBe(true);
+      expect(r.code).toBe(-1); // killed by a signal
+      killPoints.push(after);
+      forwarded.push(v.forwarded === true);
+      skippedPerRun.push((r.stderr.match(/^skip /gm) ?? []).length);
+      victim = undefined;
+    }
+
+    const last = await runCli(["apply", "plan.json"], { env, cwd: dir });
+    expect(last.code, last.stdout + last.stderr.slice(-3000)).toBe(0);
+    expect(applySummary(last.stdout)).toMatchObject({ applied: 300, failed: 0, notStarted: 0 });
+    expect(skippedPerRun.at(-1)).toBeGreaterThan(0); // later runs found earlier runs' work and skipped it
+
+    for (const name of upd) {
+      const versions = await versionsOf(sm(), name);
+      expect(versions, name).toHaveLength(2);
+      expect(currentVersion(versions), name).toBe(requestToken(planId, name, "update-value"));
+      expect(versions.find((v) => v.id === before.get(name))?.stages, name).toEqual(["AWSPREVIOUS"]);
+      expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);
+    }
+    for (const name of fresh) {
+      expect((await versionsOf(sm(), name)).map((v) => v.id), name).toEqual([requestToken(planId, name, "create")]);
+      expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);
+    }
+    // Plan + apply as well: nothing left to do.
+    const again = await runCli(["plan", "--detailed-exitcode", target], { env, cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    console.log(
+      `kill figures (seed ${SEED}): kills after ${killPoints.join(",")} writes; ` +
+        `killing request carried out in ${forwarded.filter(Boolean).length}/${KILLS}; ` +
+        `actions skipped per re-run ${skippedPerRun.join(",")}; final run ${applySummary(last.stdout)?.calls} write calls`,
+    );
+    assertNoCanary(allOutput, { canary: CANARY });
+  }, 400_000);
+});
