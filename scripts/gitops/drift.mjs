@@ -35,7 +35,9 @@ export function driftedSecrets(plan) {
   for (const t of plan.targets ?? []) {
     for (const c of t.changes ?? []) {
       if (!c.actions?.length) continue;
-      const found = c.actions.map((a) => (a.type === "update-value" ? CAUSE[a.cause] ?? CAUSE.unknown : ACTION[a.type] ?? { kind: "unknown", text: a.type }));
+      const found = c.actions.map((a) =>
+        a.type === "update-value" ? (CAUSE[a.cause] ?? CAUSE.unknown) : (ACTION[a.type] ?? { kind: "unknown", text: a.type }),
+      );
       const reasons = [...new Set(found.map((f) => f.text))];
       const kind = found.map((f) => f.kind).sort((a, b) => KIND_RANK[a] - KIND_RANK[b])[0];
       out.push({ scope: t.scope.id, account: t.target.account, region: t.target.region, name: c.name, kind, reasons });

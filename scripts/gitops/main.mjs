@@ -15,7 +15,9 @@ const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { markdown: { type: "string" }, plan: { type: "string" }, exitcode: { type: "string" }, pr: { type: "string" } },
 });
-const runUrl = env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : "";
+const runUrl = env.GITHUB_RUN_ID
+  ? `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+  : "";
 const client = () => githubClient({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, repo: env.GITHUB_REPOSITORY });
 
 async function pullRequestNumber() {
@@ -62,7 +64,10 @@ async function driftIssue() {
   const current = open.sort((a, b) => a.number - b.number)[0];
   if (exitcode === 0) {
     if (current) {
-      await gh.createComment(current.number, `The account matches the manifest again${runUrl ? ` ([check](${runUrl}))` : ""}. Closing.`);
+      await gh.createComment(
+        current.number,
+        `The account matches the manifest again${runUrl ? ` ([check](${runUrl}))` : ""}. Closing.`,
+      );
       await gh.updateIssue(current.number, { state: "closed", state_reason: "completed" });
       process.stderr.write(`sopsync: no drift; closed issue #${current.number}\n`);
     } else process.stderr.write("sopsync: no drift\n");

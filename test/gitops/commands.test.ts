@@ -12,7 +12,17 @@ import { assertNoCanary } from "../helpers/cli.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
 import { projectRoot, runSops } from "../helpers/tools.js";
 import { type FakeGitHub, startFakeGitHub } from "./fake-github.js";
-import { actionCalls, fakeActionPath, inputsContext, readAction, resolve, readWorkflow, runStep, type Step, type StepRun } from "./workflow-steps.js";
+import {
+  actionCalls,
+  fakeActionPath,
+  inputsContext,
+  readAction,
+  resolve,
+  readWorkflow,
+  runStep,
+  type Step,
+  type StepRun,
+} from "./workflow-steps.js";
 
 const REPO = "acme/infra";
 const keyFile = join(projectRoot, "examples/demo-age-key.txt");
@@ -65,7 +75,9 @@ describe("the workflows' sopsync command lines, run against moto", () => {
     const runnerTemp = mkdtempSync(join(tmpdir(), "sopsync-runner-"));
     const summary = join(runnerTemp, "summary.md");
     writeFileSync(summary, "");
-    const callEnv = Object.fromEntries(Object.entries(call.env ?? {}).map(([k, v]) => [k, resolve(v, { "secrets.SOPS_AGE_KEY": ageKey })]));
+    const callEnv = Object.fromEntries(
+      Object.entries(call.env ?? {}).map(([k, v]) => [k, resolve(v, { "secrets.SOPS_AGE_KEY": ageKey })]),
+    );
     const env = {
       ...moto.env,
       ...callEnv,
@@ -77,7 +89,12 @@ describe("the workflows' sopsync command lines, run against moto", () => {
       GITHUB_REPOSITORY: REPO,
       GITHUB_RUN_ID: "4242",
     };
-    const ctx: Record<string, string> = { ...inputsContext(call), "github.token": gh.token, "github.event.pull_request.number": "", ...github };
+    const ctx: Record<string, string> = {
+      ...inputsContext(call),
+      "github.token": gh.token,
+      "github.event.pull_request.number": "",
+      ...github,
+    };
     // Input defaults may be expressions themselves (github-token: ${{ github.token }}).
     for (const [k, v] of Object.entries(ctx)) if (k.startsWith("inputs.")) ctx[k] = resolve(v, ctx);
     const runs: Record<string, StepRun> = {};
@@ -119,9 +136,13 @@ describe("the workflows' sopsync command lines, run against moto", () => {
     outputs.push(...gh.comments.map((c) => c.body));
 
     // The artifact upload step's path is the action's plan output.
-    const upload = only(readWorkflow("secrets-plan.yml").jobs.plan?.steps.filter((st) => st.uses?.startsWith("actions/upload-artifact@")) ?? []);
+    const upload = only(
+      readWorkflow("secrets-plan.yml").jobs.plan?.steps.filter((st) => st.uses?.startsWith("actions/upload-artifact@")) ?? [],
+    );
     const stepId = planCall().id as string;
-    expect(existsSync(resolve(upload.with?.path ?? "", { [`steps.${stepId}.outputs.plan`]: run.outputs.plan as string }))).toBe(true);
+    expect(existsSync(resolve(upload.with?.path ?? "", { [`steps.${stepId}.outputs.plan`]: run.outputs.plan as string }))).toBe(
+      true,
+    );
     savedPlan = join(mkdtempSync(join(tmpdir(), "sopsync-artifact-")), "plan.json");
     copyFileSync(run.outputs.plan as string, savedPlan);
   });

@@ -14,7 +14,9 @@ function target(scopeId: string, n: number, opts: { policy?: boolean } = {}): Ta
       precondition: { state: "present", versionId: `v-${i}` },
       actions: [
         { type: "update-value", valueKind: "json", cause: "changed-outside", keys: [{ key: "password", change: "changed" }] },
-        ...(opts.policy ? [{ type: "put-policy" as const, after: { Statement: Array.from({ length: 400 }, (_, k) => ({ Sid: `s${k}` })) } }] : []),
+        ...(opts.policy
+          ? [{ type: "put-policy" as const, after: { Statement: Array.from({ length: 400 }, (_, k) => ({ Sid: `s${k}` })) } }]
+          : []),
       ],
     });
   }

@@ -48,9 +48,11 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
       const page = Number(url.searchParams.get("page") ?? 1);
       const per = Number(url.searchParams.get("per_page") ?? 30);
       const paged = <T>(items: T[]) => items.slice((page - 1) * per, page * per);
-      let m: RegExpExecArray | null;
-      if ((m = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path))) {
-        const issue = Number(m[1]);
+      const onIssue = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path);
+      const comment = new RegExp(`^${base}/issues/comments/(\\d+)$`).exec(path);
+      const issueAt = new RegExp(`^${base}/issues/(\\d+)$`).exec(path);
+      if (onIssue) {
+        const issue = Number(onIssue[1]);
         if (req.method === "GET") return send(200, paged(state.comments.filter((c) => c.issue === issue)));
         if (req.method === "POST") {
           const c = { id: nextId++, issue, body: body.body };
@@ -58,15 +60,17 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
           return send(201, c);
         }
       }
-      if ((m = new RegExp(`^${base}/issues/comments/(\\d+)$`).exec(path)) && req.method === "PATCH") {
-        const c = state.comments.find((x) => x.id === Number(m?.[1]));
+      if (comment && req.method === "PATCH") {
+        const c = state.comments.find((x) => x.id === Number(comment[1]));
         if (!c) return send(404, { message: "Not Found" });
         c.body = body.body;
         return send(200, c);
       }
       if (path === `${base}/issues` && req.method === "GET") {
         const label = url.searchParams.get("labels");
-        const open = state.issues.filter((i) => i.state === url.searchParams.get("state") && (!label || i.labels.includes(label)));
+        const open = state.issues.filter(
+          (i) => i.state === url.searchParams.get("state") && (!label || i.labels.includes(label)),
+        );
         return send(200, paged(open));
       }
       if (path === `${base}/issues` && req.method === "POST") {
@@ -74,8 +78,8 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
         state.issues.push(i);
         return send(201, i);
       }
-      if ((m = new RegExp(`^${base}/issues/(\\d+)$`).exec(path)) && req.method === "PATCH") {
-        const i = state.issues.find((x) => x.number === Number(m?.[1]));
+      if (issueAt && req.method === "PATCH") {
+        const i = state.issues.find((x) => x.number === Number(issueAt[1]));
         if (!i) return send(404, { message: "Not Found" });
         if (body.body !== undefined) i.body = body.body;
         if (body.state !== undefined) i.state = body.state;

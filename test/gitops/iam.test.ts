@@ -21,7 +21,9 @@ const allowed = (stmts: Statement[]) => new Set(stmts.filter((s) => s.Effect ===
 function calls(): string[] {
   const src = readFileSync(join(projectRoot, "src/aws/sdk-adapter.ts"), "utf8");
   const service: Record<string, string> = { GetCallerIdentity: "sts", DescribeKey: "kms" };
-  return [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] as string))].map((op) => `${service[op] ?? "secretsmanager"}:${op}`);
+  return [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] as string))].map(
+    (op) => `${service[op] ?? "secretsmanager"}:${op}`,
+  );
 }
 
 const READS = /^(secretsmanager:(List|BatchGet|Get|Describe)|kms:(Decrypt|DescribeKey)$|sts:GetCallerIdentity$)/;

@@ -48,7 +48,9 @@ describe("manifestValue", () => {
 describe("skipReason", () => {
   const value = { string: "x" };
   it("skips what cannot be adopted, and says why", () => {
-    expect(skipReason(listed("p/a", { "sopsync:managed-by": "other" }), value)).toMatch(/already managed by sopsync scope 'other'/);
+    expect(skipReason(listed("p/a", { "sopsync:managed-by": "other" }), value)).toMatch(
+      /already managed by sopsync scope 'other'/,
+    );
     expect(skipReason(listed("p/a", {}, { deletedDate: new Date() }), undefined)).toBe("scheduled for deletion");
     expect(skipReason(listed("p/key-abc123"), value)).toMatch(/ends in '-' and six characters/);
     expect(skipReason(listed("p/a"), undefined)).toMatch(/could not be read/);
@@ -63,7 +65,10 @@ describe("buildImport", () => {
     const r = buildImport({
       scope: { id: "prod", prefix: "p/" },
       target: { region: "eu-west-1", account: "000000000001" },
-      listed: [listed("p/b", { "aws:x": "1", team: "t", "123": "yes" }, { description: "2024-01-01", kmsKeyId: "alias/k" }), listed("p/a")],
+      listed: [
+        listed("p/b", { "aws:x": "1", team: "t", "123": "yes" }, { description: "2024-01-01", kmsKeyId: "alias/k" }),
+        listed("p/a"),
+      ],
       values: new Map([
         ["p/a", { string: "2024-01-01" }],
         ["p/b", { string: '{"on":"yes","n":"1"}' }],
@@ -73,7 +78,13 @@ describe("buildImport", () => {
     const doc = YAML.parse(r.plaintext, { version: "1.1" });
     expect(doc.target).toEqual({ region: "eu-west-1", account: "000000000001" });
     expect(doc.secrets["p/a"]).toEqual({ value: "2024-01-01", adopt: true });
-    expect(doc.secrets["p/b"]).toEqual({ description: "2024-01-01", value: { on: "yes", n: "1" }, kmsKeyId: "alias/k", tags: { team: "t", "123": "yes" }, adopt: true });
+    expect(doc.secrets["p/b"]).toEqual({
+      description: "2024-01-01",
+      value: { on: "yes", n: "1" },
+      kmsKeyId: "alias/k",
+      tags: { team: "t", "123": "yes" },
+      adopt: true,
+    });
   });
 
   it("derives a scope id from the prefix", () => {

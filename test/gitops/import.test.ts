@@ -60,7 +60,12 @@ function fixtures(): Fixture[] {
       f.binary = Buffer.concat([Buffer.from([0, 255, 1, 254]), Buffer.from(c)]);
     }
     if (i % 2 === 0) f.description = `Service ${i} credentials: "quoted" & <odd> chars`;
-    if (i % 3 !== 2) f.tags = { team: i % 2 ? "payments" : "platform", "cost-center": `cc-${i % 7}`, ...(i % 5 === 0 ? { "a:b/c": "x=y" } : {}) };
+    if (i % 3 !== 2)
+      f.tags = {
+        team: i % 2 ? "payments" : "platform",
+        "cost-center": `cc-${i % 7}`,
+        ...(i % 5 === 0 ? { "a:b/c": "x=y" } : {}),
+      };
     out.push(f);
   }
   return out;
@@ -95,7 +100,12 @@ async function versions(sm: SecretsManagerClient): Promise<Map<string, string>> 
   return out;
 }
 
-function sh(line: string, env: Record<string, string>, cwd: string, actionPath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function sh(
+  line: string,
+  env: Record<string, string>,
+  cwd: string,
+  actionPath: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const script = `sopsync() { node "${actionPath}/dist/cli/main.js" "$@"; }\n${line}\n`;
     const child = spawn("bash", ["--noprofile", "--norc", "-e", "-c", script], {
@@ -139,7 +149,11 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     await create(sm(), { name: `${PREFIX}leaving`, string: "canary-import-leaving-x9" });
     await sm().send(new DeleteSecretCommand({ SecretId: `${PREFIX}leaving`, RecoveryWindowInDays: 7 }));
     await create(sm(), { name: `${PREFIX}svc-abc123`, string: "canary-import-suffix-x9" });
-    Object.assign(canaries, { outside: "canary-import-outside-x9", owned: "canary-import-owned-x9", suffix: "canary-import-suffix-x9" });
+    Object.assign(canaries, {
+      outside: "canary-import-outside-x9",
+      owned: "canary-import-owned-x9",
+      suffix: "canary-import-suffix-x9",
+    });
     before = await versions(sm());
   });
   afterAll(async () => {
@@ -152,7 +166,9 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     expect(line).toContain(`--prefix ${PREFIX}`);
     const r = await sh(line as string, env, dir, fakeActionPath());
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`Imported ${N} secret\\(s\\) under 'prod/' into secrets.yaml \\(scope prod, account 123456789012, eu-west-1\\)`));
+    expect(r.stderr).toMatch(
+      new RegExp(`Imported ${N} secret\\(s\\) under 'prod/' into secrets.yaml \\(scope prod, account 123456789012, eu-west-1\\)`),
+    );
     expect(r.stderr).toMatch(/skipped prod\/owned: already managed by sopsync scope 'team-b'/);
     expect(r.stderr).toMatch(/skipped prod\/leaving: scheduled for deletion/);
     expect(r.stderr).toMatch(/skipped prod\/svc-abc123: the name ends in '-' and six characters/);
@@ -169,7 +185,11 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     expect(m.target).toEqual({ region: "eu-west-1", account: "123456789012" });
     expect(Object.keys(m.secrets)).toHaveLength(N);
     const db = m.secrets["prod/svc-000/db"];
-    expect(db).toMatchObject({ adopt: true, description: 'Service 0 credentials: "quoted" & <odd> chars', tags: { team: "platform", "a:b/c": "x=y" } });
+    expect(db).toMatchObject({
+      adopt: true,
+      description: 'Service 0 credentials: "quoted" & <odd> chars',
+      tags: { team: "platform", "a:b/c": "x=y" },
+    });
     expect(db.value).toEqual({ username: "app0", password: canaries["prod/svc-000/db"], port: 5432n });
     expect(m.secrets["prod/svc-015/db"].value).toBe(`2024-01-01 ${canaries["prod/svc-015/db"]}`); // a string, not a date
     expect(m.secrets["prod/svc-004/token"].value).toBe(`{"broken": "${canaries["prod/svc-004/token"]}"`);
@@ -186,8 +206,20 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     expect(t.summary).toMatchObject({ adopt: N, create: 0, update: 0, delete: 0 });
     const changed = t.changes.filter((c: { actions: unknown[] }) => c.actions.length > 0);
     expect(changed).toHaveLength(N);
+    // Only sopsync's own tags are added (the ownership tag, and the planner may record the current
+    // version for drift attribution): no value, description, KMS key or user tag changes.
     for (const c of changed) {
-      expect(c.actions, c.name).toEqual([{ type: "adopt" }, { type: "tag", tags: { "sopsync:managed-by": { after: "prod" } } }]);
+      expect(
+        c.actions.map((x: { type: string }) => x.type),
+        c.name,
+      ).toEqual(["adopt", "tag"]);
+      const tags = c.actions[1].tags as Record<string, { before?: string; after: string }>;
+      expect(tags["sopsync:managed-by"], c.name).toEqual({ after: "prod" });
+      for (const [k, v] of Object.entries(tags)) {
+        expect(k, c.name).toMatch(/^sopsync:/);
+        expect(v.before, c.name).toBeUndefined();
+      }
+      if (tags["sopsync:version"]) expect(tags["sopsync:version"].after).toBe(before.get(c.name));
     }
     // What import skipped stays visible in the plan, untouched.
     expect(t.unmanaged).toEqual(["prod/leaving", "prod/owned", "prod/svc-abc123"]);

@@ -91,7 +91,12 @@ export interface StepRun {
  * Runs one `run:` step as the runner does (`bash -e {0}`, env resolved, GITHUB_OUTPUT collected).
  * Asynchronous, so a fake GitHub API in the test process can answer the step's requests.
  */
-export async function runStep(step: Step, ctx: Record<string, string>, env: Record<string, string>, cwd: string): Promise<StepRun> {
+export async function runStep(
+  step: Step,
+  ctx: Record<string, string>,
+  env: Record<string, string>,
+  cwd: string,
+): Promise<StepRun> {
   if (!step.run) throw new Error(`step ${step.id ?? step.name} has no run script`);
   const tmp = mkdtempSync(join(tmpdir(), "sopsync-step-"));
   const outFile = join(tmp, "output");
@@ -102,7 +107,14 @@ export async function runStep(step: Step, ctx: Record<string, string>, env: Reco
   const wd = step["working-directory"] ? join(cwd, resolve(step["working-directory"], ctx)) : cwd;
   const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", script], {
     cwd: wd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...env, ...stepEnv, GITHUB_OUTPUT: outFile },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      NO_COLOR: "1",
+      ...env,
+      ...stepEnv,
+      GITHUB_OUTPUT: outFile,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -134,5 +146,8 @@ export function actionStep(id: string, steps = readAction().runs.steps): Step {
 /** The `sopsync ...` lines of a shell code block in a doc, for docs whose commands are tested too. */
 export function documentedCommands(doc: string, sub: string): string[] {
   const text = readFileSync(join(projectRoot, doc), "utf8");
-  return text.split("\n").filter((l) => l.trimStart().startsWith(`sopsync ${sub} `)).map((l) => l.trim());
+  return text
+    .split("\n")
+    .filter((l) => l.trimStart().startsWith(`sopsync ${sub} `))
+    .map((l) => l.trim());
 }

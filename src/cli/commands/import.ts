@@ -30,19 +30,29 @@ interface ImportOptions {
 async function masterKey(o: ImportOptions): Promise<KeyEntry> {
   if (o.age && o.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
   if (o.kms) {
-    if (!isKmsArn(o.kms)) throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${o.kms}`);
+    if (!isKmsArn(o.kms))
+      throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${o.kms}`);
     return { kind: "kms", arn: o.kms, enc: "" };
   }
   const own = (await loadAgeIdentities(process.env)).identities.find((i) => i.startsWith("AGE-SECRET-KEY-1"));
   const recipient = o.age ?? (own ? await identityToRecipient(own) : undefined);
-  if (!recipient) throw new SopsyncError("USAGE", "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)");
+  if (!recipient)
+    throw new SopsyncError(
+      "USAGE",
+      "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)",
+    );
   if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
   return { kind: "age", recipient: recipient.trim(), enc: "" };
 }
 
 export async function runImport(o: ImportOptions, log: (s: string) => void): Promise<{ imported: string[] }> {
   if (!o.prefix) throw new SopsyncError("USAGE", "--prefix must not be empty: import reads the secrets under one prefix");
-  if (await access(o.out).then(() => true, () => false)) {
+  if (
+    await access(o.out).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new SopsyncError("USAGE", `${o.out} already exists; import never overwrites a file`);
   }
   const key = await masterKey(o);
@@ -53,14 +63,21 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   const readable = listed.filter((l) => !l.deletedDate).map((l) => l.name);
   const values = new Map<string, StoredValue>((await readValues(port, readable)).map((v) => [v.name, v.value]));
 
-  const result = buildImport({ scope: { id: scopeId, prefix: o.prefix }, target: { region: port.region, account }, listed, values });
+  const result = buildImport({
+    scope: { id: scopeId, prefix: o.prefix },
+    target: { region: port.region, account },
+    listed,
+    values,
+  });
   const encrypted = await encryptText(result.plaintext, o.out, {
     keyGroups: [[key]],
     rule: { kind: "encrypted_regex", value: MANIFEST_ENCRYPTED_REGEX },
   });
   await writeFileAtomic(o.out, encrypted, 0o644);
 
-  log(`Imported ${result.imported.length} secret(s) under '${o.prefix}' into ${o.out} (scope ${scopeId}, account ${account}, ${port.region}).\n`);
+  log(
+    `Imported ${result.imported.length} secret(s) under '${o.prefix}' into ${o.out} (scope ${scopeId}, account ${account}, ${port.region}).\n`,
+  );
   for (const s of result.skipped) log(`  skipped ${s.name}: ${s.reason}\n`);
   log(`Next: sopsync plan ${o.out}  (it should show only the adoption and the ownership tag for each secret)\n`);
   return { imported: result.imported };
