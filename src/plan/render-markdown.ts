@@ -29,7 +29,7 @@ function renderTarget(t: TargetPlan): string {
   for (const ch of changed) {
     out.push("<details>", `<summary><code>${markOf(ch)}</code> <b>${escapeHtml(ch.name)}</b>: ${escapeHtml(headline(ch))}</summary>`, "");
     out.push("```diff");
-    for (const a of ch.actions) out.push(...actionLines(a));
+    for (const a of ch.actions) out.push(...actionLines(a).map(diffLine));
     out.push("```", "</details>", "");
   }
   if (t.unmanaged.length) {
@@ -38,6 +38,12 @@ function renderTarget(t: TargetPlan): string {
     out.push("", "</details>", "");
   }
   return out.join("\n");
+}
+
+/** GitHub colours a ```diff line by its first character: move an indented +/- mark to column 0. */
+function diffLine(line: string): string {
+  const m = /^(\s+)([+-])(.*)$/.exec(line);
+  return m ? `${m[2]}${m[1]}${m[3]}` : line;
 }
 
 function escapeHtml(s: string): string {

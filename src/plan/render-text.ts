@@ -13,7 +13,12 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
     for (const ch of changed) {
       const mark = markOf(ch);
       out.push(paint[mark](`  ${mark} ${ch.name}: ${headline(ch)}`));
-      for (const a of ch.actions) for (const line of actionLines(a)) out.push(`      ${line}`);
+      for (const a of ch.actions) {
+        for (const line of actionLines(a)) {
+          const lead = /^\s*([+~-])/.exec(line)?.[1] as "+" | "~" | "-" | undefined;
+          out.push(`      ${lead ? paint[lead](line) : line}`);
+        }
+      }
     }
     for (const name of t.unmanaged) out.push(c.dim(`  · ${name}: unmanaged, not touched`));
     out.push(summaryLine(t));
