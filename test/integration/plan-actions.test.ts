@@ -1,7 +1,7 @@
 // plan through the CLI against moto, for every action and for drift made out of band with the SDK:
 // value, description, tags, policy, a deleted secret. Manifests are encrypted by the real sops.
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -280,6 +280,17 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(r.stderr).toContain(`${bad}:10:29: secrets.elsewhere.recoveryWindowDays: recovery window is 7..30 days`);
     expect(r.stderr).toContain(`${bad}:11:9: unknown key 'colour' in secrets.elsewhere`);
     expect(r.stdout).toContain(`${good}: ok (6 secrets, scope plan-it)`);
+
+    // sops itself refuses duplicate keys, so they only come from editing the encrypted file by hand.
+    const lines = readFileSync(good, "utf8").split("\n");
+    const at = lines.findIndex((l) => l.includes("description: Primary database"));
+    lines.splice(at + 1, 0, lines[at] as string);
+    const dup = join(dir, "dup", "secrets.yaml");
+    mkdirSync(join(dir, "dup"));
+    writeFileSync(dup, lines.join("\n"));
+    const d = await runCli(["validate", dup], { env });
+    expect(d.code).toBe(1);
+    expect(d.stderr).toMatch(new RegExp(`${dup}:${at + 2}:\\d+: .*DUPLICATE_KEY`));
   });
 
   it("colours the text plan only when asked (FORCE_COLOR), never with NO_COLOR or when piped", async () => {
