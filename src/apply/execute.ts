@@ -64,7 +64,9 @@ export async function applyTarget(
   const [writes, deletes] = phases(target.changes);
   const total = [...writes, ...deletes].reduce((n, c) => n + c.actions.length, 0);
   let done = 0;
-  const outcomes = new Map<string, SecretOutcome>([...writes, ...deletes].map((c) => [c.name, { name: c.name, status: "not-started" }]));
+  const outcomes = new Map<string, SecretOutcome>(
+    [...writes, ...deletes].map((c) => [c.name, { name: c.name, status: "not-started" }]),
+  );
 
   // After a quota error nothing new is started: every further write would hit the same quota.
   let quotaReached = false;
@@ -165,7 +167,9 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
       await write(() => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
       return writeVersionTag(name, ctx);
     case "update-metadata":
-      return write(() => port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }));
+      return write(() =>
+        port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }),
+      );
     case "tag":
       return write(() => port.tagResource(name, Object.fromEntries(Object.entries(action.tags).map(([k, v]) => [k, v.after]))));
     case "untag":
@@ -182,7 +186,11 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
       const days = action.recoveryWindowDays;
       // Always a recovery window, never ForceDeleteWithoutRecovery: a plan asking otherwise is refused.
       if (!Number.isInteger(days) || days < MIN_RECOVERY_DAYS || days > MAX_RECOVERY_DAYS) {
-        throw new AwsCallError("DeleteSecret", "InvalidPlan", `recovery window ${days} is outside ${MIN_RECOVERY_DAYS}..${MAX_RECOVERY_DAYS} days`);
+        throw new AwsCallError(
+          "DeleteSecret",
+          "InvalidPlan",
+          `recovery window ${days} is outside ${MIN_RECOVERY_DAYS}..${MAX_RECOVERY_DAYS} days`,
+        );
       }
       return write(() =>
         port.deleteSecret(name, days).catch(async (err) => {

@@ -33,7 +33,10 @@ export function progressReporter(write: (s: string) => void, tty: boolean, now: 
   return {
     onAction(e: ActionEvent): void {
       if (!e.ok) failed++;
-      if (!tty) return write(`${actionLine(e)}\n`);
+      if (!tty) {
+        write(`${actionLine(e)}\n`);
+        return;
+      }
       // Failures stay on screen; the status line is redrawn below them.
       if (!e.ok) write(`\r\x1b[2K${actionLine(e)}\n`);
       write(`\r\x1b[2K${progressLine(e, now() - started, failed)}${e.done === e.total ? "\n" : ""}`);

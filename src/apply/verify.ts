@@ -41,7 +41,8 @@ export async function verifyWrites(
     for (const v of r.values) {
       const d = desired.get(v.name);
       const version = expectedVersion.get(v.name);
-      if (d && !valuesEqual(d.value, v.value)) problems.push({ name: v.name, problem: "the stored value differs from the manifest" });
+      if (d && !valuesEqual(d.value, v.value))
+        problems.push({ name: v.name, problem: "the stored value differs from the manifest" });
       else if (version !== undefined && v.versionId !== version) {
         problems.push({ name: v.name, problem: `the current version is ${v.versionId}, not ${version} written by this apply` });
       }

@@ -18,7 +18,11 @@ export class Pacer {
 }
 
 /** Maps with at most `limit` calls in flight, keeping input order in the result. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let cursor = 0;
   const worker = async () => {

@@ -67,7 +67,9 @@ export function writePlanFile(dir: string, name: string, plan: unknown): string 
 }
 
 /** "Apply: 3 applied, ... (12 write calls in 0.6s, 20.0/s)." -> numbers, for the figures in reports. */
-export function applySummary(stdout: string): { applied: number; failed: number; notStarted: number; calls: number; seconds: number } | undefined {
+export function applySummary(
+  stdout: string,
+): { applied: number; failed: number; notStarted: number; calls: number; seconds: number } | undefined {
   const m = /Apply: (\d+) applied, (\d+) failed, (\d+) not started \((\d+) write calls in ([\d.]+)s/.exec(stdout);
   if (!m) return undefined;
   return { applied: Number(m[1]), failed: Number(m[2]), notStarted: Number(m[3]), calls: Number(m[4]), seconds: Number(m[5]) };

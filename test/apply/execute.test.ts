@@ -13,11 +13,28 @@ import { type MemoryPort, memoryPort } from "./memory-port.js";
 const at = { file: "secrets.yaml", line: 1, col: 1 };
 
 function secret(name: string, text: string): DesiredSecret {
-  return { name, value: { kind: "string", text }, description: "", tags: {}, replicas: [], recoveryWindowDays: 30, protect: false, adopt: false, at };
+  return {
+    name,
+    value: { kind: "string", text },
+    description: "",
+    tags: {},
+    replicas: [],
+    recoveryWindowDays: 30,
+    protect: false,
+    adopt: false,
+    at,
+  };
 }
 
 function desired(secrets: DesiredSecret[]): DesiredState {
-  return { file: "secrets.yaml", manifestSha256: "abc", target: {}, scope: { id: "t", prefix: "p/" }, recoveryWindowDays: 9, secrets };
+  return {
+    file: "secrets.yaml",
+    manifestSha256: "abc",
+    target: {},
+    scope: { id: "t", prefix: "p/" },
+    recoveryWindowDays: 9,
+    secrets,
+  };
 }
 
 function planOf(changes: SecretChange[], planId = "plan-1"): { plan: Plan; target: TargetPlan } {
@@ -32,7 +49,12 @@ function planOf(changes: SecretChange[], planId = "plan-1"): { plan: Plan; targe
   return { plan: { formatVersion: 1, planId, createdAt: "2026-01-01T00:00:00Z", targets: [target] }, target };
 }
 
-const create = (tags: Record<string, string> = { [TAG_MANAGED_BY]: "t" }): Action => ({ type: "create", valueKind: "string", description: "", tags });
+const create = (tags: Record<string, string> = { [TAG_MANAGED_BY]: "t" }): Action => ({
+  type: "create",
+  valueKind: "string",
+  description: "",
+  tags,
+});
 const updateValue: Action = { type: "update-value", valueKind: "string", cause: "manifest-changed" };
 const del = (days = 9): Action => ({ type: "delete", recoveryWindowDays: days });
 
@@ -96,7 +118,10 @@ describe("ordering", () => {
       { name: "p/d", actions: [create()], precondition: { state: "absent" } },
       { name: "p/e", actions: [updateValue], precondition: { state: "present", versionId: "v0-p/e" } },
     ];
-    expect(phases(changes).map((p) => p.map((c) => c.name))).toEqual([["p/b", "p/d", "p/e"], ["p/a", "p/c"]]);
+    expect(phases(changes).map((p) => p.map((c) => c.name))).toEqual([
+      ["p/b", "p/d", "p/e"],
+      ["p/a", "p/c"],
+    ]);
     const { plan, target } = planOf(changes);
     const r = await applyTarget(plan, target, desired([secret("p/b", "B"), secret("p/d", "D"), secret("p/e", "E")]), port, fast);
     expect(r.outcomes.every((o) => o.status === "applied")).toBe(true);
@@ -128,7 +153,10 @@ describe("writes", () => {
   it("reverting A -> B -> A over two plans writes a new version each time", async () => {
     const port = memoryPort();
     seed(port, "p/x", "A");
-    const one = planOf([{ name: "p/x", actions: [updateValue], precondition: { state: "present", versionId: "v0-p/x" } }], "plan-1");
+    const one = planOf(
+      [{ name: "p/x", actions: [updateValue], precondition: { state: "present", versionId: "v0-p/x" } }],
+      "plan-1",
+    );
     await applyTarget(one.plan, one.target, desired([secret("p/x", "B")]), port, fast);
     const two = planOf([{ name: "p/x", actions: [updateValue], precondition: { state: "present", versionId: "x" } }], "plan-2");
     const r = await applyTarget(two.plan, two.target, desired([secret("p/x", "A")]), port, fast);
@@ -228,7 +256,13 @@ describe("re-running a saved plan after a crash", () => {
     });
     expect(r.outcomes.every((o) => o.status === "applied")).toBe(true);
     expect(r.verification).toEqual([]);
-    expect(events.sort()).toEqual(["run create p/c2", "run update-value p/u2", "skip create p/c1", "skip delete p/d", "skip update-value p/u1"]);
+    expect(events.sort()).toEqual([
+      "run create p/c2",
+      "run update-value p/u2",
+      "skip create p/c1",
+      "skip delete p/d",
+      "skip update-value p/u1",
+    ]);
     expect(port.log.filter((l) => !l.startsWith("BatchGet")).sort()).toEqual([
       "CreateSecret p/c2",
       "PutSecretValue p/u2",
@@ -244,9 +278,16 @@ describe("failures", () => {
   it("reports AWS's code and message per secret, and stops starting new work after a quota error", async () => {
     const port = memoryPort();
     port.failWith.set("CreateSecret p/a", "LimitExceededException");
-    const changes: SecretChange[] = ["p/a", "p/b", "p/c"].map((name) => ({ name, actions: [create()], precondition: { state: "absent" } }));
+    const changes: SecretChange[] = ["p/a", "p/b", "p/c"].map((name) => ({
+      name,
+      actions: [create()],
+      precondition: { state: "absent" },
+    }));
     const { plan, target } = planOf(changes);
-    const r = await applyTarget(plan, target, desired(["p/a", "p/b", "p/c"].map((n) => secret(n, "v"))), port, { ...fast, concurrency: 1 });
+    const r = await applyTarget(plan, target, desired(["p/a", "p/b", "p/c"].map((n) => secret(n, "v"))), port, {
+      ...fast,
+      concurrency: 1,
+    });
     expect(r.outcomes[0]).toMatchObject({ status: "failed", code: "LimitExceededException", failedAction: "create" });
     expect((r.outcomes[0] as { message: string }).message).toMatch(/quota was reached \(not retried\)/);
     expect(r.outcomes.slice(1).map((o) => o.status)).toEqual(["not-started", "not-started"]);
@@ -256,11 +297,18 @@ describe("failures", () => {
   it("an ordinary failure of one secret leaves the others applied", async () => {
     const port = memoryPort();
     port.failWith.set("CreateSecret p/a", "AccessDeniedException");
-    const changes: SecretChange[] = ["p/a", "p/b"].map((name) => ({ name, actions: [create()], precondition: { state: "absent" } }));
+    const changes: SecretChange[] = ["p/a", "p/b"].map((name) => ({
+      name,
+      actions: [create()],
+      precondition: { state: "absent" },
+    }));
     const { plan, target } = planOf(changes);
     const r = await applyTarget(plan, target, desired(["p/a", "p/b"].map((n) => secret(n, "v"))), port, fast);
     expect(r.outcomes.map((o) => o.status)).toEqual(["failed", "applied"]);
-    expect(r.outcomes[0]).toMatchObject({ code: "AccessDeniedException", message: "CreateSecret: AccessDeniedException: injected AccessDeniedException" });
+    expect(r.outcomes[0]).toMatchObject({
+      code: "AccessDeniedException",
+      message: "CreateSecret: AccessDeniedException: injected AccessDeniedException",
+    });
   });
 
   it("read-back reports a value that differs and a version that is not ours", async () => {
@@ -275,6 +323,11 @@ describe("failures", () => {
       return r;
     };
     const r = await applyTarget(plan, target, want, port, fast);
-    expect(r.verification).toEqual([{ name: "p/n", problem: `the current version is out-of-band, not ${requestToken("plan-1", "p/n", "create")} written by this apply` }]);
+    expect(r.verification).toEqual([
+      {
+        name: "p/n",
+        problem: `the current version is out-of-band, not ${requestToken("plan-1", "p/n", "create")} written by this apply`,
+      },
+    ]);
   });
 });

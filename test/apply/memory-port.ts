@@ -45,7 +45,12 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
   };
   const live = (op: string, id: string): MemSecret => {
     const s = get(op, id);
-    if (s.deletedDate) throw err(op, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.");
+    if (s.deletedDate)
+      throw err(
+        op,
+        "InvalidRequestException",
+        "You can't perform this operation on the secret because it was marked for deletion.",
+      );
     return s;
   };
   /** Runs a write, twice when redelivered; logs it once per delivery. */
@@ -117,7 +122,12 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
     },
     createSecret(input) {
       return write("CreateSecret", input.name, () => {
-        if (secrets.has(input.name)) throw err("CreateSecret", "ResourceExistsException", `The operation failed because the secret ${input.name} already exists.`);
+        if (secrets.has(input.name))
+          throw err(
+            "CreateSecret",
+            "ResourceExistsException",
+            `The operation failed because the secret ${input.name} already exists.`,
+          );
         secrets.set(input.name, {
           name: input.name,
           description: input.description,
@@ -134,7 +144,11 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         const existing = s.versions.find((v) => v.id === input.token);
         if (existing) {
           if (same(existing.value, input.value)) return { versionId: input.token };
-          throw err("PutSecretValue", "ResourceExistsException", "You can't modify an existing version, you can only create a new version.");
+          throw err(
+            "PutSecretValue",
+            "ResourceExistsException",
+            "You can't modify an existing version, you can only create a new version.",
+          );
         }
         s.versions.push({ id: input.token, value: input.value });
         return { versionId: input.token };

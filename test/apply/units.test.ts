@@ -34,9 +34,14 @@ describe("SDK retry strategy", () => {
     expect(strategy.delayMs(20, true)).toBe(19_980);
     expect(new SopsyncRetryStrategy({ maxAttempts: 3, random: () => 0 }).delayMs(5, true)).toBe(0);
     const first = await strategy.acquireInitialRetryToken("");
-    const next = await strategy.refreshRetryTokenForRetry(first, { error: { name: "ThrottlingException" }, errorType: "THROTTLING" });
+    const next = await strategy.refreshRetryTokenForRetry(first, {
+      error: { name: "ThrottlingException" },
+      errorType: "THROTTLING",
+    });
     expect(next.getRetryCount()).toBe(1);
-    await expect(strategy.refreshRetryTokenForRetry(first, { error: { name: "LimitExceededException" }, errorType: "THROTTLING" })).rejects.toThrow();
+    await expect(
+      strategy.refreshRetryTokenForRetry(first, { error: { name: "LimitExceededException" }, errorType: "THROTTLING" }),
+    ).rejects.toThrow();
   });
 });
 
@@ -44,9 +49,13 @@ describe("Pacer", () => {
   it("starts calls no faster than the rate, evenly spaced", async () => {
     let t = 1000;
     const starts: number[] = [];
-    const pacer = new Pacer(20, () => t, async (ms) => {
-      t += ms;
-    });
+    const pacer = new Pacer(
+      20,
+      () => t,
+      async (ms) => {
+        t += ms;
+      },
+    );
     for (let i = 0; i < 5; i++) {
       await pacer.take();
       starts.push(t);
@@ -62,8 +71,16 @@ describe("stale plans", () => {
     target: { account: "123456789012", region: "eu-west-1" },
     scope: { id: "s" },
     changes: [
-      { name: "a", precondition: { state: "present", versionId: "v1" }, actions: [{ type: "update-value", valueKind: "string", cause: "unknown" }] },
-      { name: "b", precondition: { state: "absent" }, actions: [{ type: "create", valueKind: "string", description: "", tags: {} }] },
+      {
+        name: "a",
+        precondition: { state: "present", versionId: "v1" },
+        actions: [{ type: "update-value", valueKind: "string", cause: "unknown" }],
+      },
+      {
+        name: "b",
+        precondition: { state: "absent" },
+        actions: [{ type: "create", valueKind: "string", description: "", tags: {} }],
+      },
       { name: "c", precondition: { state: "present", versionId: "v3" }, actions: [{ type: "delete", recoveryWindowDays: 7 }] },
       { name: "d", precondition: { state: "pending-deletion" }, actions: [{ type: "restore" }] },
       { name: "e", precondition: { state: "present", versionId: "v5" }, actions: [] },
@@ -77,10 +94,16 @@ describe("stale plans", () => {
     name,
     { name, arn: name, description: "", tags: {}, pendingDeletion, versionId },
   ];
-  const live = (...s: [string, LiveSecret][]): LiveState => ({ account: "123456789012", region: "eu-west-1", secrets: new Map(s) });
+  const live = (...s: [string, LiveSecret][]): LiveState => ({
+    account: "123456789012",
+    region: "eu-west-1",
+    secrets: new Map(s),
+  });
 
   it("accepts the state it was planned against, and the state its own writes left behind", () => {
-    expect(staleReasons(plan, target, desired, live(sec("a", "v1"), sec("c", "v3"), sec("d", undefined, true), sec("e", "v9")))).toEqual([]);
+    expect(
+      staleReasons(plan, target, desired, live(sec("a", "v1"), sec("c", "v3"), sec("d", undefined, true), sec("e", "v9"))),
+    ).toEqual([]);
     const afterCrash = live(
       sec("a", requestToken(planId, "a", "update-value")),
       sec("b", requestToken(planId, "b", "create")),
@@ -103,7 +126,9 @@ describe("stale plans", () => {
       "a: planned against present at version v1, now present at version v2",
       "b: planned against absent, now present at version someone",
     ]);
-    expect(staleReasons(plan, target, desired, live(sec("a", "v1"), sec("d", undefined, true)))).toEqual(["c: planned against present at version v3, now absent"]);
+    expect(staleReasons(plan, target, desired, live(sec("a", "v1"), sec("d", undefined, true)))).toEqual([
+      "c: planned against present at version v3, now absent",
+    ]);
   });
 });
 

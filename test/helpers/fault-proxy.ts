@@ -36,7 +36,7 @@ export interface InjectedError {
   message?: string;
 }
 
-export type OnRequestResult = void | "drop" | InjectedError;
+export type OnRequestResult = undefined | "drop" | InjectedError;
 
 export interface FaultProxyStats {
   requests: number;
@@ -92,7 +92,12 @@ export function seededRandom(seed: number): () => number {
 }
 
 function emptyStats(): FaultProxyStats {
-  return { requests: 0, byOperation: {}, forwarded: 0, faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0, injected: 0 } };
+  return {
+    requests: 0,
+    byOperation: {},
+    forwarded: 0,
+    faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0, injected: 0 },
+  };
 }
 
 /** `secretsmanager.CreateSecret` -> `CreateSecret`; query-protocol calls (STS) by their Action. */
@@ -119,16 +124,30 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const random = seededRandom(opts.seed ?? 1);
   let rates: Required<FaultRates> = { throttleRate: 0, errorRate: 0, resetRate: 0, latencyMs: 0 };
   const setFaults = (r: FaultRates) => {
-    rates = { throttleRate: r.throttleRate ?? 0, errorRate: r.errorRate ?? 0, resetRate: r.resetRate ?? 0, latencyMs: r.latencyMs ?? 0 };
+    rates = {
+      throttleRate: r.throttleRate ?? 0,
+      errorRate: r.errorRate ?? 0,
+      resetRate: r.resetRate ?? 0,
+      latencyMs: r.latencyMs ?? 0,
+    };
   };
   setFaults(opts);
   let stats = emptyStats();
   let seq = 0;
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> =>
+  const forward = (
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const up = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
         (r) => {
           const chunks: Buffer[] = [];
           r.on("data", (c: Buffer) => chunks.push(c));

@@ -48,7 +48,8 @@ describe("apply under faults", () => {
 
   it("200 creates, 200 updates and 50 deletes converge under 20% throttling and 5% 5xx/resets", async () => {
     // Secrets nobody gave us, under the same prefix: listed, never touched.
-    for (const [i, name] of unowned.entries()) await createString(sm(), name, `${CANARY}-unowned-${i}`, { owner: "someone-else" });
+    for (const [i, name] of unowned.entries())
+      await createString(sm(), name, `${CANARY}-unowned-${i}`, { owner: "someone-else" });
     const unownedBefore = await Promise.all(unowned.map((n) => versionsOf(sm(), n)));
 
     // The starting point, applied at the default pacing with no faults: the achieved write rate.
@@ -56,7 +57,10 @@ describe("apply under faults", () => {
       {
         scopeId: "faults",
         prefix: "f/",
-        secrets: Object.fromEntries([...upd.map((n, i) => [n, `${CANARY}-a-${i}`]), ...gone.map((n, i) => [n, `${CANARY}-d-${i}`])]),
+        secrets: Object.fromEntries([
+          ...upd.map((n, i) => [n, `${CANARY}-a-${i}`]),
+          ...gone.map((n, i) => [n, `${CANARY}-d-${i}`]),
+        ]),
       },
       { dir, recipient },
     );
@@ -70,7 +74,10 @@ describe("apply under faults", () => {
       {
         scopeId: "faults",
         prefix: "f/",
-        secrets: Object.fromEntries([...upd.map((n, i) => [n, `${CANARY}-b-${i}`]), ...fresh.map((n, i) => [n, `${CANARY}-n-${i}`])]),
+        secrets: Object.fromEntries([
+          ...upd.map((n, i) => [n, `${CANARY}-b-${i}`]),
+          ...fresh.map((n, i) => [n, `${CANARY}-n-${i}`]),
+        ]),
       },
       { dir, recipient },
     );
@@ -102,7 +109,10 @@ describe("apply under faults", () => {
     }
     for (const [i, name] of fresh.entries()) {
       const versions = await versionsOf(sm(), name);
-      expect(versions.map((v) => v.id), name).toEqual([requestToken(planId, name, "create")]);
+      expect(
+        versions.map((v) => v.id),
+        name,
+      ).toEqual([requestToken(planId, name, "create")]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-n-${i}`);
     }
     for (const name of gone) expect((await describeSecret(sm(), name)).DeletedDate, name).toBeInstanceOf(Date);

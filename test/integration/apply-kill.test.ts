@@ -35,7 +35,9 @@ describe("apply killed and re-run", () => {
   const sm = () => smClient(moto.endpoint);
   const random = seededRandom(SEED);
   /** The run to kill, and after how many of its write requests. */
-  let victim: { child?: ChildProcess; exited?: Promise<unknown>; after: number; seen: number; killed: boolean; forwarded?: boolean } | undefined;
+  let victim:
+    | { child?: ChildProcess; exited?: Promise<unknown>; after: number; seen: number; killed: boolean; forwarded?: boolean }
+    | undefined;
 
   beforeAll(async () => {
     moto = await startMoto({ setProcessEnv: false });
@@ -115,7 +117,10 @@ describe("apply killed and re-run", () => {
       expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);
     }
     for (const name of fresh) {
-      expect((await versionsOf(sm(), name)).map((v) => v.id), name).toEqual([requestToken(planId, name, "create")]);
+      expect(
+        (await versionsOf(sm(), name)).map((v) => v.id),
+        name,
+      ).toEqual([requestToken(planId, name, "create")]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);
     }
     // Plan + apply as well: nothing left to do.

@@ -109,7 +109,11 @@ describe("apply refusals write nothing", () => {
   });
 
   it("a manifest whose target.account is not the caller's is refused", async () => {
-    const r = await cli(["apply", "--yes", manifest({ ...base(), account: "111111111111", secrets: { ...base().secrets, "g/s1": value(1, "b") } })]);
+    const r = await cli([
+      "apply",
+      "--yes",
+      manifest({ ...base(), account: "111111111111", secrets: { ...base().secrets, "g/s1": value(1, "b") } }),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/target\.account is 111111111111 but the credentials are for account 123456789012/);
     expect(r.writes).toBe(0);
@@ -124,7 +128,11 @@ describe("apply refusals write nothing", () => {
   });
 
   it("deleting more than a quarter of the owned secrets is refused", async () => {
-    const r = await cli(["apply", "--yes", manifest({ ...base(), secrets: { "g/s0": value(0), "g/s1": value(1), "g/s2": value(2) } })]);
+    const r = await cli([
+      "apply",
+      "--yes",
+      manifest({ ...base(), secrets: { "g/s0": value(0), "g/s1": value(1), "g/s2": value(2) } }),
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/deletes 5 of 8 owned secrets/);
     expect(r.writes).toBe(0);
@@ -136,7 +144,13 @@ describe("apply refusals write nothing", () => {
     const text = readFileSync(file, "utf8");
     const enc = [...text.matchAll(/value: (ENC\[[^\]]+\])/g)].map((m) => m[1] as string);
     expect(enc.length).toBe(8);
-    writeFileSync(file, text.replace(enc[1] as string, "TMP").replace(enc[2] as string, enc[1] as string).replace("TMP", enc[2] as string));
+    writeFileSync(
+      file,
+      text
+        .replace(enc[1] as string, "TMP")
+        .replace(enc[2] as string, enc[1] as string)
+        .replace("TMP", enc[2] as string),
+    );
 
     const r = await cli(["apply", "--yes", file]);
     expect(r.code).toBe(1);

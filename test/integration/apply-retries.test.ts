@@ -18,7 +18,8 @@ describe("SDK retries through the fault proxy", () => {
     proxy = await startFaultProxy({
       target: moto.endpoint,
       seed: 7,
-      onRequest: () => (limitFor ? { status: 400, type: limitFor, message: "You have exceeded the number of secrets" } : undefined),
+      onRequest: () =>
+        limitFor ? { status: 400, type: limitFor, message: "You have exceeded the number of secrets" } : undefined,
     });
     // The SDK finds the endpoint the way it does for users: AWS_ENDPOINT_URL_* (this test process only).
     Object.assign(process.env, awsEnv(proxy.endpoint));
@@ -33,16 +34,32 @@ describe("SDK retries through the fault proxy", () => {
     limitFor = undefined;
   });
 
-  const port = (onRequest?: (op: string) => void) =>
-    createSdkPort({ region: TEST_REGION, onRequest });
+  const port = (onRequest?: (op: string) => void) => createSdkPort({ region: TEST_REGION, onRequest });
 
   it("every call succeeds once despite 30% throttling, 10% 5xx and 10% resets", async () => {
     proxy.setFaults({ throttleRate: 0.3, errorRate: 0.1, resetRate: 0.1 });
     const attempts: string[] = [];
     const p = await port((op) => attempts.push(op));
     const names = Array.from({ length: 40 }, (_, i) => `r/s${i}`);
-    await Promise.all(names.map((name, i) => p.createSecret({ name, value: { string: `v${i}` }, token: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, tags: {} })));
-    await Promise.all(names.map((name, i) => p.putSecretValue({ id: name, value: { string: `w${i}` }, token: `11111111-0000-4000-8000-${String(i).padStart(12, "0")}` })));
+    await Promise.all(
+      names.map((name, i) =>
+        p.createSecret({
+          name,
+          value: { string: `v${i}` },
+          token: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+          tags: {},
+        }),
+      ),
+    );
+    await Promise.all(
+      names.map((name, i) =>
+        p.putSecretValue({
+          id: name,
+          value: { string: `w${i}` },
+          token: `11111111-0000-4000-8000-${String(i).padStart(12, "0")}`,
+        }),
+      ),
+    );
     const f = proxy.stats.faults;
     expect(f.throttle).toBeGreaterThan(0);
     expect(f.error).toBeGreaterThan(0);
@@ -54,14 +71,18 @@ describe("SDK retries through the fault proxy", () => {
     for (const [i, name] of names.entries()) {
       const v = await sm.send(new ListSecretVersionIdsCommand({ SecretId: name, IncludeDeprecated: true }));
       expect(v.Versions?.length, name).toBe(2);
-      expect(v.Versions?.find((x) => x.VersionStages?.includes("AWSCURRENT"))?.VersionId).toBe(`11111111-0000-4000-8000-${String(i).padStart(12, "0")}`);
+      expect(v.Versions?.find((x) => x.VersionStages?.includes("AWSCURRENT"))?.VersionId).toBe(
+        `11111111-0000-4000-8000-${String(i).padStart(12, "0")}`,
+      );
     }
   });
 
   it("LimitExceededException is not retried", async () => {
     limitFor = "LimitExceededException";
     const p = await port();
-    const err = await p.createSecret({ name: "r/q", value: { string: "x" }, token: "22222222-0000-4000-8000-000000000000", tags: {} }).catch((e) => e);
+    const err = await p
+      .createSecret({ name: "r/q", value: { string: "x" }, token: "22222222-0000-4000-8000-000000000000", tags: {} })
+      .catch((e) => e);
     expect(err).toMatchObject({ awsCode: "LimitExceededException" });
     expect(proxy.stats.byOperation.CreateSecret).toBe(1);
   });
@@ -69,7 +90,9 @@ describe("SDK retries through the fault proxy", () => {
   it("ThrottlingException is retried until maxAttempts, then reported", async () => {
     limitFor = "ThrottlingException";
     const p = await createSdkPort({ region: TEST_REGION, maxAttempts: 3 });
-    const err = await p.createSecret({ name: "r/t", value: { string: "x" }, token: "33333333-0000-4000-8000-000000000000", tags: {} }).catch((e) => e);
+    const err = await p
+      .createSecret({ name: "r/t", value: { string: "x" }, token: "33333333-0000-4000-8000-000000000000", tags: {} })
+      .catch((e) => e);
     expect(err).toMatchObject({ awsCode: "ThrottlingException" });
     expect(proxy.stats.byOperation.CreateSecret).toBe(3);
   });

@@ -23,7 +23,10 @@ async function readSavedPlan(file: string): Promise<Plan | undefined> {
   const p = data as Partial<Plan>;
   if (p.planId === undefined && p.formatVersion === undefined) return undefined; // a JSON manifest
   if (p.formatVersion !== PLAN_FORMAT_VERSION || !Array.isArray(p.targets) || typeof p.planId !== "string") {
-    throw new SopsyncError("PLAN_INVALID", `${file}: plan format version ${String(p.formatVersion)} is not supported (expected ${PLAN_FORMAT_VERSION})`);
+    throw new SopsyncError(
+      "PLAN_INVALID",
+      `${file}: plan format version ${String(p.formatVersion)} is not supported (expected ${PLAN_FORMAT_VERSION})`,
+    );
   }
   return p as Plan;
 }
