@@ -3,12 +3,14 @@
 //   node main.mjs comment      --markdown plan.md   sticky PR comment per manifest
 //   node main.mjs summary      --markdown plan.md   append the plan to $GITHUB_STEP_SUMMARY
 //   node main.mjs drift-issue  --plan plan.json --exitcode N   open/update/close the drift issue
+//   node main.mjs same-plan    saved.json fresh.json      exit 0 if they do the same, 3 if not
 // The markdown and plan come from sopsync, which never puts a secret value in them.
 import { appendFile, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { findStickyComment, GITHUB_COMMENT_LIMIT, STEP_SUMMARY_LIMIT, splitByScope, truncateBody } from "./comment.mjs";
 import { DRIFT_LABEL, DRIFT_TITLE, driftIssueBody } from "./drift.mjs";
 import { githubClient } from "./github.mjs";
+import { samePlan } from "./plans.mjs";
 
 const env = process.env;
 const { positionals, values } = parseArgs({
@@ -85,13 +87,19 @@ async function driftIssue() {
   }
 }
 
+/** Exit 0 when the two saved plans (positionals) would do the same, 3 when they differ. */
+async function comparePlans() {
+  const [a, b] = await Promise.all(positionals.slice(1, 3).map(async (f) => JSON.parse(await readFile(f, "utf8"))));
+  if (!samePlan(a, b)) process.exitCode = 3;
+}
+
 function required(name) {
   const v = values[name];
   if (v === undefined) throw new Error(`--${name} is required`);
   return v;
 }
 
-const commands = { comment, summary, "drift-issue": driftIssue };
+const commands = { comment, summary, "drift-issue": driftIssue, "same-plan": comparePlans };
 const run = commands[positionals[0]];
 if (!run) {
   process.stderr.write(`usage: main.mjs ${Object.keys(commands).join("|")} [options]\n`);

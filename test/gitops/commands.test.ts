@@ -154,24 +154,37 @@ describe("the workflows' sopsync command lines, run against moto", () => {
     expect(gh.requests).toContain(`PATCH /repos/${REPO}/issues/comments/${gh.comments[0]?.id}`);
   });
 
-  it("secrets-apply.yml applies the merged pull request's saved plan", async () => {
+  it("secrets-apply.yml applies the merged pull request's saved plan when it matches the merged manifest's plan", async () => {
     const runs = await runAction(applyCall(), { "steps.saved.outputs.plan": savedPlan });
     const run = runs.sopsync as StepRun;
     expect(run.code, run.stderr).toBe(0);
     expect(run.outputs.exitcode).toBe("0");
-    expect(run.stderr).not.toMatch(/stale/);
+    expect(run.stdout).toMatch(/Applying the saved plan: it matches the merged manifest's plan/);
     expect(run.stdout).toMatch(/Apply: 3 applied, 0 failed, 0 not started/);
     expect(tagsOf((await describeSecret(sm(), "demo/db")).Tags)).toMatchObject({ "sopsync:managed-by": "sopsync-demo" });
   });
 
-  it("secrets-apply.yml with a stale saved plan writes nothing from it, plans again and converges", async () => {
+  it("secrets-apply.yml with an outdated saved plan applies the fresh plan of the merged manifest instead", async () => {
     await putString(sm(), "demo/api-token", "changed-by-hand");
     const runs = await runAction(applyCall(), { "steps.saved.outputs.plan": savedPlan });
     const run = runs.sopsync as StepRun;
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/The saved plan is stale/);
-    expect(run.stderr).toMatch(/plan is stale/);
+    expect(run.stdout).toMatch(/The saved plan differs from the merged manifest's plan; applying the fresh plan/);
     expect(await getString(sm(), "demo/api-token")).toBe(canaries.token);
+  });
+
+  it("secrets-apply.yml never applies a forged saved plan (the artifact comes from a pull-request run)", async () => {
+    // A plan doing nothing, as a pull request would save it now, plus a delete nobody reviewed.
+    const plan = await runAction(planCall(), { "github.event.pull_request.number": "8" });
+    const forged = JSON.parse(readFileSync(plan.sopsync?.outputs.plan as string, "utf8"));
+    const db = forged.targets[0].changes.find((c: { name: string }) => c.name === "demo/db");
+    db.actions = [{ type: "delete", recoveryWindowDays: 7 }];
+    const file = join(mkdtempSync(join(tmpdir(), "sopsync-artifact-")), "plan.json");
+    writeFileSync(file, JSON.stringify(forged));
+    const runs = await runAction(applyCall(), { "steps.saved.outputs.plan": file });
+    expect(runs.sopsync?.code, runs.sopsync?.stderr).toBe(0);
+    expect(runs.sopsync?.stdout).toMatch(/The saved plan differs/);
+    expect((await describeSecret(sm(), "demo/db")).DeletedDate).toBeUndefined();
   });
 
   it("secrets-drift.yml: clean account, exit code 0, no issue", async () => {

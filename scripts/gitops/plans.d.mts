@@ -1,0 +1,1 @@
+export function samePlan(a: unknown, b: unknown): boolean;
