@@ -12,7 +12,10 @@ export async function loadManifest(file: string, opts: DecryptOptions = {}): Pro
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new SopsyncError("MANIFEST_NOT_FOUND", `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new SopsyncError(
+      "MANIFEST_NOT_FOUND",
+      `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+    );
   }
   const manifestSha256 = createHash("sha256").update(bytes).digest("hex");
   const text = bytes.toString("utf8");
@@ -37,7 +40,8 @@ export async function resolveManifestFiles(args: readonly string[]): Promise<str
       continue;
     }
     const entries = (await readdir(arg)).filter((n) => /\.(ya?ml|json)$/.test(n) && !n.startsWith(".")).sort();
-    if (entries.length === 0) throw new SopsyncError("MANIFEST_NOT_FOUND", `${arg}: no manifest (*.yaml, *.yml, *.json) in this directory`);
+    if (entries.length === 0)
+      throw new SopsyncError("MANIFEST_NOT_FOUND", `${arg}: no manifest (*.yaml, *.yml, *.json) in this directory`);
     files.push(...entries.map((n) => join(arg, n)));
   }
   return files;

@@ -27,7 +27,10 @@ const tagValue = z
   .regex(TAG_CHARS, "tag values use letters, digits, spaces and _ . : / = + - @");
 const tags = z
   .record(tagKey, tagValue)
-  .refine((t) => Object.keys(t).length <= MAX_TAGS - OWNERSHIP_TAGS, `at most ${MAX_TAGS - OWNERSHIP_TAGS} tags (AWS allows ${MAX_TAGS}; sopsync uses ${OWNERSHIP_TAGS} for ownership)`)
+  .refine(
+    (t) => Object.keys(t).length <= MAX_TAGS - OWNERSHIP_TAGS,
+    `at most ${MAX_TAGS - OWNERSHIP_TAGS} tags (AWS allows ${MAX_TAGS}; sopsync uses ${OWNERSHIP_TAGS} for ownership)`,
+  )
   .describe("tags; sopsync adds sopsync:managed-by, sopsync:version and, with protect, sopsync:protected");
 const recoveryWindowDays = z
   .number()
@@ -70,14 +73,24 @@ export const manifestSchema = z.strictObject({
   target: z
     .strictObject({
       region: region.optional(),
-      account: z.string().regex(/^\d{12}$/, "a 12-digit AWS account id, quoted").optional(),
+      account: z
+        .string()
+        .regex(/^\d{12}$/, "a 12-digit AWS account id, quoted")
+        .optional(),
       profile: z.string().min(1).optional(),
-      roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN").optional(),
+      roleArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, "an IAM role ARN")
+        .optional(),
     })
     .optional(),
   scope: z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, "1-128 characters of A-Za-z0-9_.:/=+@-"),
-    prefix: z.string().min(1).optional().describe("every declared name must start with it; unmanaged secrets under it are listed"),
+    prefix: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("every declared name must start with it; unmanaged secrets under it are listed"),
   }),
   defaults: z
     .strictObject({ kmsKeyId: kmsKeyId.optional(), recoveryWindowDays: recoveryWindowDays.optional(), tags: tags.optional() })

@@ -83,7 +83,11 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     const protect = s.protect ?? false;
     const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0);
     if (Object.keys(tags).length > maxTags) {
-      report(s.tags ? [...path, "tags"] : path, `${Object.keys(tags).length} tags with defaults.tags merged; at most ${maxTags} (AWS allows ${MAX_TAGS} including sopsync's own)`, !s.tags);
+      report(
+        s.tags ? [...path, "tags"] : path,
+        `${Object.keys(tags).length} tags with defaults.tags merged; at most ${maxTags} (AWS allows ${MAX_TAGS} including sopsync's own)`,
+        !s.tags,
+      );
     }
     const node = nodeAt(doc, path, true);
     secrets.push({

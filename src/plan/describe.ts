@@ -50,7 +50,10 @@ export function actionLines(a: Action): string[] {
     case "update-value": {
       const head = `value: ${causeText(a.cause)}`;
       if (!a.keys) return [head, "  (value changed)"];
-      return [head, ...a.keys.map((k) => `  ${k.change === "added" ? "+" : k.change === "removed" ? "-" : "~"} ${k.key} (${k.change})`)];
+      return [
+        head,
+        ...a.keys.map((k) => `  ${k.change === "added" ? "+" : k.change === "removed" ? "-" : "~"} ${k.key} (${k.change})`),
+      ];
     }
     case "update-metadata": {
       const lines: string[] = [];

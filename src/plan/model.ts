@@ -9,10 +9,7 @@ export const PLAN_FORMAT_VERSION = 1;
 export type ValueKind = "json" | "string" | "binary";
 
 /** What the planner saw live; a saved plan is refused when this no longer holds. */
-export type Precondition =
-  | { state: "absent" }
-  | { state: "present"; versionId: string | null }
-  | { state: "pending-deletion" };
+export type Precondition = { state: "absent" } | { state: "present"; versionId: string | null } | { state: "pending-deletion" };
 
 /** Why a value differs, for display only; apply never decides on it. */
 export type DriftCause =

@@ -30,7 +30,10 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     }
     const owner = ownershipOf(l.tags, scopeId);
     if (typeof owner === "object") {
-      problems.push({ ...d.at, message: `secret '${d.name}' is managed by another scope ('${owner.otherScope}'); sopsync never takes it over` });
+      problems.push({
+        ...d.at,
+        message: `secret '${d.name}' is managed by another scope ('${owner.otherScope}'); sopsync never takes it over`,
+      });
       continue;
     }
     const adopting = owner === "unmanaged";
@@ -86,7 +89,13 @@ function ownershipTags(d: DesiredSecret, scopeId: string): Record<string, string
 
 function planCreate(d: DesiredSecret, scopeId: string): Action[] {
   const actions: Action[] = [
-    { type: "create", valueKind: d.value.kind, description: d.description, kmsKeyId: d.kmsKeyId, tags: ownershipTags(d, scopeId) },
+    {
+      type: "create",
+      valueKind: d.value.kind,
+      description: d.description,
+      kmsKeyId: d.kmsKeyId,
+      tags: ownershipTags(d, scopeId),
+    },
   ];
   for (const r of d.replicas ?? []) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
   if (d.policy !== undefined && d.policy !== null) actions.push({ type: "put-policy", after: d.policy });
@@ -137,7 +146,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   // would make an in-sync secret show up as changed.
   const written = l.tags[TAG_VERSION];
   const anyChange = actions.length > 0 || Object.keys(added).length > 0 || Object.keys(removed).length > 0;
-  if (valueInSync && l.versionId && written !== l.versionId && anyChange) added[TAG_VERSION] = { before: written, after: l.versionId };
+  if (valueInSync && l.versionId && written !== l.versionId && anyChange)
+    added[TAG_VERSION] = { before: written, after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
   return actions;
@@ -150,7 +160,8 @@ function planReplicas(want: readonly Replica[], have: readonly Replica[], kms: K
   for (const r of have) {
     const w = wantBy.get(r.region);
     // A replica's key cannot be changed in place: remove and add it again.
-    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId, kms))) actions.push({ type: "remove-replica", region: r.region });
+    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId, kms)))
+      actions.push({ type: "remove-replica", region: r.region });
   }
   for (const w of want) {
     const h = haveBy.get(w.region);

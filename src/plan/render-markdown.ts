@@ -27,7 +27,11 @@ function renderTarget(t: TargetPlan): string {
   const changed = t.changes.filter((c) => c.actions.length > 0);
   if (changed.length === 0) out.push("**No changes.** The account matches the manifest.", "");
   for (const ch of changed) {
-    out.push("<details>", `<summary><code>${markOf(ch)}</code> <b>${escapeHtml(ch.name)}</b>: ${escapeHtml(headline(ch))}</summary>`, "");
+    out.push(
+      "<details>",
+      `<summary><code>${markOf(ch)}</code> <b>${escapeHtml(ch.name)}</b>: ${escapeHtml(headline(ch))}</summary>`,
+      "",
+    );
     out.push("```diff");
     for (const a of ch.actions) out.push(...actionLines(a).map(diffLine));
     out.push("```", "</details>", "");

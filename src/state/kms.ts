@@ -9,7 +9,8 @@ export const DEFAULT_SECRETS_KEY = "alias/aws/secretsmanager";
 export function sameKmsKeyAsWritten(declared: string, live: string | undefined): boolean {
   if (live === undefined) return declared === DEFAULT_SECRETS_KEY || declared.endsWith(`:${DEFAULT_SECRETS_KEY}`);
   if (declared === live) return true;
-  const tail = (ref: string) => (ref.startsWith("arn:") ? ref.split(":").slice(5).join(":") : ref.startsWith("alias/") ? ref : `key/${ref}`);
+  const tail = (ref: string) =>
+    ref.startsWith("arn:") ? ref.split(":").slice(5).join(":") : ref.startsWith("alias/") ? ref : `key/${ref}`;
   return tail(declared) === tail(live);
 }
 

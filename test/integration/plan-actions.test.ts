@@ -21,6 +21,11 @@ import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
 import { MOTO_ACCOUNT, type Moto, startMoto, TEST_REGION } from "../helpers/moto.js";
 import { type AgeKey, generateAgeKey, sopsEncrypt } from "../helpers/tools.js";
 
+// Built from a string: a regex literal with the ESC control character is easy to misread.
+const ESC = String.fromCharCode(27);
+const ANSI_ESC = new RegExp(`${ESC}\\[`);
+const ANSI_CODE = new RegExp(`${ESC}\\[\\d+m`);
+
 const CANARIES = {
   dbPassword: "canary-plan-db-5c0ffee1",
   token: "canary-plan-token-a11ce",
@@ -99,7 +104,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     const out = join(dir, "plan.json");
     const r = await plan("--detailed-exitcode", "--out", out, file);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toMatch(/\+ app\/db: create\n\s+create \(json value\)\n\s+description: "Primary database"\n\s+tag team = "platform"\n\s+tag tier = "data"\n\s+tag sopsync:managed-by = "plan-it"/);
+    expect(r.stdout).toMatch(
+      /\+ app\/db: create\n\s+create \(json value\)\n\s+description: "Primary database"\n\s+tag team = "platform"\n\s+tag tier = "data"\n\s+tag sopsync:managed-by = "plan-it"/,
+    );
     expect(r.stdout).toMatch(/\+ app\/policy: create[\s\S]*?put-policy|policy:/);
     expect(r.stdout).toContain("Plan: 6 to create, 0 to update, 0 to delete, 0 in sync.");
     expect(r.stderr).toContain(`Saved the plan to ${out}`);
@@ -122,24 +129,47 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     const file = manifest(base());
     await putString(sm(), "app/token", CANARIES.outOfBand);
     await sm().send(new UpdateSecretCommand({ SecretId: "app/db", Description: "edited by hand" }));
-    await sm().send(new TagResourceCommand({ SecretId: "app/db", Tags: [{ Key: "tier", Value: "gold" }, { Key: "extra", Value: "1" }] }));
+    await sm().send(
+      new TagResourceCommand({
+        SecretId: "app/db",
+        Tags: [
+          { Key: "tier", Value: "gold" },
+          { Key: "extra", Value: "1" },
+        ],
+      }),
+    );
     await sm().send(new UntagResourceCommand({ SecretId: "app/db", TagKeys: ["team"] }));
     await sm().send(
       new PutResourcePolicyCommand({
         SecretId: "app/policy",
-        ResourcePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "ReadOnly", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` }, Action: "secretsmanager:*", Resource: "*" }] }),
+        ResourcePolicy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "ReadOnly",
+              Effect: "Allow",
+              Principal: { AWS: `arn:aws:iam::${MOTO_ACCOUNT}:root` },
+              Action: "secretsmanager:*",
+              Resource: "*",
+            },
+          ],
+        }),
       }),
     );
     await sm().send(new DeleteSecretCommand({ SecretId: "app/k1", RecoveryWindowInDays: 7 }));
 
     const r = await plan("--detailed-exitcode", file);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stdout).toMatch(/~ app\/token: update-value\n\s+value: changed outside sopsync since the last apply\n\s+\(value changed\)/);
+    expect(r.stdout).toMatch(
+      /~ app\/token: update-value\n\s+value: changed outside sopsync since the last apply\n\s+\(value changed\)/,
+    );
     expect(r.stdout).toMatch(/~ app\/db: update-metadata\n\s+description: "edited by hand" -> "Primary database"\n\s+[~+] tag/);
     expect(r.stdout).toMatch(/~ tag tier: "gold" -> "data"/);
     expect(r.stdout).toMatch(/\+ tag team = "platform"/);
     expect(r.stdout).toMatch(/- tag extra = "1"/);
-    expect(r.stdout).toMatch(/~ app\/policy: put-policy\n\s+policy:\n\s+@@[^\n]*\n[\s\S]*?-\s+"Action": "secretsmanager:\*",\n\s+\+\s+"Action": "secretsmanager:GetSecretValue"/);
+    expect(r.stdout).toMatch(
+      /~ app\/policy: put-policy\n\s+policy:\n\s+@@[^\n]*\n[\s\S]*?-\s+"Action": "secretsmanager:\*",\n\s+\+\s+"Action": "secretsmanager:GetSecretValue"/,
+    );
     expect(r.stdout).toMatch(/↻ app\/k1: restore, update-value\n\s+restore: the secret is scheduled for deletion/);
 
     const p = await jsonPlan(file);
@@ -170,7 +200,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     const refused = await plan(file);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${file}:`);
-    expect(refused.stderr).toMatch(/secrets\.yaml:\d+:\d+: secret 'app\/legacy' already exists and is not managed by sopsync; set 'adopt: true'/);
+    expect(refused.stderr).toMatch(
+      /secrets\.yaml:\d+:\d+: secret 'app\/legacy' already exists and is not managed by sopsync; set 'adopt: true'/,
+    );
     const adopted = await jsonPlan("--adopt", file);
     expect(actionsOf(adopted, "app/legacy")).toEqual(["adopt", "tag", "untag"]);
     const declared = await jsonPlan(manifest(base(`  app/legacy:\n    value: ${CANARIES.legacy}\n    adopt: true\n`)));
@@ -207,22 +239,46 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/declares no secrets but 1 owned secret\(s\) exist; pass --allow-mass-delete/);
 
-    const wrong = await plan(manifest(base().replace(`  region: ${TEST_REGION}\n`, `  region: ${TEST_REGION}\n  account: "999999999999"\n`)));
+    const wrong = await plan(
+      manifest(base().replace(`  region: ${TEST_REGION}\n`, `  region: ${TEST_REGION}\n  account: "999999999999"\n`)),
+    );
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain(`target.account is 999999999999 but the credentials are for account ${MOTO_ACCOUNT}; refusing to run`);
+    expect(wrong.stderr).toContain(
+      `target.account is 999999999999 but the credentials are for account ${MOTO_ACCOUNT}; refusing to run`,
+    );
   });
 
   it("treats one KMS key named by alias and by key ARN as the same key", async () => {
-    const kms = new KMSClient({ region: TEST_REGION, endpoint: moto.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+    const kms = new KMSClient({
+      region: TEST_REGION,
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
     const k = await kms.send(new CreateKeyCommand({}));
     const other = await kms.send(new CreateKeyCommand({}));
     await kms.send(new CreateAliasCommand({ AliasName: "alias/plan-it", TargetKeyId: k.KeyMetadata?.KeyId }));
     // What AWS reports for a secret encrypted with this key: the key's ARN, whatever name was used.
     await sm().send(
-      new CreateSecretCommand({ Name: "app/keyed", SecretString: CANARIES.keyed, KmsKeyId: k.KeyMetadata?.Arn, Tags: [{ Key: "sopsync:managed-by", Value: "plan-it" }, { Key: "team", Value: "platform" }] }),
+      new CreateSecretCommand({
+        Name: "app/keyed",
+        SecretString: CANARIES.keyed,
+        KmsKeyId: k.KeyMetadata?.Arn,
+        Tags: [
+          { Key: "sopsync:managed-by", Value: "plan-it" },
+          { Key: "team", Value: "platform" },
+        ],
+      }),
     );
     await sm().send(
-      new CreateSecretCommand({ Name: "app/keyed2", SecretString: CANARIES.keyed, KmsKeyId: other.KeyMetadata?.Arn, Tags: [{ Key: "sopsync:managed-by", Value: "plan-it" }, { Key: "team", Value: "platform" }] }),
+      new CreateSecretCommand({
+        Name: "app/keyed2",
+        SecretString: CANARIES.keyed,
+        KmsKeyId: other.KeyMetadata?.Arn,
+        Tags: [
+          { Key: "sopsync:managed-by", Value: "plan-it" },
+          { Key: "team", Value: "platform" },
+        ],
+      }),
     );
     const extra = `  app/keyed:\n    value: ${CANARIES.keyed}\n    kmsKeyId: alias/plan-it\n  app/keyed2:\n    value: ${CANARIES.keyed}\n    kmsKeyId: alias/plan-it\n`;
     const p = await jsonPlan("--allow-mass-delete", manifest(base(extra)));
@@ -252,7 +308,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
   });
 
   it("plans several manifests in one run, one section per target", async () => {
-    const second = manifest(`sopsync: 1\nscope: { id: other-team, prefix: ops/ }\nsecrets:\n  ops/one: { value: "${CANARIES.token}-ops" }\n`);
+    const second = manifest(
+      `sopsync: 1\nscope: { id: other-team, prefix: ops/ }\nsecrets:\n  ops/one: { value: "${CANARIES.token}-ops" }\n`,
+    );
     const first = manifest(base());
     const out = join(dir, "multi.json");
     const text = await plan("--out", out, first, second);
@@ -269,7 +327,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
   });
 
   it("validate reports every problem of every manifest with file:line:col", async () => {
-    const bad = manifest(`sopsync: 1\nscope: { id: plan-it, prefix: app/ }\nsecrets:\n  app/x-AbCdEf: { value: "${CANARIES.token}" }\n  elsewhere: { value: v, recoveryWindowDays: 3, colour: red }\n`);
+    const bad = manifest(
+      `sopsync: 1\nscope: { id: plan-it, prefix: app/ }\nsecrets:\n  app/x-AbCdEf: { value: "${CANARIES.token}" }\n  elsewhere: { value: v, recoveryWindowDays: 3, colour: red }\n`,
+    );
     const good = manifest(base());
     const r = await runCli(["validate", bad, good], { env });
     expect(r.code).toBe(1);
@@ -296,11 +356,11 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
   it("colours the text plan only when asked (FORCE_COLOR), never with NO_COLOR or when piped", async () => {
     const file = manifest(base());
     const forced = await runCli(["plan", file], { env: { ...env, NO_COLOR: "", FORCE_COLOR: "1" } });
-    expect(forced.stdout).toMatch(/\x1b\[\d+m/);
+    expect(forced.stdout).toMatch(ANSI_CODE);
     const piped = await runCli(["plan", file], { env: { ...env, NO_COLOR: "" } });
-    expect(piped.stdout).not.toMatch(/\x1b\[/);
+    expect(piped.stdout).not.toMatch(ANSI_ESC);
     const md = await runCli(["plan", "--format", "markdown", file], { env: { ...env, NO_COLOR: "", FORCE_COLOR: "1" } });
-    expect(md.stdout).not.toMatch(/\x1b\[/);
+    expect(md.stdout).not.toMatch(ANSI_ESC);
   });
 
   it("no secret value, nor its hash or encoding, appeared in any output or saved plan", () => {

@@ -16,7 +16,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const N = 1000;
 const SCOPE = "budget";
 const name = (i: number) => `svc/item-${String(i).padStart(4, "0")}`;
-const valueOf = (i: number) => JSON.stringify({ user: `u${i}`, n: i });
+const storedValue = (i: number) => JSON.stringify({ user: `u${i}`, n: i });
 
 function desired(count: number, prefix?: string): DesiredState {
   return {
@@ -55,21 +55,33 @@ describe(`call budget at N = ${N}`, () => {
   beforeAll(async () => {
     moto = await startMoto();
     const sm = smClient(moto.endpoint);
-    await mapConcurrent(Array.from({ length: N }, (_, i) => i), 16, (i) =>
-      sm.send(
-        new CreateSecretCommand({
-          Name: name(i),
-          SecretString: valueOf(i),
-          Tags: [
-            { Key: TAG_MANAGED_BY, Value: SCOPE },
-            { Key: TAG_VERSION, Value: "seeded" },
-          ],
-        }),
-      ),
+    await mapConcurrent(
+      Array.from({ length: N }, (_, i) => i),
+      16,
+      (i) =>
+        sm.send(
+          new CreateSecretCommand({
+            Name: name(i),
+            SecretString: storedValue(i),
+            Tags: [
+              { Key: TAG_MANAGED_BY, Value: SCOPE },
+              { Key: TAG_VERSION, Value: "seeded" },
+            ],
+          }),
+        ),
     );
     // Noise the reader must not page through: secrets of nobody and of another scope.
-    await mapConcurrent(Array.from({ length: 150 }, (_, i) => i), 16, (i) =>
-      sm.send(new CreateSecretCommand({ Name: `other/x-${i}`, SecretString: "x", Tags: i % 2 ? [{ Key: TAG_MANAGED_BY, Value: "someone-else" }] : [] })),
+    await mapConcurrent(
+      Array.from({ length: 150 }, (_, i) => i),
+      16,
+      (i) =>
+        sm.send(
+          new CreateSecretCommand({
+            Name: `other/x-${i}`,
+            SecretString: "x",
+            Tags: i % 2 ? [{ Key: TAG_MANAGED_BY, Value: "someone-else" }] : [],
+          }),
+        ),
     );
   }, 300_000);
   afterAll(async () => {
@@ -96,7 +108,10 @@ describe(`call budget at N = ${N}`, () => {
   it("without scope.prefix, declared names not yet owned are looked up 10 per call", async () => {
     // 25 new names plus one that exists unmanaged: 3 exact-name lookups, no full listing.
     const d = desired(N);
-    const extra = Array.from({ length: 25 }, (_, i) => ({ ...(d.secrets[0] as DesiredState["secrets"][number]), name: `new/n-${i}` }));
+    const extra = Array.from({ length: 25 }, (_, i) => ({
+      ...(d.secrets[0] as DesiredState["secrets"][number]),
+      name: `new/n-${i}`,
+    }));
     extra.push({ ...(d.secrets[0] as DesiredState["secrets"][number]), name: "other/x-0", adopt: true });
     const r = await countedPlan({ ...d, secrets: [...d.secrets, ...extra].sort((a, b) => (a.name < b.name ? -1 : 1)) });
     expect(r.plan.summary).toMatchObject({ noop: N, create: 25, adopt: 1 });

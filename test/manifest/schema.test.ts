@@ -19,9 +19,18 @@ describe("schema/manifest.schema.json", () => {
     expect(schema.required).toEqual(["sopsync", "scope"]);
     expect(schema.additionalProperties).toBe(false);
     const secret = schema.properties.secrets.anyOf[0].additionalProperties;
-    expect(Object.keys(secret.properties).sort()).toEqual(
-      ["adopt", "binary", "description", "kmsKeyId", "policy", "protect", "recoveryWindowDays", "replicas", "tags", "value"],
-    );
+    expect(Object.keys(secret.properties).sort()).toEqual([
+      "adopt",
+      "binary",
+      "description",
+      "kmsKeyId",
+      "policy",
+      "protect",
+      "recoveryWindowDays",
+      "replicas",
+      "tags",
+      "value",
+    ]);
     expect(secret.additionalProperties).toBe(false);
   });
 });

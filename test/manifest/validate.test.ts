@@ -50,12 +50,28 @@ secrets:
 `);
     expect(d.secrets.map((s) => s.name)).toEqual(["prod/db", "prod/tls", "prod/token"]);
     const [db, tls, token] = d.secrets;
-    expect(db).toMatchObject({ kmsKeyId: "alias/platform", tags: { team: "platform", tier: "data" }, recoveryWindowDays: 9, description: "Primary database" });
+    expect(db).toMatchObject({
+      kmsKeyId: "alias/platform",
+      tags: { team: "platform", tier: "data" },
+      recoveryWindowDays: 9,
+      description: "Primary database",
+    });
     expect(db?.value).toEqual({ kind: "json", data: { username: "app", port: 5432 } });
     expect(db?.at).toEqual({ file: "m.yaml", line: 9, col: 3 });
-    expect(tls).toMatchObject({ kmsKeyId: "alias/tls", protect: true, adopt: true, recoveryWindowDays: 30, replicas: [{ region: "us-east-1" }] });
+    expect(tls).toMatchObject({
+      kmsKeyId: "alias/tls",
+      protect: true,
+      adopt: true,
+      recoveryWindowDays: 30,
+      replicas: [{ region: "us-east-1" }],
+    });
     expect(tls?.value.kind).toBe("binary");
-    expect(token).toMatchObject({ description: "", policy: undefined, replicas: undefined, value: { kind: "string", text: "abc" } });
+    expect(token).toMatchObject({
+      description: "",
+      policy: undefined,
+      replicas: undefined,
+      value: { kind: "string", text: "abc" },
+    });
     expect(d.recoveryWindowDays).toBe(9);
   });
 
@@ -91,7 +107,11 @@ secrets:
 
   it("checks the name charset and length, and the ARN-suffix rule", () => {
     const long = `n${"x".repeat(512)}`;
-    expect(problems(`${head}secrets:\n  "bad name": { value: x }\n  ${long}: { value: x }\n  app/db-AbC123: { value: x }\n  app/db-1234567: { value: x }\n`)).toEqual([
+    expect(
+      problems(
+        `${head}secrets:\n  "bad name": { value: x }\n  ${long}: { value: x }\n  app/db-AbC123: { value: x }\n  app/db-1234567: { value: x }\n`,
+      ),
+    ).toEqual([
       "m.yaml:5:3: secret names are 1-512 characters of A-Za-z0-9/_+=.@-",
       "m.yaml:6:3: secret names are 1-512 characters of A-Za-z0-9/_+=.@-",
       "m.yaml:7:3: secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)",
@@ -100,7 +120,9 @@ secrets:
 
   it("refuses values over 65,536 bytes without telling the size", () => {
     const big = "x".repeat(65_537);
-    const out = problems(`${head}secrets:\n  a:\n    value: ${big}\n  b:\n    value: { k: ${"y".repeat(65_530)} }\n  c:\n    value: ${"z".repeat(65_536)}\n`);
+    const out = problems(
+      `${head}secrets:\n  a:\n    value: ${big}\n  b:\n    value: { k: ${"y".repeat(65_530)} }\n  c:\n    value: ${"z".repeat(65_536)}\n`,
+    );
     expect(out).toEqual([
       "m.yaml:6:12: the stored value is larger than 65,536 bytes, Secrets Manager's limit",
       "m.yaml:8:12: the stored value is larger than 65,536 bytes, Secrets Manager's limit",
@@ -148,19 +170,23 @@ secrets:
       "m.yaml:8:24: secrets.b.tags: at most 48 tags (AWS allows 50; sopsync uses 2 for ownership)",
     ]);
     // Merged with defaults, and one less with protect (sopsync:protected).
-    expect(problems(`${head}defaults: { tags: { ${many(30)} } }\nsecrets:\n  a: { value: x, protect: true, tags: { ${many(18, 30)} } }\n  b: { value: x, tags: { ${many(18, 30)} } }\n`)).toEqual([
-      "m.yaml:6:39: 48 tags with defaults.tags merged; at most 47 (AWS allows 50 including sopsync's own)",
-    ]);
+    expect(
+      problems(
+        `${head}defaults: { tags: { ${many(30)} } }\nsecrets:\n  a: { value: x, protect: true, tags: { ${many(18, 30)} } }\n  b: { value: x, tags: { ${many(18, 30)} } }\n`,
+      ),
+    ).toEqual(["m.yaml:6:39: 48 tags with defaults.tags merged; at most 47 (AWS allows 50 including sopsync's own)"]);
   });
 
   it("refuses names outside scope.prefix", () => {
-    expect(problems(`sopsync: 1\nscope: { id: t, prefix: prod/ }\nsecrets:\n  prod/a: { value: x }\n  dev/b: { value: x }\n`)).toEqual([
-      "m.yaml:5:3: secret name is outside scope.prefix 'prod/'",
-    ]);
+    expect(
+      problems(`sopsync: 1\nscope: { id: t, prefix: prod/ }\nsecrets:\n  prod/a: { value: x }\n  dev/b: { value: x }\n`),
+    ).toEqual(["m.yaml:5:3: secret name is outside scope.prefix 'prod/'"]);
   });
 
   it("reports duplicate keys with their line, without quoting the source", () => {
-    const out = problems(`${head}secrets:\n  a:\n    value: canary-dup-1\n    value: canary-dup-2\n  b: { value: x }\n  a: { value: y }\n`);
+    const out = problems(
+      `${head}secrets:\n  a:\n    value: canary-dup-1\n    value: canary-dup-2\n  b: { value: x }\n  a: { value: y }\n`,
+    );
     expect(out).toEqual([
       "m.yaml:7:5: duplicate key: each key may appear once in a mapping",
       "m.yaml:9:3: duplicate key: each key may appear once in a mapping",
@@ -169,7 +195,9 @@ secrets:
   });
 
   it("reports every problem of a file at once, sorted by position", () => {
-    const out = problems(`sopsync: 2\nscope: { id: "bad id!" }\nextra: 1\nsecrets:\n  "x y": { value: a, tags: { "aws:t": v } }\n`);
+    const out = problems(
+      `sopsync: 2\nscope: { id: "bad id!" }\nextra: 1\nsecrets:\n  "x y": { value: a, tags: { "aws:t": v } }\n`,
+    );
     expect(out).toEqual([
       "m.yaml:1:10: sopsync: format version: `sopsync: 1`",
       "m.yaml:2:14: scope.id: 1-128 characters of A-Za-z0-9_.:/=+@-",
@@ -181,7 +209,9 @@ secrets:
 
   it("checks target fields and replica regions", () => {
     expect(
-      problems(`sopsync: 1\ntarget: { account: 12345, region: Europe }\nscope: { id: t }\nsecrets:\n  a: { value: x, replicas: [{ region: us-east-1 }, { region: us-east-1 }] }\n`),
+      problems(
+        `sopsync: 1\ntarget: { account: 12345, region: Europe }\nscope: { id: t }\nsecrets:\n  a: { value: x, replicas: [{ region: us-east-1 }, { region: us-east-1 }] }\n`,
+      ),
     ).toEqual([
       "m.yaml:2:20: target.account: Invalid input: expected string, received number",
       "m.yaml:2:35: target.region: an AWS region like us-east-1",

@@ -41,7 +41,13 @@ describe("planner: create", () => {
     const c = change(planOne([d], []), "a");
     expect(c.precondition).toEqual({ state: "absent" });
     expect(c.actions).toEqual<Action[]>([
-      { type: "create", valueKind: "string", description: "d", kmsKeyId: "alias/k", tags: { team: "x", [TAG_MANAGED_BY]: SCOPE, [TAG_PROTECTED]: "true" } },
+      {
+        type: "create",
+        valueKind: "string",
+        description: "d",
+        kmsKeyId: "alias/k",
+        tags: { team: "x", [TAG_MANAGED_BY]: SCOPE, [TAG_PROTECTED]: "true" },
+      },
       { type: "add-replica", region: "us-east-1", kmsKeyId: undefined },
       { type: "put-policy", after: { Version: "2012-10-17", Statement: [] } },
     ]);
@@ -63,14 +69,21 @@ describe("planner: values", () => {
 
   it("a 64-bit integer differing in the last digit is drift", () => {
     const d = secret("a", { value: json({ id: 12345678901234567891n }) });
-    expect(types(change(planOne([d], [liveOf(d, { value: { string: '{"id":12345678901234567890}' } })]), "a"))).toEqual(["update-value"]);
+    expect(types(change(planOne([d], [liveOf(d, { value: { string: '{"id":12345678901234567890}' } })]), "a"))).toEqual([
+      "update-value",
+    ]);
   });
 
   it("compares strings exactly and binaries byte-wise", () => {
     const s = secret("s", { value: str("abc") });
     const b = secret("b", { value: { kind: "binary", bytes: new Uint8Array([1, 2, 3]) } });
-    const p = planOne([s, b], [liveOf(s, { value: { string: "abc " } }), liveOf(b, { value: { binary: new Uint8Array([1, 2, 4]) } })]);
-    expect(change(p, "s").actions).toEqual([{ type: "update-value", valueKind: "string", cause: "manifest-changed", keys: undefined }]);
+    const p = planOne(
+      [s, b],
+      [liveOf(s, { value: { string: "abc " } }), liveOf(b, { value: { binary: new Uint8Array([1, 2, 4]) } })],
+    );
+    expect(change(p, "s").actions).toEqual([
+      { type: "update-value", valueKind: "string", cause: "manifest-changed", keys: undefined },
+    ]);
     expect(types(change(p, "b"))).toEqual(["update-value"]);
     const same = planOne([b], [liveOf(b, { value: { binary: new Uint8Array([1, 2, 3]) } })]);
     expect(change(same, "b").actions).toEqual([]);
@@ -96,7 +109,11 @@ describe("planner: values", () => {
   it("attributes drift: manifest changed, changed outside sopsync, or unknown", () => {
     const d = secret("a", { value: str("new") });
     const mine = liveOf(d, { value: { string: "old" }, versionId: "v1", tags: { [TAG_MANAGED_BY]: SCOPE, [TAG_VERSION]: "v1" } });
-    const outside = liveOf(d, { value: { string: "old" }, versionId: "v2", tags: { [TAG_MANAGED_BY]: SCOPE, [TAG_VERSION]: "v1" } });
+    const outside = liveOf(d, {
+      value: { string: "old" },
+      versionId: "v2",
+      tags: { [TAG_MANAGED_BY]: SCOPE, [TAG_VERSION]: "v1" },
+    });
     const untracked = liveOf(d, { value: { string: "old" }, versionId: "v2", tags: { [TAG_MANAGED_BY]: SCOPE } });
     const cause = (l: LiveSecret) => (change(planOne([d], [l]), "a").actions[0] as { cause: string }).cause;
     expect(cause(mine)).toBe("manifest-changed");
@@ -116,26 +133,47 @@ describe("planner: metadata and tags", () => {
   it("compares KMS keys by identity: alias, id and ARN of one key are not drift; another key is", () => {
     const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/1111-2222";
     const d = secret("a", { kmsKeyId: "alias/platform" });
-    const viaArn = planTarget(desiredState([d]), liveState([liveOf(d, { kmsKeyId: keyArn })], { kmsKeyArns: { "alias/platform": keyArn } }));
+    const viaArn = planTarget(
+      desiredState([d]),
+      liveState([liveOf(d, { kmsKeyId: keyArn })], { kmsKeyArns: { "alias/platform": keyArn } }),
+    );
     expect(change(viaArn, "a").actions).toEqual([]);
     const aliasArn = planOne([d], [liveOf(d, { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/platform" })]);
     expect(change(aliasArn, "a").actions).toEqual([]);
     const byId = planOne([secret("b", { kmsKeyId: "1111-2222" })], [liveOf(secret("b"), { kmsKeyId: keyArn })]);
     expect(change(byId, "b").actions).toEqual([]);
-    const other = planTarget(desiredState([d]), liveState([liveOf(d, { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/9999" })], { kmsKeyArns: { "alias/platform": keyArn } }));
+    const other = planTarget(
+      desiredState([d]),
+      liveState([liveOf(d, { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/9999" })], {
+        kmsKeyArns: { "alias/platform": keyArn },
+      }),
+    );
     expect(change(other, "a").actions).toEqual([
       { type: "update-metadata", kmsKeyId: { before: "arn:aws:kms:eu-west-1:123456789012:key/9999", after: "alias/platform" } },
     ]);
     // Omitted kmsKeyId: not managed.
     expect(change(planOne([secret("c")], [liveOf(secret("c"), { kmsKeyId: keyArn })]), "c").actions).toEqual([]);
     // The AWS managed key is reported as no key at all.
-    expect(change(planOne([secret("e", { kmsKeyId: "alias/aws/secretsmanager" })], [liveOf(secret("e"), { kmsKeyId: undefined })]), "e").actions).toEqual([]);
+    expect(
+      change(
+        planOne([secret("e", { kmsKeyId: "alias/aws/secretsmanager" })], [liveOf(secret("e"), { kmsKeyId: undefined })]),
+        "e",
+      ).actions,
+    ).toEqual([]);
   });
 
   it("tags and untags; never touches aws: tags or sopsync:version; drops sopsync:protected when protect goes", () => {
     const d = secret("a", { tags: { keep: "1", changed: "new", added: "x" } });
     const l = liveOf(d, {
-      tags: { keep: "1", changed: "old", stale: "s", "aws:cloudformation:stack-name": "st", [TAG_MANAGED_BY]: SCOPE, [TAG_VERSION]: "v1", [TAG_PROTECTED]: "true" },
+      tags: {
+        keep: "1",
+        changed: "old",
+        stale: "s",
+        "aws:cloudformation:stack-name": "st",
+        [TAG_MANAGED_BY]: SCOPE,
+        [TAG_VERSION]: "v1",
+        [TAG_PROTECTED]: "true",
+      },
     });
     expect(change(planOne([d], [l]), "a").actions).toEqual([
       { type: "tag", tags: { changed: { before: "old", after: "new" }, added: { before: undefined, after: "x" } } },
@@ -145,16 +183,28 @@ describe("planner: metadata and tags", () => {
 });
 
 describe("planner: policies and replicas", () => {
-  const pol = (sid: string) => ({ Version: "2012-10-17", Statement: [{ Sid: sid, Effect: "Deny", Principal: "*", Action: "*", Resource: "*" }] });
+  const pol = (sid: string) => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: sid, Effect: "Deny", Principal: "*", Action: "*", Resource: "*" }],
+  });
 
   it("omitted policy is not managed; null removes one; a different one is put; key order is not drift", () => {
     const l = (p: unknown) => liveSecret("a", { policy: p });
     expect(change(planOne([secret("a")], [l(pol("x"))]), "a").actions).toEqual([]);
-    expect(change(planOne([secret("a", { policy: null })], [l(pol("x"))]), "a").actions).toEqual([{ type: "delete-policy", before: pol("x") }]);
+    expect(change(planOne([secret("a", { policy: null })], [l(pol("x"))]), "a").actions).toEqual([
+      { type: "delete-policy", before: pol("x") },
+    ]);
     expect(change(planOne([secret("a", { policy: null })], [l(null)]), "a").actions).toEqual([]);
-    expect(change(planOne([secret("a", { policy: pol("y") })], [l(pol("x"))]), "a").actions).toEqual([{ type: "put-policy", before: pol("x"), after: pol("y") }]);
-    expect(change(planOne([secret("a", { policy: pol("y") })], [l(null)]), "a").actions).toEqual([{ type: "put-policy", before: undefined, after: pol("y") }]);
-    const reordered = { Statement: [{ Resource: "*", Action: "*", Principal: "*", Effect: "Deny", Sid: "y" }], Version: "2012-10-17" };
+    expect(change(planOne([secret("a", { policy: pol("y") })], [l(pol("x"))]), "a").actions).toEqual([
+      { type: "put-policy", before: pol("x"), after: pol("y") },
+    ]);
+    expect(change(planOne([secret("a", { policy: pol("y") })], [l(null)]), "a").actions).toEqual([
+      { type: "put-policy", before: undefined, after: pol("y") },
+    ]);
+    const reordered = {
+      Statement: [{ Resource: "*", Action: "*", Principal: "*", Effect: "Deny", Sid: "y" }],
+      Version: "2012-10-17",
+    };
     expect(change(planOne([secret("a", { policy: pol("y") })], [l(reordered)]), "a").actions).toEqual([]);
   });
 
@@ -186,7 +236,10 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     expect(change(byFlag, "a").actions).toEqual([
       { type: "adopt" },
       // The version in place is recorded, so later drift on it is attributed.
-      { type: "tag", tags: { [TAG_MANAGED_BY]: { before: undefined, after: SCOPE }, [TAG_VERSION]: { before: undefined, after: "v1" } } },
+      {
+        type: "tag",
+        tags: { [TAG_MANAGED_BY]: { before: undefined, after: SCOPE }, [TAG_VERSION]: { before: undefined, after: "v1" } },
+      },
       { type: "untag", tags: { owner: "ops" } },
     ]);
     expect(byFlag.summary.adopt).toBe(1);
@@ -207,25 +260,59 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     const e = errorOf(() => planOne([secret("a", { at: { file: "m.yaml", line: 7, col: 3 } })], [liveSecret("a", { tags: {} })]));
     expect(e.code).toBe("OWNERSHIP");
     expect(e.problems).toEqual([
-      { file: "m.yaml", line: 7, col: 3, message: "secret 'a' already exists and is not managed by sopsync; set 'adopt: true' on it (or pass --adopt) to take it over" },
+      {
+        file: "m.yaml",
+        line: 7,
+        col: 3,
+        message:
+          "secret 'a' already exists and is not managed by sopsync; set 'adopt: true' on it (or pass --adopt) to take it over",
+      },
     ]);
   });
 
   it("always refuses a secret owned by another scope, even with adopt", () => {
-    const e = errorOf(() => planOne([secret("a", { adopt: true })], [liveSecret("a", { tags: { [TAG_MANAGED_BY]: "team-b" } })], { adoptAll: true }));
+    const e = errorOf(() =>
+      planOne([secret("a", { adopt: true })], [liveSecret("a", { tags: { [TAG_MANAGED_BY]: "team-b" } })], { adoptAll: true }),
+    );
     expect(e.code).toBe("OWNERSHIP");
     expect(e.problems[0]?.message).toMatch(/managed by another scope \('team-b'\)/);
   });
 
   it("deletes owned secrets that left the manifest with the manifest's recovery window; skips those already pending", () => {
-    const owned = [liveSecret("k1"), liveSecret("k2"), liveSecret("k3"), liveSecret("k4"), liveSecret("gone"), liveSecret("leaving", { pendingDeletion: true })];
-    const p = planOne(["k1", "k2", "k3", "k4"].map((n) => secret(n)), owned, {}, { recoveryWindowDays: 9 });
-    expect(change(p, "gone")).toEqual({ name: "gone", precondition: { state: "present", versionId: "v1" }, actions: [{ type: "delete", recoveryWindowDays: 9 }] });
+    const owned = [
+      liveSecret("k1"),
+      liveSecret("k2"),
+      liveSecret("k3"),
+      liveSecret("k4"),
+      liveSecret("gone"),
+      liveSecret("leaving", { pendingDeletion: true }),
+    ];
+    const p = planOne(
+      ["k1", "k2", "k3", "k4"].map((n) => secret(n)),
+      owned,
+      {},
+      { recoveryWindowDays: 9 },
+    );
+    expect(change(p, "gone")).toEqual({
+      name: "gone",
+      precondition: { state: "present", versionId: "v1" },
+      actions: [{ type: "delete", recoveryWindowDays: 9 }],
+    });
     expect(p.changes.map((c) => c.name)).toEqual(["gone", "k1", "k2", "k3", "k4"]);
   });
 
   it("lists unmanaged secrets in scope (prefix) but never plans for them", () => {
-    const p = planOne([secret("app/a")], [liveOf(secret("app/a")), liveSecret("app/other", { tags: {} }), liveSecret("app/theirs", { tags: { [TAG_MANAGED_BY]: "team-b" } }), liveSecret("elsewhere", { tags: {} })], {}, { scope: { id: SCOPE, prefix: "app/" } });
+    const p = planOne(
+      [secret("app/a")],
+      [
+        liveOf(secret("app/a")),
+        liveSecret("app/other", { tags: {} }),
+        liveSecret("app/theirs", { tags: { [TAG_MANAGED_BY]: "team-b" } }),
+        liveSecret("elsewhere", { tags: {} }),
+      ],
+      {},
+      { scope: { id: SCOPE, prefix: "app/" } },
+    );
     expect(p.unmanaged).toEqual(["app/other", "app/theirs"]);
     expect(p.changes.map((c) => c.name)).toEqual(["app/a"]);
   });
@@ -236,7 +323,11 @@ describe("planner: guards", () => {
   const keep = (n: number, from = 0) => Array.from({ length: n }, (_, i) => secret(`s${String(i + from).padStart(2, "0")}`));
 
   it("refuses to delete a protected secret, even with --allow-mass-delete", () => {
-    const e = errorOf(() => planOne(keep(3), [...owned(3), liveSecret("p", { tags: { [TAG_MANAGED_BY]: SCOPE, [TAG_PROTECTED]: "true" } })], { allowMassDelete: true }));
+    const e = errorOf(() =>
+      planOne(keep(3), [...owned(3), liveSecret("p", { tags: { [TAG_MANAGED_BY]: SCOPE, [TAG_PROTECTED]: "true" } })], {
+        allowMassDelete: true,
+      }),
+    );
     expect(e.code).toBe("GUARD");
     expect(e.message).toMatch(/protected secret\(s\) p/);
   });
@@ -245,7 +336,9 @@ describe("planner: guards", () => {
     const live = owned(40);
     const desired = keep(29, 11); // 11 of 40 deleted: 27.5% > 25%, and > 10
     expect(errorOf(() => planOne(desired, live)).message).toMatch(/deletes 11 secrets, more than --max-deletes 10/);
-    expect(errorOf(() => planOne(desired, live, { maxDeletes: 20 })).message).toMatch(/deletes 11 of 40 owned secrets \(more than 25%\)/);
+    expect(errorOf(() => planOne(desired, live, { maxDeletes: 20 })).message).toMatch(
+      /deletes 11 of 40 owned secrets \(more than 25%\)/,
+    );
     expect(planOne(desired, live, { allowMassDelete: true }).summary.delete).toBe(11);
     expect(planOne(keep(30, 10), live).summary.delete).toBe(10); // 10 of 40: at both limits, allowed
   });
@@ -273,13 +366,22 @@ describe("plan", () => {
   it("is deterministic, plain JSON, and holds no values", () => {
     const canary = "canary-plan-value-4411";
     const ds = [secret("b", { value: str(canary) }), secret("a", { value: json({ pw: canary }) }), secret("c")];
-    const live = [liveSecret("z"), liveOf(secret("c"), { value: { string: canary } }), liveSecret("b", { value: { string: `${canary}-old` } })];
-    const make = (l: LiveSecret[]) => plan([{ desired: desiredState(ds), live: liveState(l) }], { planId: "p1", createdAt: "2026-01-01T00:00:00Z" });
+    const live = [
+      liveSecret("z"),
+      liveOf(secret("c"), { value: { string: canary } }),
+      liveSecret("b", { value: { string: `${canary}-old` } }),
+    ];
+    const make = (l: LiveSecret[]) =>
+      plan([{ desired: desiredState(ds), live: liveState(l) }], { planId: "p1", createdAt: "2026-01-01T00:00:00Z" });
     const p = make(live);
     expect(make([...live].reverse())).toEqual(p);
     expect(JSON.parse(JSON.stringify(p))).toEqual(JSON.parse(JSON.stringify(p)));
     expect(p.targets[0]?.changes.map((c) => c.name)).toEqual(["a", "b", "c", "z"]);
     expect(JSON.stringify(p)).not.toContain(canary);
-    expect(p).toMatchObject({ formatVersion: 1, planId: "p1", targets: [{ manifest: { file: "m.yaml" }, target: { account: ACCOUNT } }] });
+    expect(p).toMatchObject({
+      formatVersion: 1,
+      planId: "p1",
+      targets: [{ manifest: { file: "m.yaml" }, target: { account: ACCOUNT } }],
+    });
   });
 });

@@ -37,14 +37,19 @@ const KEYS = ["alias/k1", "alias/k2"];
 
 const valueArb: fc.Arbitrary<DesiredValue> = fc.oneof(
   fc.string({ maxLength: 6 }).map((text) => ({ kind: "string" as const, text })),
-  fc.dictionary(fc.constantFrom("user", "pw", "port"), fc.oneof(fc.string({ maxLength: 4 }), fc.integer())).map((data) => ({ kind: "json" as const, data })),
+  fc
+    .dictionary(fc.constantFrom("user", "pw", "port"), fc.oneof(fc.string({ maxLength: 4 }), fc.integer()))
+    .map((data) => ({ kind: "json" as const, data })),
   fc.uint8Array({ maxLength: 4 }).map((bytes) => ({ kind: "binary" as const, bytes })),
 );
 const tagsArb = fc.dictionary(fc.constantFrom("team", "tier", "env"), fc.constantFrom("x", "y"));
-const replicasArb = fc.uniqueArray(fc.record({ region: fc.constantFrom(...REGIONS), kmsKeyId: fc.option(fc.constantFrom(...KEYS), { nil: undefined }) }), {
-  selector: (r) => r.region,
-  maxLength: 2,
-});
+const replicasArb = fc.uniqueArray(
+  fc.record({ region: fc.constantFrom(...REGIONS), kmsKeyId: fc.option(fc.constantFrom(...KEYS), { nil: undefined }) }),
+  {
+    selector: (r) => r.region,
+    maxLength: 2,
+  },
+);
 
 const desiredSecretArb = (name: string): fc.Arbitrary<DesiredSecret> =>
   fc.record({
@@ -69,7 +74,11 @@ const trueSecretArb = (name: string): fc.Arbitrary<TrueSecret> =>
     description: fc.constantFrom("", "d1", "old"),
     kmsKeyId: fc.option(fc.constantFrom(...KEYS), { nil: undefined }),
     tags: fc
-      .tuple(tagsArb, fc.constantFrom<Record<string, string>>({}, { [TAG_MANAGED_BY]: SCOPE }, { [TAG_MANAGED_BY]: "other" }), fc.constantFrom<Record<string, string>>({}, { [TAG_VERSION]: "v1" }, { [TAG_PROTECTED]: "true" }, { "aws:sys": "s" }))
+      .tuple(
+        tagsArb,
+        fc.constantFrom<Record<string, string>>({}, { [TAG_MANAGED_BY]: SCOPE }, { [TAG_MANAGED_BY]: "other" }),
+        fc.constantFrom<Record<string, string>>({}, { [TAG_VERSION]: "v1" }, { [TAG_PROTECTED]: "true" }, { "aws:sys": "s" }),
+      )
       .map(([a, b, c]) => ({ ...a, ...b, ...c })),
     pendingDeletion: fc.boolean(),
     policy: fc.constantFrom(null, ...POLICIES),
@@ -133,7 +142,8 @@ function applyToModel(account: Account, plan: TargetPlan, desired: DesiredState,
         continue;
       }
       if (!s) throw new Error(`${a.type} on absent ${change.name}`);
-      if (s.pendingDeletion && a.type !== "restore" && a.type !== "delete") throw new Error(`${a.type} on ${change.name} pending deletion`);
+      if (s.pendingDeletion && a.type !== "restore" && a.type !== "delete")
+        throw new Error(`${a.type} on ${change.name} pending deletion`);
       switch (a.type) {
         case "restore":
           s.pendingDeletion = false;
@@ -190,7 +200,10 @@ function tryPlan(desired: DesiredState, live: LiveState, options: PlanOptions): 
 
 const withoutVersion = (tags: Record<string, string>) =>
   Object.fromEntries(Object.entries(tags).filter(([k]) => k !== TAG_VERSION && !isAwsTag(k)));
-const sortedJson = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x));
+const sortedJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+  );
 
 describe("planner properties", () => {
   it("applying the plan yields the desired state, and planning again finds no changes", () => {
@@ -209,9 +222,14 @@ describe("planner properties", () => {
           expect(valuesEqual(d.value, s.value)).toBe(true);
           expect(s.description).toBe(d.description);
           if (d.kmsKeyId !== undefined) expect(s.kmsKeyId).toBe(d.kmsKeyId);
-          expect(withoutVersion(s.tags)).toEqual({ ...d.tags, [TAG_MANAGED_BY]: SCOPE, ...(d.protect ? { [TAG_PROTECTED]: "true" } : {}) });
+          expect(withoutVersion(s.tags)).toEqual({
+            ...d.tags,
+            [TAG_MANAGED_BY]: SCOPE,
+            ...(d.protect ? { [TAG_PROTECTED]: "true" } : {}),
+          });
           if (d.policy !== undefined) expect(sortedJson(s.policy)).toBe(sortedJson(d.policy));
-          if (d.replicas !== undefined) expect(s.replicas.map((r) => r.region).sort()).toEqual(d.replicas.map((r) => r.region).sort());
+          if (d.replicas !== undefined)
+            expect(s.replicas.map((r) => r.region).sort()).toEqual(d.replicas.map((r) => r.region).sort());
         }
         const declared = new Set(desired.secrets.map((s) => s.name));
         for (const [name, before] of account) {

@@ -6,16 +6,38 @@ import { plan } from "../../src/plan/plan.js";
 import { render } from "../../src/plan/render.js";
 import { desiredState, json, liveOf, liveSecret, liveState, secret, str } from "./fixtures.js";
 
-const CANARIES = { a: "canary-render-pw-81f2", b: "canary-render-old-19ac", c: "canary-render-token-77d0", d: "canary-render-bin-3c3c" };
-const pol = (action: string) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: action, Resource: "*" }] });
+// Built from a string: a regex literal with the ESC control character is easy to misread.
+const ESC = String.fromCharCode(27);
+const ANSI_ESC = new RegExp(`${ESC}\\[`);
+const ANSI_COLOUR = new RegExp(`${ESC}\\[3\\dm`);
+
+const CANARIES = {
+  a: "canary-render-pw-81f2",
+  b: "canary-render-old-19ac",
+  c: "canary-render-token-77d0",
+  d: "canary-render-bin-3c3c",
+};
+const pol = (action: string) => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: "*", Action: action, Resource: "*" }],
+});
 
 function samplePlan(): Plan {
-  const db = secret("prod/db", { description: "Primary", value: json({ password: CANARIES.a, user: "app" }), tags: { team: "platform" }, policy: pol("secretsmanager:GetSecretValue") });
+  const db = secret("prod/db", {
+    description: "Primary",
+    value: json({ password: CANARIES.a, user: "app" }),
+    tags: { team: "platform" },
+    policy: pol("secretsmanager:GetSecretValue"),
+  });
   const token = secret("prod/token", { value: str(CANARIES.c) });
   const blob = secret("prod/blob", { value: { kind: "binary", bytes: new Uint8Array(Buffer.from(CANARIES.d)) } });
   const keep = ["k1", "k2", "k3", "k4"].map((n) => secret(`prod/${n}`));
   const live = liveState([
-    liveOf(db, { value: { string: JSON.stringify({ password: CANARIES.b, user: "app", legacy: CANARIES.b }) }, policy: pol("secretsmanager:*"), description: "Old" }),
+    liveOf(db, {
+      value: { string: JSON.stringify({ password: CANARIES.b, user: "app", legacy: CANARIES.b }) },
+      policy: pol("secretsmanager:*"),
+      description: "Old",
+    }),
     liveOf(token, { value: { string: CANARIES.b }, versionId: "v2" }),
     liveSecret("prod/gone"),
     liveSecret("prod/hand", { tags: {} }),
@@ -35,17 +57,23 @@ describe("renderers", () => {
   it("text: one line per secret, key-level value diff, policy as JSON diff, no colour unless asked", () => {
     const out = render(samplePlan(), "text");
     noCanary(out);
-    expect(out).not.toMatch(/\x1b\[/);
+    expect(out).not.toMatch(ANSI_ESC);
     expect(out).toContain("m.yaml -> account 123456789012, eu-west-1 (scope team-a)");
-    expect(out).toMatch(/~ prod\/db: update-metadata, update-value, put-policy\n\s+description: "Old" -> "Primary"\n\s+value: manifest changed\n\s+- legacy \(removed\)\n\s+~ password \(changed\)\n\s+policy:\n\s+@@/);
+    expect(out).toMatch(
+      /~ prod\/db: update-metadata, update-value, put-policy\n\s+description: "Old" -> "Primary"\n\s+value: manifest changed\n\s+- legacy \(removed\)\n\s+~ password \(changed\)\n\s+policy:\n\s+@@/,
+    );
     expect(out).toMatch(/-\s+"Action": "secretsmanager:\*",\n\s+\+\s+"Action": "secretsmanager:GetSecretValue",/);
-    expect(out).toMatch(/~ prod\/token: update-value\n\s+value: changed outside sopsync since the last apply\n\s+\(value changed\)/);
+    expect(out).toMatch(
+      /~ prod\/token: update-value\n\s+value: changed outside sopsync since the last apply\n\s+\(value changed\)/,
+    );
     expect(out).toMatch(/\+ prod\/blob: create\n\s+create \(binary value\)/);
-    expect(out).toMatch(/- prod\/gone: delete\n\s+delete: no longer in the manifest; scheduled for deletion with a 30-day recovery window/);
+    expect(out).toMatch(
+      /- prod\/gone: delete\n\s+delete: no longer in the manifest; scheduled for deletion with a 30-day recovery window/,
+    );
     expect(out).toContain("· prod/hand: unmanaged, not touched");
     expect(out).toContain("Plan: 1 to create, 2 to update, 1 to delete, 4 in sync.");
     const coloured = render(samplePlan(), "text", { color: true });
-    expect(coloured).toMatch(/\x1b\[3\dm/);
+    expect(coloured).toMatch(ANSI_COLOUR);
     noCanary(coloured);
   });
 
@@ -53,8 +81,12 @@ describe("renderers", () => {
     const out = render(samplePlan(), "markdown");
     noCanary(out);
     expect(out.startsWith("<!-- sopsync:team-a -->\n")).toBe(true);
-    expect(out).toContain("| create | update | restore | adopt | delete | in sync |\n|---:|---:|---:|---:|---:|---:|\n| 1 | 2 | 0 | 0 | 1 | 4 |");
-    expect(out).toContain("<details>\n<summary><code>~</code> <b>prod/db</b>: update-metadata, update-value, put-policy</summary>\n\n```diff\n");
+    expect(out).toContain(
+      "| create | update | restore | adopt | delete | in sync |\n|---:|---:|---:|---:|---:|---:|\n| 1 | 2 | 0 | 0 | 1 | 4 |",
+    );
+    expect(out).toContain(
+      "<details>\n<summary><code>~</code> <b>prod/db</b>: update-metadata, update-value, put-policy</summary>\n\n```diff\n",
+    );
     expect(out.match(/<details>/g)?.length).toBe(5); // 4 changed secrets + the unmanaged list
     expect(out).toContain("- `prod/hand`");
   });
@@ -69,7 +101,13 @@ describe("renderers", () => {
 
   it("several targets render as one section each", () => {
     const one = samplePlan();
-    const two: Plan = { ...one, targets: [...one.targets, { ...(one.targets[0] as Plan["targets"][number]), scope: { id: "team-b" }, manifest: { file: "b.yaml", sha256: "x" } }] };
+    const two: Plan = {
+      ...one,
+      targets: [
+        ...one.targets,
+        { ...(one.targets[0] as Plan["targets"][number]), scope: { id: "team-b" }, manifest: { file: "b.yaml", sha256: "x" } },
+      ],
+    };
     const md = render(two, "markdown");
     expect(md).toContain("<!-- sopsync:team-a -->");
     expect(md).toContain("<!-- sopsync:team-b -->");

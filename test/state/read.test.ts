@@ -43,7 +43,10 @@ function fakePort(o: FakeOptions) {
       batches.push(ids);
       if (o.batchFails) throw new Error("whole batch failed");
       const missing = ids.filter((id) => id.endsWith("-flaky"));
-      return { values: ids.filter((id) => !missing.includes(id)).map(value), errors: missing.map((id) => ({ id, code: "InternalServiceError", message: "x" })) };
+      return {
+        values: ids.filter((id) => !missing.includes(id)).map(value),
+        errors: missing.map((id) => ({ id, code: "InternalServiceError", message: "x" })),
+      };
     },
     async getValue(id) {
       calls.push("GetSecretValue");
@@ -81,7 +84,12 @@ async function unused(): Promise<never> {
   throw new Error("the reader never writes");
 }
 
-const owned = (name: string, over: Partial<ListedSecret> = {}): ListedSecret => ({ name, arn: `arn:${name}`, tags: { [TAG_MANAGED_BY]: "team-a" }, ...over });
+const owned = (name: string, over: Partial<ListedSecret> = {}): ListedSecret => ({
+  name,
+  arn: `arn:${name}`,
+  tags: { [TAG_MANAGED_BY]: "team-a" },
+  ...over,
+});
 const count = (calls: string[], op: string) => calls.filter((c) => c.startsWith(op)).length;
 
 describe("readLiveState", () => {
@@ -112,7 +120,10 @@ describe("readLiveState", () => {
     const mine = Array.from({ length: 5 }, (_, i) => owned(`mine-${i}`));
     const theirs = owned("theirs", { tags: { [TAG_MANAGED_BY]: "team-ab" } }); // tag-value prefix match: filtered out
     const f = fakePort({ secrets: [...mine, theirs, { name: "plain-3", arn: "x", tags: {} }] });
-    const declared = [...mine.map((s) => secret(s.name)), ...Array.from({ length: 12 }, (_, i) => secret(`plain-${i}`, { adopt: true }))];
+    const declared = [
+      ...mine.map((s) => secret(s.name)),
+      ...Array.from({ length: 12 }, (_, i) => secret(`plain-${i}`, { adopt: true })),
+    ];
     const live = await readLiveState(f.port, desiredState(declared));
     expect(f.lists[0]).toEqual({ tagKey: TAG_MANAGED_BY, tagValue: "team-a" });
     expect(f.lists.slice(1).map((l) => l.names?.length)).toEqual([10, 2]);
@@ -122,14 +133,20 @@ describe("readLiveState", () => {
 
   it("with a prefix: one listing of the prefix, no name lookups", async () => {
     const f = fakePort({ secrets: [owned("app/a"), { name: "app/hand", arn: "x", tags: {} }, owned("other/b")] });
-    const live = await readLiveState(f.port, desiredState([secret("app/a"), secret("app/new")], { scope: { id: "team-a", prefix: "app/" } }));
+    const live = await readLiveState(
+      f.port,
+      desiredState([secret("app/a"), secret("app/new")], { scope: { id: "team-a", prefix: "app/" } }),
+    );
     expect(f.lists).toEqual([{ namePrefix: "app/" }]);
     expect([...live.secrets.keys()]).toEqual(["app/a", "app/hand"]);
   });
 
   it("reads policies and replicas only for secrets that declare them; replicas also while pending deletion", async () => {
     const f = fakePort({ secrets: [owned("p"), owned("r", { deletedDate: new Date() }), owned("plain")] });
-    const live = await readLiveState(f.port, desiredState([secret("p", { policy: null }), secret("r", { replicas: [], policy: null }), secret("plain")]));
+    const live = await readLiveState(
+      f.port,
+      desiredState([secret("p", { policy: null }), secret("r", { replicas: [], policy: null }), secret("plain")]),
+    );
     expect(count(f.calls, "GetResourcePolicy")).toBe(1);
     expect(count(f.calls, "DescribeSecret")).toBe(1);
     expect(live.secrets.get("p")?.policy).toBeNull();
@@ -140,12 +157,22 @@ describe("readLiveState", () => {
   it("resolves KMS key references with one DescribeKey each, only when they do not match as written", async () => {
     const arn = "arn:aws:kms:eu-west-1:123456789012:key/k-1";
     const f = fakePort({
-      secrets: [owned("a", { kmsKeyId: arn }), owned("b", { kmsKeyId: arn }), owned("c", { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/same" }), owned("d")],
+      secrets: [
+        owned("a", { kmsKeyId: arn }),
+        owned("b", { kmsKeyId: arn }),
+        owned("c", { kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:alias/same" }),
+        owned("d"),
+      ],
       keys: { "alias/platform": arn },
     });
     const live = await readLiveState(
       f.port,
-      desiredState([secret("a", { kmsKeyId: "alias/platform" }), secret("b", { kmsKeyId: "alias/platform" }), secret("c", { kmsKeyId: "alias/same" }), secret("d", { kmsKeyId: "alias/platform" })]),
+      desiredState([
+        secret("a", { kmsKeyId: "alias/platform" }),
+        secret("b", { kmsKeyId: "alias/platform" }),
+        secret("c", { kmsKeyId: "alias/same" }),
+        secret("d", { kmsKeyId: "alias/platform" }),
+      ]),
     );
     expect(f.calls.filter((c) => c.startsWith("DescribeKey"))).toEqual(["DescribeKey alias/platform"]);
     expect(live.kmsKeyArns).toEqual({ "alias/platform": arn });
@@ -153,7 +180,9 @@ describe("readLiveState", () => {
 
   it("refuses another account before listing anything", async () => {
     const f = fakePort({ secrets: [owned("a")] });
-    await expect(readLiveState(f.port, desiredState([secret("a")], { target: { account: "999999999999" } }))).rejects.toThrow(SopsyncError);
+    await expect(readLiveState(f.port, desiredState([secret("a")], { target: { account: "999999999999" } }))).rejects.toThrow(
+      SopsyncError,
+    );
     expect(f.calls).toEqual(["GetCallerIdentity"]);
   });
 });

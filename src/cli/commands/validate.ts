@@ -14,7 +14,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
       for (const f of await resolveManifestFiles(files)) {
         try {
           const d = await loadManifest(f);
-          process.stdout.write(`${f}: ok (${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"}, scope ${d.scope.id})\n`);
+          process.stdout.write(
+            `${f}: ok (${d.secrets.length} secret${d.secrets.length === 1 ? "" : "s"}, scope ${d.scope.id})\n`,
+          );
         } catch (err) {
           if (!(err instanceof SopsyncError)) throw err;
           failed++;
