@@ -1,0 +1,66 @@
+// The drift issue says, per secret, whether it is a pending manifest change or a change made outside
+// sopsync, from the plan's `cause` field; names and metadata only.
+import { describe, expect, it } from "vitest";
+import type { Plan, SecretChange } from "../../src/plan/model.js";
+import { driftedSecrets, driftIssueBody } from "../../scripts/gitops/drift.mjs";
+
+const change = (name: string, actions: SecretChange["actions"]): SecretChange => ({
+  name,
+  actions,
+  precondition: { state: "present", versionId: "v" },
+});
+const plan: Plan = {
+  formatVersion: 1,
+  planId: "p",
+  createdAt: "2026-01-01T00:00:00Z",
+  targets: [
+    {
+      manifest: { file: "secrets.yaml", sha256: "0".repeat(64) },
+      target: { account: "123456789012", region: "eu-west-1" },
+      scope: { id: "prod" },
+      changes: [
+        change("prod/pending", [
+          { type: "update-value", valueKind: "json", cause: "manifest-changed", keys: [{ key: "password", change: "changed" }] },
+        ]),
+        change("prod/outside", [
+          { type: "update-value", valueKind: "string", cause: "changed-outside" },
+          { type: "tag", tags: { team: { before: "x", after: "y" } } },
+        ]),
+        change("prod/adopted", [{ type: "update-value", valueKind: "string", cause: "unknown" }]),
+        change("prod/new", [{ type: "create", valueKind: "string", description: "", tags: {} }]),
+        change("prod/gone", [{ type: "delete", recoveryWindowDays: 7 }]),
+        change("prod/tags-only", [{ type: "untag", tags: { a: "b" } }]),
+        change("prod/in-sync", []),
+      ],
+      unmanaged: [],
+      summary: { create: 1, update: 4, restore: 0, adopt: 0, delete: 1, noop: 1 },
+    },
+  ],
+};
+
+describe("drift report", () => {
+  it("classifies each drifted secret by the strongest signal", () => {
+    const kinds = Object.fromEntries(driftedSecrets(plan).map((d) => [d.name, d.kind]));
+    expect(kinds).toEqual({
+      "prod/pending": "pending",
+      "prod/outside": "outside",
+      "prod/adopted": "unknown",
+      "prod/new": "pending",
+      "prod/gone": "pending",
+      "prod/tags-only": "unknown",
+    });
+  });
+
+  it("renders one table row per secret, counts, and a link to the run", () => {
+    const body = driftIssueBody(plan, "https://github.com/o/r/actions/runs/9");
+    expect(body).toMatch(
+      /found \*\*6\*\* secret\(s\).*1 changed outside sopsync, 3 pending manifest change\(s\), 2 of unknown cause/,
+    );
+    expect(body).toContain(
+      "| `prod` | `prod/outside` | changed outside sopsync | value: changed outside sopsync since the last apply; tags differ |",
+    );
+    expect(body).toContain("| `prod` | `prod/tags-only` | cause unknown | tags differ |");
+    expect(body).not.toContain("prod/in-sync");
+    expect(body).toContain("[this run](https://github.com/o/r/actions/runs/9)");
+  });
+});
