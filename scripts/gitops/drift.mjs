@@ -9,6 +9,7 @@ const CAUSE = {
   "manifest-changed": { kind: "pending", text: "value: manifest changed, not applied yet" },
   "changed-outside": { kind: "outside", text: "value: changed outside sopsync since the last apply" },
   unknown: { kind: "unknown", text: "value differs; sopsync has no record of its last write (adopted or tag removed)" },
+  "not-readable": { kind: "unknown", text: "value not readable while scheduled for deletion; written again after the restore" },
 };
 
 const ACTION = {
