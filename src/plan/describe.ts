@@ -26,7 +26,8 @@ export function headline(change: SecretChange): string {
 const CAUSE: Record<DriftCause, string> = {
   "manifest-changed": "manifest changed",
   "changed-outside": "changed outside sopsync since the last apply",
-  unknown: "differs from the manifest",
+  unknown: "differs from the manifest (no record of sopsync's last write)",
+  "not-readable": "not readable while pending deletion; written again after the restore",
 };
 
 export function causeText(cause: DriftCause): string {

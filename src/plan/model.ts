@@ -18,7 +18,9 @@ export type DriftCause =
   /** Someone wrote a new version since sopsync's last apply. */
   | "changed-outside"
   /** No record of sopsync's last write (adopted, or tag missing). */
-  | "unknown";
+  | "unknown"
+  /** Pending deletion: the value cannot be read, so it is written again after the restore. */
+  | "not-readable";
 
 export type Action =
   | { type: "create"; valueKind: ValueKind; description: string; kmsKeyId?: string; tags: Record<string, string> }

@@ -172,6 +172,7 @@ function planReplicas(want: readonly Replica[], have: readonly Replica[], kms: K
 }
 
 function driftCause(l: LiveSecret): DriftCause {
+  if (l.pendingDeletion) return "not-readable";
   const written = l.tags[TAG_VERSION];
   if (!written || l.versionId === undefined) return "unknown";
   return written === l.versionId ? "manifest-changed" : "changed-outside";

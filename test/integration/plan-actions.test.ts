@@ -170,7 +170,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(r.stdout).toMatch(
       /~ app\/policy: put-policy\n\s+policy:\n\s+@@[^\n]*\n[\s\S]*?-\s+"Action": "secretsmanager:\*",\n\s+\+\s+"Action": "secretsmanager:GetSecretValue"/,
     );
-    expect(r.stdout).toMatch(/↻ app\/k1: restore, update-value\n\s+restore: the secret is scheduled for deletion/);
+    expect(r.stdout).toMatch(
+      /↻ app\/k1: restore, update-value\n\s+restore: the secret is scheduled for deletion.*\n\s+value: not readable while pending deletion; written again after the restore/,
+    );
 
     const p = await jsonPlan(file);
     expect(actionsOf(p, "app/k1")).toEqual(["restore", "update-value"]);

@@ -228,6 +228,7 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     const c = change(planOne([d], [liveOf(d, { pendingDeletion: true, value: undefined, description: "old" })]), "a");
     expect(c.precondition).toEqual({ state: "pending-deletion" });
     expect(types(c)).toEqual(["restore", "update-metadata", "update-value"]);
+    expect(c.actions[2]).toMatchObject({ type: "update-value", cause: "not-readable" });
   });
 
   it("adopts an unmanaged secret with adopt: true or --adopt, and writes the ownership tag", () => {
