@@ -33,6 +33,8 @@ export interface SdkPortOptions {
   credentials?: SecretsManagerClientConfig["credentials"];
   /** SDK attempts per call for throttling and transient errors, the first included (default 10). */
   maxAttempts?: number;
+  /** Time an attempt may wait for its response before it is abandoned and retried (default 60 s). */
+  requestTimeoutMs?: number;
   /** Called once per HTTP request sent, for call accounting. */
   onRequest?: (operation: string) => void;
 }
@@ -85,6 +87,8 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     // Standard backoff with jitter, not "adaptive": sopsync paces its own calls, and adaptive mode's
     // client-side rate limiter would also treat a LimitExceededException (a quota) as throttling.
     retryStrategy: new SopsyncRetryStrategy({ maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }),
+    // A connection that never answers becomes a TimeoutError, which is retried like a reset.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: opts.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
   };
   const sm = new SecretsManagerClient(common);
   const sts = new STSClient(common);
@@ -156,9 +160,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       return out;
     },
     async batchGetValues(ids) {
-      const r = await call("BatchGetSecretValue", () =>
-        sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids })),
-      );
+      const r = await call("BatchGetSecretValue", () => sm.send(new BatchGetSecretValueCommand({ SecretIdList: ids })));
       const values: FetchedValue[] = (r.SecretValues ?? []).map((v) => ({
         name: v.Name ?? "",
         versionId: v.VersionId ?? "",

@@ -12,14 +12,20 @@ describe("SDK retries through the fault proxy", () => {
   let moto: Moto;
   let proxy: FaultProxy;
   let limitFor: string | undefined;
+  let stallFirst: { op: string; ms: number; done: boolean } | undefined;
 
   beforeAll(async () => {
     moto = await startMoto({ setProcessEnv: false });
     proxy = await startFaultProxy({
       target: moto.endpoint,
       seed: 7,
-      onRequest: () =>
-        limitFor ? { status: 400, type: limitFor, message: "You have exceeded the number of secrets" } : undefined,
+      onRequest: async ({ operation }) => {
+        if (stallFirst && !stallFirst.done && operation === stallFirst.op) {
+          stallFirst.done = true;
+          await new Promise((r) => setTimeout(r, stallFirst?.ms));
+        }
+        return limitFor ? { status: 400, type: limitFor, message: "You have exceeded the number of secrets" } : undefined;
+      },
     });
     // The SDK finds the endpoint the way it does for users: AWS_ENDPOINT_URL_* (this test process only).
     Object.assign(process.env, awsEnv(proxy.endpoint));
@@ -32,6 +38,7 @@ describe("SDK retries through the fault proxy", () => {
     await moto.reset();
     proxy.resetStats();
     limitFor = undefined;
+    stallFirst = undefined;
   });
 
   const port = (onRequest?: (op: string) => void) => createSdkPort({ region: TEST_REGION, onRequest });
@@ -95,5 +102,20 @@ describe("SDK retries through the fault proxy", () => {
       .catch((e) => e);
     expect(err).toMatchObject({ awsCode: "ThrottlingException" });
     expect(proxy.stats.byOperation.CreateSecret).toBe(3);
+  });
+
+  it("an attempt that gets no answer times out and is retried; the late original does not make a second version", async () => {
+    stallFirst = { op: "PutSecretValue", ms: 1500, done: false };
+    const p = await createSdkPort({ region: TEST_REGION, requestTimeoutMs: 500 });
+    await p.createSecret({ name: "r/slow", value: { string: "a" }, token: "44444444-0000-4000-8000-000000000000", tags: {} });
+    const token = "55555555-0000-4000-8000-000000000000";
+    await p.putSecretValue({ id: "r/slow", value: { string: "b" }, token });
+    expect(proxy.stats.byOperation.PutSecretValue).toBe(2);
+    await new Promise((r) => setTimeout(r, 1500)); // let the stalled original reach moto
+    expect(proxy.stats.forwarded).toBe(3);
+    const v = await smClient(moto.endpoint).send(
+      new ListSecretVersionIdsCommand({ SecretId: "r/slow", IncludeDeprecated: true }),
+    );
+    expect(v.Versions?.map((x) => x.VersionId).sort()).toEqual(["44444444-0000-4000-8000-000000000000", token]);
   });
 });
