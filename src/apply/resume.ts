@@ -27,8 +27,22 @@ export function alreadyApplied(plan: Plan, change: SecretChange, action: Action,
       return live !== undefined && Object.keys(action.tags).every((k) => !(k in live.tags));
     case "update-metadata":
       return live !== undefined && action.kmsKeyId === undefined && live.description === action.description?.after;
+    case "add-replica":
+      // Asking for a replica region twice is an error on AWS; replicas are read for secrets declaring them.
+      return (
+        live?.replicas?.some((r) => r.region === action.region && (!action.kmsKeyId || r.kmsKeyId === action.kmsKeyId)) === true
+      );
+    case "remove-replica":
+      if (live?.replicas === undefined) return false;
+      // Gone already — or removed and added back with the new key, which this plan also asked for.
+      return (
+        !live.replicas.some((r) => r.region === action.region) ||
+        change.actions.some(
+          (a) => a.type === "add-replica" && a.region === action.region && alreadyApplied(plan, change, a, live),
+        )
+      );
     default:
-      // Policies and replicas are not in the state read for a re-run; setting them again is harmless.
+      // Policies and adoption: setting them again is harmless.
       return false;
   }
 }

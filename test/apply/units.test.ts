@@ -176,5 +176,22 @@ describe("what a re-run skips", () => {
     expect(alreadyApplied(plan, change, put, live({}, "v1"))).toBe(false);
     expect(versionTagMissing(plan, "x", live({}, token))).toBe(true);
     expect(versionTagMissing(plan, "x", live({ "sopsync:version": token }, token))).toBe(false);
+    const withReplica = { ...live({}), replicas: [{ region: "us-east-1", kmsKeyId: "k" }] };
+    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-east-1", kmsKeyId: "k" }, withReplica)).toBe(true);
+    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-west-2" }, withReplica)).toBe(false);
+    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-east-1" }, live({}))).toBe(false);
+    expect(alreadyApplied(plan, change, { type: "remove-replica", region: "us-west-2" }, withReplica)).toBe(true);
+    expect(alreadyApplied(plan, change, { type: "remove-replica", region: "us-east-1" }, withReplica)).toBe(false);
+    // A replica re-keyed (remove, then add with the new key) that a crashed run already finished.
+    const rekey = {
+      ...change,
+      actions: [
+        { type: "remove-replica" as const, region: "us-east-1" },
+        { type: "add-replica" as const, region: "us-east-1", kmsKeyId: "k" },
+      ],
+    };
+    expect(rekey.actions.map((a) => alreadyApplied(plan, rekey, a, withReplica))).toEqual([true, true]);
+    const halfway = { ...live({}), replicas: [{ region: "us-east-1", kmsKeyId: "old" }] };
+    expect(rekey.actions.map((a) => alreadyApplied(plan, rekey, a, halfway))).toEqual([false, false]);
   });
 });
