@@ -91,7 +91,9 @@ export async function applyTarget(
           actions: finished,
           failedAction: action.type,
           code: e.awsCode,
-          message: NOT_RETRIED.has(e.awsCode) ? `a Secrets Manager quota was reached (not retried): ${e.message}` : e.message,
+          message: NOT_RETRIED.has(e.awsCode)
+            ? `a Secrets Manager quota was reached (not retried): ${awsMessage(e)}`
+            : awsMessage(e),
         });
         opts.onAction?.({ name: change.name, action: action.type, ok: false, skipped: false, done: ++done, total });
         return;
@@ -109,6 +111,12 @@ export async function applyTarget(
   const applied = writes.filter((c) => outcomes.get(c.name)?.status === "applied");
   const verification = await verifyWrites(port, plan, applied, byName);
   return { outcomes: [...outcomes.values()], verification, calls: ctx.calls, seconds: (now() - started) / 1000 };
+}
+
+/** AWS's own message, without the "Operation: Code: " prefix AwsCallError adds (the outcome has the code). */
+function awsMessage(e: AwsCallError): string {
+  const prefix = `${e.operation}: ${e.awsCode}: `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
 }
 
 interface Ctx {

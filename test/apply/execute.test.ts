@@ -307,7 +307,7 @@ describe("failures", () => {
     expect(r.outcomes.map((o) => o.status)).toEqual(["failed", "applied"]);
     expect(r.outcomes[0]).toMatchObject({
       code: "AccessDeniedException",
-      message: "CreateSecret: AccessDeniedException: injected AccessDeniedException",
+      message: "injected AccessDeniedException",
     });
   });
 

@@ -31,6 +31,8 @@ describe("apply refusals write nothing", () => {
   let dir: string;
   let recipient: string;
   let env: Record<string, string>;
+  /** Answer the first request of this operation with this AWS error. */
+  let failFirst: { operation: string; type: string; done: boolean } | undefined;
   const sm = () => smClient(moto.endpoint);
   const manifest = (spec: ManifestSpec, name = "secrets.yaml") => writeManifest(spec, { dir, recipient, name });
 
@@ -43,7 +45,14 @@ describe("apply refusals write nothing", () => {
 
   beforeAll(async () => {
     moto = await startMoto({ setProcessEnv: false });
-    proxy = await startFaultProxy({ target: moto.endpoint });
+    proxy = await startFaultProxy({
+      target: moto.endpoint,
+      onRequest: ({ operation }) => {
+        if (!failFirst || failFirst.done || failFirst.operation !== operation) return undefined;
+        failFirst.done = true;
+        return { status: 400, type: failFirst.type, message: "User is not authorized to perform this operation" };
+      },
+    });
     dir = mkdtempSync(join(tmpdir(), "sopsync-refusals-"));
     const key = generateAgeKey(dir);
     recipient = key.recipient;
@@ -54,6 +63,7 @@ describe("apply refusals write nothing", () => {
     await moto?.stop();
   });
   beforeEach(async () => {
+    failFirst = undefined;
     await moto.reset();
     const r = await cli(["apply", "--yes", manifest(base())]);
     expect(r.code, r.stderr).toBe(0);
@@ -183,6 +193,27 @@ describe("apply refusals write nothing", () => {
     expect(versions).toHaveLength(3);
     expect(currentVersion(versions)).toBe(tokens[1]);
     expect(versions.find((v) => v.id === tokens[0])?.stages).toEqual(["AWSPREVIOUS"]);
+  });
+
+  it("a partial failure names the failed secret with AWS's code, exits 1, and a re-run converges", async () => {
+    const changed = { ...base().secrets, "g/s1": value(1, "b"), "g/s2": value(2, "b"), "g/s3": value(3, "b") };
+    const file = manifest({ ...base(), secrets: changed });
+    failFirst = { operation: "PutSecretValue", type: "AccessDeniedException", done: false };
+    const r = await cli(["apply", "--yes", file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Apply: 2 applied, 1 failed, 0 not started/);
+    expect(r.stdout).toMatch(
+      /! g\/s[123]: update-value failed: AccessDeniedException: User is not authorized to perform this operation\n/,
+    );
+    expect(r.stderr).toMatch(/^FAIL update-value g\/s[123]$/m);
+
+    const again = await cli(["apply", "--yes", file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Apply: 1 applied, 0 failed, 0 not started/);
+    for (const i of [1, 2, 3]) {
+      expect(await getString(sm(), `g/s${i}`)).toBe(value(i, "b"));
+      expect(await versionsOf(sm(), `g/s${i}`)).toHaveLength(2);
+    }
   });
 
   it("no secret value appeared in any output", () => {
