@@ -124,7 +124,12 @@ describe("apply killed and re-run", () => {
       ).toEqual([requestToken(planId, name, "create")]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);
     }
-    // Plan + apply as well: nothing left to do.
+    // Applying the finished plan once more writes nothing; a fresh plan finds nothing to do.
+    const writesBefore = proxy.writes();
+    const repeat = await runCli(["apply", "plan.json"], { env, cwd: dir });
+    expect(repeat.code, repeat.stderr).toBe(0);
+    expect(applySummary(repeat.stdout)).toMatchObject({ applied: 300, calls: 0 });
+    expect(proxy.writes()).toBe(writesBefore);
     const again = await runCli(["plan", "--detailed-exitcode", target], { env, cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     console.log(
