@@ -56,7 +56,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         sessions = await openSessions(saved.targets.map((t) => t.manifest.file));
         plan = saved;
         const changes = saved.targets.reduce((n, t) => n + t.changes.filter((c) => c.actions.length > 0).length, 0);
-        process.stdout.write(`Applying saved plan ${saved.planId} (made ${saved.createdAt}): ${changes} secret(s) to change.\n`);
+        process.stdout.write(`Saved plan ${saved.planId} (made ${saved.createdAt}): ${changes} secret(s) to change.\n`);
       } else {
         sessions = await openSessions(await resolveManifestFiles(args));
         plan = await planSessions(sessions, { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete });
