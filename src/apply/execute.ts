@@ -21,7 +21,7 @@ export interface ActionEvent {
   name: string;
   action: Action["type"];
   ok: boolean;
-  /** The effect was already there (a re-run): nothing was sent. */
+  /** The effect was already there (a re-run): not sent again (a missing version tag still is). */
   skipped: boolean;
   /** Actions finished so far (this one included) and in all, for progress display. */
   done: number;
