@@ -64,5 +64,3 @@ export function normalise(v: unknown): unknown {
 export function dataOf(docs: Document[]): unknown[] {
   return docs.map((d) => normalise(d.toJS()));
 }
-
-/** Runs the sopsync CLI with any working directory (the shared runCli resolves tsx from its cwd). */
