@@ -1,7 +1,7 @@
 // Onboarding, as docs/getting-started.md tells a user to do it: 300 pre-existing secrets (JSON, plain
 // strings, binary, tags, descriptions) under a prefix -> `sopsync import` (the doc's exact command
 // line) -> the first plan shows only adopt + the ownership tag -> apply writes no value -> clean.
-import { spawn } from "node:child_process";
+import { runProcess } from "../helpers/spawn.js";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -100,32 +100,19 @@ async function versions(sm: SecretsManagerClient): Promise<Map<string, string>> 
   return out;
 }
 
-function sh(
+async function sh(
   line: string,
   env: Record<string, string>,
   cwd: string,
   actionPath: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const script = `sopsync() { node "${actionPath}/dist/cli/main.js" "$@"; }\n${line}\n`;
-    const child = spawn("bash", ["--noprofile", "--norc", "-e", "-c", script], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      allOutput.push(stdout, stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
+  const script = `sopsync() { node "${actionPath}/dist/cli/main.js" "$@"; }\n${line}\n`;
+  const r = await runProcess("bash", ["--noprofile", "--norc", "-e", "-c", script], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...env },
   });
+  allOutput.push(r.stdout, r.stderr);
+  return r;
 }
 
 describe("sopsync import: 300 existing secrets adopted without rewriting a value", () => {

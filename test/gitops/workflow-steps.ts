@@ -1,7 +1,7 @@
 // Reads the command lines CI really runs, straight from action.yml and .github/workflows/, so tests
 // execute those exact scripts (with the workflows' exact `with:` inputs) against moto: a renamed flag
 // or a typo in a workflow breaks `npm test`, not a user's pipeline.
-import { spawn } from "node:child_process";
+import { runProcess } from "../helpers/spawn.js";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,7 +105,7 @@ export async function runStep(
   const script = join(tmp, "step.sh");
   writeFileSync(script, resolve(step.run, ctx));
   const wd = step["working-directory"] ? join(cwd, resolve(step["working-directory"], ctx)) : cwd;
-  const child = spawn("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", script], {
+  const { code, stdout, stderr } = await runProcess("bash", ["--noprofile", "--norc", "-e", "-o", "pipefail", script], {
     cwd: wd,
     env: {
       PATH: process.env.PATH ?? "",
@@ -115,19 +115,6 @@ export async function runStep(
       ...stepEnv,
       GITHUB_OUTPUT: outFile,
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const code = await new Promise<number>((res, rej) => {
-    child.on("error", rej);
-    child.on("close", (c) => res(c ?? -1));
   });
   const outputs: Record<string, string> = {};
   for (const line of readFileSync(outFile, "utf8").split("\n")) {

@@ -40,7 +40,11 @@ export async function putString(sm: SecretsManagerClient, id: string, value: str
 
 export async function createString(sm: SecretsManagerClient, name: string, value: string, tags: Record<string, string> = {}) {
   await sm.send(
-    new CreateSecretCommand({ Name: name, SecretString: value, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }),
+    new CreateSecretCommand({
+      Name: name,
+      SecretString: value,
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
   );
 }
 

@@ -1,15 +1,12 @@
 // Runs the sopsync CLI as a user would, in a child process, and keeps every byte it printed so tests
 // can scan all output for canary values.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type ProcessResult, runProcess } from "./spawn.js";
 import { projectRoot } from "./tools.js";
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliResult = ProcessResult;
 
 /** Everything any CLI run printed in this test process, for canary scans. */
 export const allOutput: string[] = [];
@@ -18,7 +15,7 @@ const entry = join(projectRoot, "src/cli/main.ts");
 // By URL, so the CLI also runs from a cwd outside the project (where "tsx" would not resolve).
 const tsxLoader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
 
-export function runCli(
+export async function runCli(
   args: string[],
   opts: {
     env?: Record<string, string>;
@@ -29,29 +26,13 @@ export function runCli(
     onSpawn?: (child: ChildProcess) => void;
   } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, entry, ...args], {
-      cwd: opts.cwd ?? projectRoot,
-      env: { PATH: process.env.PATH ?? "", HOME: opts.cwd ?? process.env.HOME ?? "/tmp", NO_COLOR: "1", ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-      signal: opts.signal,
-    });
-    opts.onSpawn?.(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      allOutput.push(stdout, stderr);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? "");
+  const r = await runProcess(process.execPath, ["--import", tsxLoader, entry, ...args], {
+    ...opts,
+    cwd: opts.cwd ?? projectRoot,
+    env: { PATH: process.env.PATH ?? "", HOME: opts.cwd ?? process.env.HOME ?? "/tmp", NO_COLOR: "1", ...opts.env },
   });
+  allOutput.push(r.stdout, r.stderr);
+  return r;
 }
 
 /** Fails with the canary's label (never its value) when any output contains it. */

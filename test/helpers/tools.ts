@@ -60,10 +60,7 @@ export function sopsEncrypt(
   const name = opts.name ?? "secrets.yaml";
   const path = join(opts.dir, name);
   writeFileSync(path, plaintext);
-  const r = runSops(
-    ["encrypt", "--age", opts.recipients.join(","), ...(opts.extraArgs ?? []), "--in-place", path],
-    {},
-  );
+  const r = runSops(["encrypt", "--age", opts.recipients.join(","), ...(opts.extraArgs ?? []), "--in-place", path], {});
   if (r.status !== 0) throw new Error(`sops encrypt failed (${r.status}): ${r.stderr}`);
   return path;
 }
