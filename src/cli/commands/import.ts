@@ -8,14 +8,10 @@ import type { StoredValue } from "../../aws/port.js";
 import { SopsyncError } from "../../errors.js";
 import { buildImport, scopeIdFromPrefix } from "../../import/build.js";
 import { encryptText } from "../../sops/index.js";
-import { isAgeRecipient, loadAgeIdentities } from "../../sops/keys/age.js";
-import { isKmsArn } from "../../sops/keys/kms.js";
-import type { KeyEntry } from "../../sops/metadata.js";
 import { writeFileAtomic } from "../../sops/write.js";
 import { readValues } from "../../state/read.js";
 import { EXIT_OK } from "../exit.js";
-import { MANIFEST_ENCRYPTED_REGEX } from "./init.js";
-import { identityToRecipient } from "age-encryption";
+import { chooseMasterKey, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
 
 interface ImportOptions {
   prefix: string;
@@ -24,25 +20,6 @@ interface ImportOptions {
   kms?: string;
   scope?: string;
   region?: string;
-}
-
-/** The master key the manifest is encrypted for, as `sopsync init` chooses it. */
-async function masterKey(o: ImportOptions): Promise<KeyEntry> {
-  if (o.age && o.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
-  if (o.kms) {
-    if (!isKmsArn(o.kms))
-      throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${o.kms}`);
-    return { kind: "kms", arn: o.kms, enc: "" };
-  }
-  const own = (await loadAgeIdentities(process.env)).identities.find((i) => i.startsWith("AGE-SECRET-KEY-1"));
-  const recipient = o.age ?? (own ? await identityToRecipient(own) : undefined);
-  if (!recipient)
-    throw new SopsyncError(
-      "USAGE",
-      "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)",
-    );
-  if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
-  return { kind: "age", recipient: recipient.trim(), enc: "" };
 }
 
 export async function runImport(o: ImportOptions, log: (s: string) => void): Promise<{ imported: string[] }> {
@@ -55,7 +32,7 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   ) {
     throw new SopsyncError("USAGE", `${o.out} already exists; import never overwrites a file`);
   }
-  const key = await masterKey(o);
+  const key = await chooseMasterKey(o, process.env);
   const scopeId = o.scope ?? scopeIdFromPrefix(o.prefix);
   const port = await connect({ region: o.region });
   const account = await port.callerAccount();

@@ -2,17 +2,12 @@
 // creation rule encrypts only `value`/`binary`, so sops and sopsync agree on new files.
 import { access, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { identityToRecipient } from "age-encryption";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { SopsyncError } from "../../errors.js";
 import { encryptText } from "../../sops/encrypt.js";
-import { isAgeRecipient, loadAgeIdentities } from "../../sops/keys/age.js";
-import { isKmsArn } from "../../sops/keys/kms.js";
-import type { KeyEntry } from "../../sops/metadata.js";
 import { writeFileAtomic } from "../../sops/write.js";
-
-export const MANIFEST_ENCRYPTED_REGEX = "^(value|binary)$";
+import { chooseMasterKey, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
 
 export interface InitOptions {
   dir: string;
@@ -45,32 +40,10 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function defaultAgeRecipient(env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const { identities } = await loadAgeIdentities(env);
-  const first = identities.find((i) => i.startsWith("AGE-SECRET-KEY-1"));
-  return first ? identityToRecipient(first) : undefined;
-}
-
 /** Creates DIR/secrets.yaml and DIR/.sops.yaml; refuses to overwrite either. Returns the paths. */
 export async function runInit(opts: InitOptions): Promise<{ manifest: string; config: string; key: string }> {
   const env = opts.env ?? process.env;
-  if (opts.age && opts.kms) throw new SopsyncError("USAGE", "pass either --age or --kms, not both");
-  let key: KeyEntry;
-  if (opts.kms) {
-    if (!isKmsArn(opts.kms))
-      throw new SopsyncError("USAGE", `--kms must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), got ${opts.kms}`);
-    key = { kind: "kms", arn: opts.kms, enc: "" };
-  } else {
-    const recipient = opts.age ?? (await defaultAgeRecipient(env));
-    if (!recipient) {
-      throw new SopsyncError(
-        "USAGE",
-        "no key given: pass --age RECIPIENT or --kms ARN (or make an age key available via SOPS_AGE_KEY_FILE)",
-      );
-    }
-    if (!isAgeRecipient(recipient)) throw new SopsyncError("USAGE", `--age must be an age recipient (age1...), got ${recipient}`);
-    key = { kind: "age", recipient: recipient.trim(), enc: "" };
-  }
+  const key = await chooseMasterKey(opts, env);
   const manifest = join(opts.dir, "secrets.yaml");
   const config = join(opts.dir, ".sops.yaml");
   for (const p of [manifest, config]) {
