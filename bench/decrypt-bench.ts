@@ -27,6 +27,8 @@ export interface DecryptBench {
   sopsyncInProcess: Measured;
   /** `node dist/cli/main.js validate FILE`, whole process: startup, decrypt, MAC, validation. */
   sopsyncCli: Measured;
+  /** `node dist/cli/main.js --version`: the CLI's start-up alone, part of every CLI figure. */
+  cliStartup: Measured;
   ratioInProcess: number;
   ratioCli: number;
 }
@@ -48,6 +50,7 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
   const sops: ChildRun[] = [];
   const inProcess: { seconds: number; peakRssMb?: number }[] = [];
   const cli: ChildRun[] = [];
+  const startup: ChildRun[] = [];
   // Interleaved, so a busy neighbour on the machine slows all three alike.
   for (let i = 0; i < repetitions; i++) {
     sops.push(ok(await runChild(toolPath("sops"), ["-d", file], env), "sops -d"));
@@ -55,6 +58,7 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
     const parsed = JSON.parse(child.stdout) as { seconds: number; peakRssMb: number };
     inProcess.push({ seconds: parsed.seconds, peakRssMb: child.peakRssMb ?? parsed.peakRssMb });
     cli.push(ok(await runChild(process.execPath, [CLI, "validate", file], env), "sopsync validate"));
+    startup.push(ok(await runChild(process.execPath, [CLI, "--version"], env), "sopsync --version"));
   }
   const s = summarize(sops);
   const p = summarize(inProcess);
@@ -66,6 +70,7 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
     sops: s,
     sopsyncInProcess: p,
     sopsyncCli: c,
+    cliStartup: summarize(startup),
     ratioInProcess: round(p.seconds / s.seconds, 3),
     ratioCli: round(c.seconds / s.seconds, 3),
   };

@@ -19,6 +19,10 @@ export interface PlanRun {
   loadSeconds: number;
   readAndPlanSeconds: number;
   totalSeconds: number;
+  /** From the first ListSecrets request to the first BatchGetSecretValue request. */
+  listSeconds: number;
+  /** From the first BatchGetSecretValue request to the end of planning. */
+  valuesAndPlanSeconds: number;
   calls: number;
   byOperation: Record<string, number>;
   changes: { name: string; actions: string[]; cause?: string }[];

@@ -23,6 +23,11 @@ const changes = plan.targets.flatMap((t) =>
       cause: c.actions.find((a) => a.type === "update-value")?.cause,
     })),
 );
+// Where the read time goes: ListSecrets pages (sequential, NextToken) until the first value batch,
+// then BatchGetSecretValue batches and planning.
+const firstAt = (op: string) => counter.times.find((x) => x.op === op)?.at;
+const listStart = firstAt("ListSecrets") ?? 0;
+const batchStart = firstAt("BatchGetSecretValue") ?? t2 - t0;
 const declared = sessions.reduce((n, s) => n + s.desired.secrets.length, 0);
 process.stdout.write(
   `${JSON.stringify({
@@ -30,6 +35,8 @@ process.stdout.write(
     loadSeconds: (t1 - t0) / 1000,
     readAndPlanSeconds: (t2 - t1) / 1000,
     totalSeconds: (t2 - t0) / 1000,
+    listSeconds: (batchStart - listStart) / 1000,
+    valuesAndPlanSeconds: (t2 - t0 - batchStart) / 1000,
     calls: counter.total,
     byOperation: counter.byOperation,
     changes,

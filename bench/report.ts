@@ -88,8 +88,16 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
         }),
       ),
     );
-    w("\nsopsync plan split (decrypt+validate | read+plan) and calls by operation");
-    w(table(["N", "decrypt s", "read+plan s", "sopsync calls by operation"], planned.map((s) => [s.n, round(s.plan?.sopsync.loadSeconds ?? 0), round(s.plan?.sopsync.readAndPlanSeconds ?? 0), ops(s.plan?.sopsync.byOperation ?? {})])));
+    w("\nsopsync plan split: decrypt+validate | read+plan (of which: ListSecrets pages | value batches+plan), calls by operation");
+    w(
+      table(
+        ["N", "decrypt s", "read+plan s", "list s", "values+plan s", "sopsync calls by operation"],
+        planned.map((s) => {
+          const p = s.plan?.sopsync;
+          return [s.n, round(p?.loadSeconds ?? 0), round(p?.readAndPlanSeconds ?? 0), round(p?.listSeconds ?? 0), round(p?.valuesAndPlanSeconds ?? 0), ops(p?.byOperation ?? {})];
+        }),
+      ),
+    );
     w("\nPlan with 5% of values changed out of band (found = exactly the changed ones, checked)");
     w(table(["N", "changed", "found", "calls", "/secret", "s"], planned.map((s) => [s.n, s.drift?.changed ?? "", s.drift?.found ?? "", s.drift?.plan.calls ?? "", s.drift?.plan.callsPerSecret ?? "", round(s.drift?.plan.totalSeconds ?? 0)])));
   }
@@ -116,6 +124,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
           ["sops -d (whole process)", d.sops.seconds, d.sops.peakRssMb ?? "?", 1],
           ["sopsync decryptFile (in-process)", d.sopsyncInProcess.seconds, d.sopsyncInProcess.peakRssMb ?? "?", d.ratioInProcess],
           ["sopsync validate (CLI, whole process)", d.sopsyncCli.seconds, d.sopsyncCli.peakRssMb ?? "?", d.ratioCli],
+          ["  of which CLI start-up (--version)", d.cliStartup.seconds, d.cliStartup.peakRssMb ?? "?", ""],
         ],
       ),
     );
