@@ -17,7 +17,11 @@ const env = {
 
 function step(title: string, args: string[]): number {
   process.stdout.write(`\n\x1b[1m== ${title}\x1b[0m\n$ sopsync ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [join(projectRoot, "dist/cli/main.js"), ...args], { cwd: projectRoot, env, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [join(projectRoot, "dist/cli/main.js"), ...args], {
+    cwd: projectRoot,
+    env,
+    stdio: "inherit",
+  });
   return r.status ?? 1;
 }
 
@@ -35,8 +39,14 @@ try {
   expect(step("2. Apply", ["apply", "--yes", "secrets.yaml"]), 0, "apply");
   expect(step("3. Plan again: nothing to do", ["plan", "--detailed-exitcode", "secrets.yaml"]), 0, "no-op plan");
   process.stdout.write("\n\x1b[1m== 4. Someone changes demo/api-token by hand, outside sopsync\x1b[0m\n");
-  await smClient(moto.endpoint).send(new PutSecretValueCommand({ SecretId: "demo/api-token", SecretString: "changed-in-the-console" }));
-  expect(step("5. The drift cron's plan detects it (exit 2 = changes)", ["plan", "--detailed-exitcode", "secrets.yaml"]), 2, "drift plan");
+  await smClient(moto.endpoint).send(
+    new PutSecretValueCommand({ SecretId: "demo/api-token", SecretString: "changed-in-the-console" }),
+  );
+  expect(
+    step("5. The drift cron's plan detects it (exit 2 = changes)", ["plan", "--detailed-exitcode", "secrets.yaml"]),
+    2,
+    "drift plan",
+  );
   expect(step("6. Apply restores the manifest's value", ["apply", "--yes", "secrets.yaml"]), 0, "restore apply");
   expect(step("7. In sync again", ["plan", "--detailed-exitcode", "secrets.yaml"]), 0, "final plan");
 } finally {

@@ -5,7 +5,10 @@ import type { Target } from "../manifest/model.js";
 import type { SecretsPort } from "./port.js";
 import { createSdkPort, type SdkPortOptions } from "./sdk-adapter.js";
 
-export async function connect(target: Target, extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts"> = {}): Promise<SecretsPort> {
+export async function connect(
+  target: Target,
+  extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts"> = {},
+): Promise<SecretsPort> {
   let credentials: SdkPortOptions["credentials"];
   if (target.roleArn) {
     const sts = new STSClient({ region: target.region, profile: target.profile });
@@ -14,7 +17,12 @@ export async function connect(target: Target, extra: Pick<SdkPortOptions, "onReq
       const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "sopsync" }));
       const c = r.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
-      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        expiration: c.Expiration,
+      };
     };
   }
   return createSdkPort({ region: target.region, profile: target.profile, credentials, ...extra });

@@ -75,7 +75,11 @@ describe("first vertical slice: plan and apply through the CLI against moto", ()
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Apply: 3 applied, 0 failed, 0 not started/);
 
-    expect(JSON.parse((await getString(sm(), "app/db")) ?? "")).toEqual({ username: "app", password: CANARIES.dbPassword, port: 5432 });
+    expect(JSON.parse((await getString(sm(), "app/db")) ?? "")).toEqual({
+      username: "app",
+      password: CANARIES.dbPassword,
+      port: 5432,
+    });
     expect(await getString(sm(), "app/api-token")).toBe(CANARIES.apiToken);
     expect(Buffer.from((await getBinary(sm(), "app/blob")) ?? []).toString()).toBe(CANARIES.binary);
     const d = await describeSecret(sm(), "app/db");
