@@ -41,32 +41,31 @@ const kmsKeyId = z.string().min(1).max(2048).describe("KMS key id, key ARN, alia
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region like us-east-1");
 const replica = z.strictObject({ region, kmsKeyId: kmsKeyId.optional() });
 
-export const secretSchema = z
-  .strictObject({
-    description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
-    value: z
-      .union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
-      .optional()
-      .describe("mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
-    binary: z.string().optional().describe("base64 -> SecretBinary (compared byte-wise)"),
-    kmsKeyId: kmsKeyId.optional(),
-    tags: tags.optional(),
-    replicas: z
-      .array(replica)
-      .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, "each replica region at most once")
-      .optional()
-      .describe("omitted: replicas not managed; a list (also []): exactly these regions"),
-    policy: z
-      .record(z.string(), z.unknown())
-      .nullable()
-      .optional()
-      .describe("resource policy document; omitted: not managed; null: none attached"),
-    recoveryWindowDays: recoveryWindowDays.optional(),
-    protect: z.boolean().optional().describe("removing this secret from the manifest is a plan error"),
-    adopt: z.boolean().optional().describe("may take over an existing secret of this name that nobody manages"),
-  })
-  .refine((s) => s.value !== undefined || s.binary !== undefined, { message: "a secret needs `value` or `binary`" })
-  .refine((s) => s.value === undefined || s.binary === undefined, { message: "`value` and `binary` are exclusive" });
+export const secretSchema = z.strictObject({
+  description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
+  value: z
+    .union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    .optional()
+    .describe("mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
+  binary: z.string().optional().describe("base64 -> SecretBinary (compared byte-wise)"),
+  kmsKeyId: kmsKeyId.optional(),
+  tags: tags.optional(),
+  replicas: z
+    .array(replica)
+    .refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, "each replica region at most once")
+    .optional()
+    .describe("omitted: replicas not managed; a list (also []): exactly these regions"),
+  policy: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .optional()
+    .describe("resource policy document; omitted: not managed; null: none attached"),
+  recoveryWindowDays: recoveryWindowDays.optional(),
+  protect: z.boolean().optional().describe("removing this secret from the manifest is a plan error"),
+  adopt: z.boolean().optional().describe("may take over an existing secret of this name that nobody manages"),
+});
+// `value` xor `binary` is checked by the validator on the raw document (validate.ts), so it is
+// reported even when other keys of the same secret fail the schema.
 
 export const manifestSchema = z.strictObject({
   sopsync: z.literal(1, "format version: `sopsync: 1`"),

@@ -69,7 +69,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const parsed = manifestSchema.safeParse(data);
   if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report);
-  checkNames(data, report);
+  checkSecretEntries(data, report);
   if (!parsed.success || problems.length) throw invalid(file, problems);
 
   const m = parsed.data;
@@ -116,8 +116,11 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   };
 }
 
-/** Name rules, checked on the raw document so they are reported alongside schema problems. */
-function checkNames(data: unknown, report: Report): void {
+/**
+ * Name rules and value-or-binary, checked on the raw document: zod skips an object's refinements once
+ * one of its keys fails, and every problem must be reported at once.
+ */
+function checkSecretEntries(data: unknown, report: Report): void {
   if (!isRecord(data) || !isRecord(data.secrets)) return;
   const scope = isRecord(data.scope) ? data.scope : {};
   const prefix = typeof scope.prefix === "string" && scope.prefix ? scope.prefix : undefined;
@@ -127,6 +130,12 @@ function checkNames(data: unknown, report: Report): void {
     else if (SECRET_NAME_SUFFIX.test(name))
       report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
     if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
+    const entry = data.secrets[name];
+    if (!isRecord(entry)) continue;
+    if (entry.value === undefined && entry.binary === undefined)
+      report(path, `secrets.${name}: a secret needs \`value\` or \`binary\``);
+    if (entry.value !== undefined && entry.binary !== undefined)
+      report(path, `secrets.${name}: \`value\` and \`binary\` are exclusive`);
   }
 }
 

@@ -152,6 +152,15 @@ secrets:
     expect(problems(`${head}secrets:\n  e: { binary: "not base64!" }\n`)).toEqual(["m.yaml:5:16: `binary` must be base64"]);
   });
 
+  it("reports value/binary problems of a secret that also has an unknown key", () => {
+    expect(problems(`${head}secrets:\n  c: { value: x, binary: aGk=, colour: red }\n  d: { colour: blue }\n`)).toEqual([
+      "m.yaml:5:6: secrets.c: `value` and `binary` are exclusive",
+      "m.yaml:5:32: unknown key 'colour' in secrets.c",
+      "m.yaml:6:6: secrets.d: a secret needs `value` or `binary`",
+      "m.yaml:6:8: unknown key 'colour' in secrets.d",
+    ]);
+  });
+
   it("checks tags: aws: and sopsync: keys, key and value length, characters, count with ownership tags", () => {
     const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `t${i + from}: v`).join(", ");
     expect(
