@@ -42,7 +42,8 @@ export async function applyPhase(file: string, mode: Mode, expect: "create" | "u
   const plan = await planSessions(sessions, {});
   const changes = plan.targets.flatMap((t) => t.changes);
   const wrong = changes.filter((c) => c.actions[0]?.type !== expect);
-  if (wrong.length > 0) throw new Error(`apply benchmark: ${wrong.length} secrets do not plan '${expect}' (first: ${wrong[0]?.name})`);
+  if (wrong.length > 0)
+    throw new Error(`apply benchmark: ${wrong.length} secrets do not plan '${expect}' (first: ${wrong[0]?.name})`);
 
   counter = new CallCounter();
   const t = performance.now();
@@ -82,10 +83,7 @@ export interface ApplyBench {
   pacedOverOneByOne: number;
 }
 
-export async function applyBench(
-  files: { r1: string; r2: string },
-  reset: () => Promise<void>,
-): Promise<ApplyBench> {
+export async function applyBench(files: { r1: string; r2: string }, reset: () => Promise<void>): Promise<ApplyBench> {
   await reset();
   const creates = await applyPhase(files.r1, { kind: "default-pacing" }, "create");
   const updates = await applyPhase(files.r2, { kind: "default-pacing" }, "update-value");

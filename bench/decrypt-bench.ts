@@ -40,7 +40,10 @@ function ok(r: ChildRun, what: string): ChildRun {
 
 function summarize(runs: { seconds: number; peakRssMb?: number }[]): Measured {
   const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
-  return { seconds: round(median(runs.map((r) => r.seconds)), 3), peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined };
+  return {
+    seconds: round(median(runs.map((r) => r.seconds)), 3),
+    peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
+  };
 }
 
 export async function decryptBench(dir: string, recipient: string, keyFile: string, repetitions = 5): Promise<DecryptBench> {

@@ -7,4 +7,6 @@ if (!file) throw new Error("usage: decrypt-child.ts FILE");
 const t = performance.now();
 const out = await decryptFile(file);
 const seconds = (performance.now() - t) / 1000;
-process.stdout.write(`${JSON.stringify({ seconds, documents: out.documents.length, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ seconds, documents: out.documents.length, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

@@ -39,11 +39,24 @@ export function storedValue(i: number, revision: number): string {
 
 /** Plaintext manifest of `count` secrets: JSON secrets hold 3 values, strings 1 (2 per secret on average). */
 export function manifestText(count: number, revision = 1): string {
-  const lines = ["sopsync: 1", "target:", `  region: ${BENCH_REGION}`, "scope:", `  id: ${BENCH_SCOPE}`, `  prefix: ${BENCH_PREFIX}`, "secrets:"];
+  const lines = [
+    "sopsync: 1",
+    "target:",
+    `  region: ${BENCH_REGION}`,
+    "scope:",
+    `  id: ${BENCH_SCOPE}`,
+    `  prefix: ${BENCH_PREFIX}`,
+    "secrets:",
+  ];
   for (let i = 0; i < count; i++) {
     lines.push(`  ${secretName(i)}:`);
     if (isJsonSecret(i)) {
-      lines.push("    value:", `      user: svc${i}`, `      password: ${token(i, revision)}`, `      port: ${5000 + (i % 1000)}`);
+      lines.push(
+        "    value:",
+        `      user: svc${i}`,
+        `      password: ${token(i, revision)}`,
+        `      port: ${5000 + (i % 1000)}`,
+      );
     } else {
       lines.push(`    value: tok-${token(i, revision)}`);
     }
@@ -64,11 +77,15 @@ export function valueCount(count: number): number {
 export function writeManifest(dir: string, count: number, revision: number, recipient: string): string {
   const name = `secrets-${count}-r${revision}.yaml`;
   writeFileSync(join(dir, name), manifestText(count, revision));
-  const r = spawnSync(toolPath("sops"), ["encrypt", "--age", recipient, "--encrypted-regex", "^(value|binary)$", "--in-place", name], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "", HOME: dir },
-  });
+  const r = spawnSync(
+    toolPath("sops"),
+    ["encrypt", "--age", recipient, "--encrypted-regex", "^(value|binary)$", "--in-place", name],
+    {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+    },
+  );
   if (r.status !== 0) throw new Error(`sops encrypt failed (${r.status}): ${r.stderr}`);
   return join(dir, name);
 }

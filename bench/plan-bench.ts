@@ -67,7 +67,8 @@ export async function terraformStyleRefresh(count: number): Promise<BaselineRun>
   const counter = new CallCounter();
   const port = await createSdkPort({ region: BENCH_REGION, onRequest: counter.onRequest });
   const resources: { name: string; kind: "secret" | "version" }[] = [];
-  for (let i = 0; i < count; i++) resources.push({ name: secretName(i), kind: "secret" }, { name: secretName(i), kind: "version" });
+  for (let i = 0; i < count; i++)
+    resources.push({ name: secretName(i), kind: "secret" }, { name: secretName(i), kind: "version" });
   const { seconds } = await timed(() =>
     mapConcurrent(resources, TERRAFORM_PARALLELISM, async (r) => {
       if (r.kind === "secret") {

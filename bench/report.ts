@@ -28,7 +28,11 @@ export function evaluateTargets(run: BenchRun): TargetCheck[] {
   for (const s of run.sizes) {
     if (!s.plan) continue;
     const v = s.plan.sopsync.callsPerSecret;
-    out.push({ target: `plan calls per in-sync secret <= 0.07 at N=${s.n}`, value: `${v} (baseline ${s.plan.baseline.callsPerSecret})`, met: v <= 0.07 });
+    out.push({
+      target: `plan calls per in-sync secret <= 0.07 at N=${s.n}`,
+      value: `${v} (baseline ${s.plan.baseline.callsPerSecret})`,
+      met: v <= 0.07,
+    });
   }
   const largest = run.sizes.filter((s) => s.plan).at(-1);
   if (largest?.plan) {
@@ -51,8 +55,16 @@ export function evaluateTargets(run: BenchRun): TargetCheck[] {
   }
   const d = run.decrypt;
   if (d) {
-    out.push({ target: `decrypt ${d.values} values in-process: ratio to sops -d <= 1.0`, value: String(d.ratioInProcess), met: d.ratioInProcess <= 1 });
-    out.push({ target: `decrypt ${d.values} values via CLI: ratio to sops -d <= 1.0`, value: String(d.ratioCli), met: d.ratioCli <= 1 });
+    out.push({
+      target: `decrypt ${d.values} values in-process: ratio to sops -d <= 1.0`,
+      value: String(d.ratioInProcess),
+      met: d.ratioInProcess <= 1,
+    });
+    out.push({
+      target: `decrypt ${d.values} values via CLI: ratio to sops -d <= 1.0`,
+      value: String(d.ratioCli),
+      met: d.ratioCli <= 1,
+    });
     const rss = Math.max(d.sopsyncInProcess.peakRssMb ?? 0, d.sopsyncCli.peakRssMb ?? 0);
     out.push({ target: `decrypt ${d.values} values: sopsync peak RSS < 300 MB`, value: `${rss} MB`, met: rss < 300 });
   }
@@ -74,32 +86,79 @@ const ops = (byOp: Record<string, number>) =>
 
 export function printReport(run: BenchRun, targets: TargetCheck[]): void {
   const w = (s: string) => process.stdout.write(`${s}\n`);
-  const lat = run.options.latencyMs ? `, +${run.options.latencyMs} ms per request via ${run.options.proxy}` : ", no added latency";
+  const lat = run.options.latencyMs
+    ? `, +${run.options.latencyMs} ms per request via ${run.options.proxy}`
+    : ", no added latency";
   w(`\nsopsync benchmark (${machineInfo().cores} cores, Node ${process.version}${lat})`);
   const planned = run.sizes.filter((s) => s.plan);
   if (planned.length) {
     w("\nPlan, account in sync (sopsync = decrypt + validate + read + plan; baseline = Terraform-style refresh, 10 in parallel)");
     w(
       table(
-        ["N", "sopsync calls", "/secret", "s", "peak RSS MB", "baseline calls", "/secret", "s", "calls ratio", "time ratio", "speedup"],
+        [
+          "N",
+          "sopsync calls",
+          "/secret",
+          "s",
+          "peak RSS MB",
+          "baseline calls",
+          "/secret",
+          "s",
+          "calls ratio",
+          "time ratio",
+          "speedup",
+        ],
         planned.map((s) => {
           const p = s.plan as NonNullable<typeof s.plan>;
-          return [s.n, p.sopsync.calls, p.sopsync.callsPerSecret, round(p.sopsync.totalSeconds), round(p.sopsync.peakRssMb, 0), p.baseline.calls, p.baseline.callsPerSecret, round(p.baseline.seconds), p.callRatio, p.timeRatio, `${p.speedup}x`];
+          return [
+            s.n,
+            p.sopsync.calls,
+            p.sopsync.callsPerSecret,
+            round(p.sopsync.totalSeconds),
+            round(p.sopsync.peakRssMb, 0),
+            p.baseline.calls,
+            p.baseline.callsPerSecret,
+            round(p.baseline.seconds),
+            p.callRatio,
+            p.timeRatio,
+            `${p.speedup}x`,
+          ];
         }),
       ),
     );
-    w("\nsopsync plan split: decrypt+validate | read+plan (of which: ListSecrets pages | value batches+plan), calls by operation");
+    w(
+      "\nsopsync plan split: decrypt+validate | read+plan (of which: ListSecrets pages | value batches+plan), calls by operation",
+    );
     w(
       table(
         ["N", "decrypt s", "read+plan s", "list s", "values+plan s", "sopsync calls by operation"],
         planned.map((s) => {
           const p = s.plan?.sopsync;
-          return [s.n, round(p?.loadSeconds ?? 0), round(p?.readAndPlanSeconds ?? 0), round(p?.listSeconds ?? 0), round(p?.valuesAndPlanSeconds ?? 0), ops(p?.byOperation ?? {})];
+          return [
+            s.n,
+            round(p?.loadSeconds ?? 0),
+            round(p?.readAndPlanSeconds ?? 0),
+            round(p?.listSeconds ?? 0),
+            round(p?.valuesAndPlanSeconds ?? 0),
+            ops(p?.byOperation ?? {}),
+          ];
         }),
       ),
     );
     w("\nPlan with 5% of values changed out of band (found = exactly the changed ones, checked)");
-    w(table(["N", "changed", "found", "calls", "/secret", "s"], planned.map((s) => [s.n, s.drift?.changed ?? "", s.drift?.found ?? "", s.drift?.plan.calls ?? "", s.drift?.plan.callsPerSecret ?? "", round(s.drift?.plan.totalSeconds ?? 0)])));
+    w(
+      table(
+        ["N", "changed", "found", "calls", "/secret", "s"],
+        planned.map((s) => [
+          s.n,
+          s.drift?.changed ?? "",
+          s.drift?.found ?? "",
+          s.drift?.plan.calls ?? "",
+          s.drift?.plan.callsPerSecret ?? "",
+          round(s.drift?.plan.totalSeconds ?? 0),
+        ]),
+      ),
+    );
   }
   const applied = run.sizes.filter((s) => s.apply);
   if (applied.length) {
@@ -109,7 +168,21 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
         ["N", "writes", "configured w/s", "achieved w/s", "% of rate", "calls/write", "failed", "paced write s", "one-by-one s"],
         applied.map((s) => {
           const a = s.apply as NonNullable<typeof s.apply>;
-          return [a.secrets, a.creates.writes + a.updates.writes, a.configuredWritesPerSecond, a.achievedWritesPerSecond, round(a.rateRatio * 100, 1), round((a.creates.callsPerWrite * a.creates.writes + a.updates.callsPerWrite * a.updates.writes) / (a.creates.writes + a.updates.writes), 3), a.failedWrites, round(a.creates.writeSeconds + a.updates.writeSeconds), round(a.oneByOne.writeSeconds)];
+          return [
+            a.secrets,
+            a.creates.writes + a.updates.writes,
+            a.configuredWritesPerSecond,
+            a.achievedWritesPerSecond,
+            round(a.rateRatio * 100, 1),
+            round(
+              (a.creates.callsPerWrite * a.creates.writes + a.updates.callsPerWrite * a.updates.writes) /
+                (a.creates.writes + a.updates.writes),
+              3,
+            ),
+            a.failedWrites,
+            round(a.creates.writeSeconds + a.updates.writeSeconds),
+            round(a.oneByOne.writeSeconds),
+          ];
         }),
       ),
     );
@@ -130,7 +203,12 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
     );
   }
   w("\nTargets");
-  w(table(["target", "measured", "met"], targets.map((t) => [t.target, t.value, `${t.met ? "yes" : "NO"}${t.note ? ` (${t.note})` : ""}`])));
+  w(
+    table(
+      ["target", "measured", "met"],
+      targets.map((t) => [t.target, t.value, `${t.met ? "yes" : "NO"}${t.note ? ` (${t.note})` : ""}`]),
+    ),
+  );
 }
 
 /** Adds this run to bench/results/<date>.json, replacing an earlier run with the same options. */

@@ -33,7 +33,12 @@ export interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { sizes: [100, 1000, 5000], latencyMs: 0, applyMax: Number.POSITIVE_INFINITY, sections: new Set(["plan", "apply", "decrypt"]) };
+  const o: Options = {
+    sizes: [100, 1000, 5000],
+    latencyMs: 0,
+    applyMax: Number.POSITIVE_INFINITY,
+    sections: new Set(["plan", "apply", "decrypt"]),
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split("=", 2) as [string, string | undefined];
     const value = () => inline ?? argv[++i] ?? "";
@@ -51,7 +56,13 @@ function parseArgs(argv: string[]): Options {
 export interface SizeResult {
   n: number;
   seedSeconds?: number;
-  plan?: { sopsync: PlanRun & { callsPerSecret: number }; baseline: BaselineRun & { callsPerSecret: number }; callRatio: number; timeRatio: number; speedup: number };
+  plan?: {
+    sopsync: PlanRun & { callsPerSecret: number };
+    baseline: BaselineRun & { callsPerSecret: number };
+    callRatio: number;
+    timeRatio: number;
+    speedup: number;
+  };
   drift?: { changed: number; found: number; plan: PlanRun & { callsPerSecret: number } };
   apply?: ApplyBench;
 }
@@ -67,12 +78,19 @@ async function main(): Promise<void> {
   process.env.SOPS_AGE_KEY_FILE = key.file;
   const moto = await startMoto({ setProcessEnv: false });
   // Latency only: the test fault proxy with every fault rate at zero.
-  const proxy = opts.latencyMs > 0 ? await startFaultProxy({ target: moto.endpoint, seed: 1, latencyMs: opts.latencyMs }) : undefined;
+  const proxy =
+    opts.latencyMs > 0 ? await startFaultProxy({ target: moto.endpoint, seed: 1, latencyMs: opts.latencyMs }) : undefined;
   // sopsync (in this process and in children) talks through the proxy when there is one; seeding
   // drift uses moto directly.
   const sopsyncEnv = awsEnv(proxy?.endpoint ?? moto.endpoint);
   Object.assign(process.env, sopsyncEnv);
-  const childEnv = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dir, ...sopsyncEnv, SOPS_AGE_KEY_FILE: key.file, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const childEnv = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? dir,
+    ...sopsyncEnv,
+    SOPS_AGE_KEY_FILE: key.file,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  };
 
   const sizes: SizeResult[] = [];
   let decrypt: DecryptBench | undefined;
@@ -102,7 +120,11 @@ async function main(): Promise<void> {
         await driftValues(moto.endpoint, drifted);
         const driftPlan = await sopsyncPlan(file, childEnv);
         const check = checkDriftFound(driftPlan, drifted);
-        r.drift = { changed: check.expected, found: check.found, plan: { ...driftPlan, callsPerSecret: perSecret(driftPlan.calls, n) } };
+        r.drift = {
+          changed: check.expected,
+          found: check.found,
+          plan: { ...driftPlan, callsPerSecret: perSecret(driftPlan.calls, n) },
+        };
       }
       if (opts.sections.has("apply")) {
         const m = Math.min(n, opts.applyMax);
