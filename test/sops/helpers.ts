@@ -5,8 +5,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments, type Document } from "yaml";
-import { projectRoot, toolPath } from "../helpers/tools.js";
-import { pathToFileURL } from "node:url";
+import { toolPath } from "../helpers/tools.js";
 
 export function tempDir(prefix = "sopsync-sops-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
