@@ -1,8 +1,11 @@
 // Shared by the apply integration tests: manifests encrypted by the real sops, and what moto holds, read the way AWS documents it.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListSecretVersionIdsCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { sopsEncrypt } from "../helpers/tools.js";
+import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from "../helpers/fault-proxy.js";
+import { type Moto, startMoto } from "../helpers/moto.js";
+import { generateAgeKey, sopsEncrypt } from "../helpers/tools.js";
 
 export interface ManifestSpec {
   scopeId: string;
@@ -73,4 +76,32 @@ export function applySummary(
   const m = /Apply: (\d+) applied, (\d+) failed, (\d+) not started \((\d+) write calls in ([\d.]+)s/.exec(stdout);
   if (!m) return undefined;
   return { applied: Number(m[1]), failed: Number(m[2]), notStarted: Number(m[3]), calls: Number(m[4]), seconds: Number(m[5]) };
+}
+
+/** moto behind a fault proxy, a per-run age key, and the environment the CLI needs to use them. */
+export interface ProxiedMoto {
+  moto: Moto;
+  proxy: FaultProxy;
+  dir: string;
+  recipient: string;
+  env: Record<string, string>;
+}
+
+export async function startProxiedMoto(name: string, proxy: Omit<FaultProxyOptions, "target">): Promise<ProxiedMoto> {
+  const moto = await startMoto({ setProcessEnv: false });
+  const started = await startFaultProxy({ ...proxy, target: moto.endpoint });
+  const dir = mkdtempSync(join(tmpdir(), `sopsync-${name}-`));
+  const key = generateAgeKey(dir);
+  return {
+    moto,
+    proxy: started,
+    dir,
+    recipient: key.recipient,
+    env: { ...moto.env, ...started.env, SOPS_AGE_KEY_FILE: key.file },
+  };
+}
+
+export async function stopProxiedMoto(w: Partial<ProxiedMoto>): Promise<void> {
+  await w.proxy?.stop();
+  await w.moto?.stop();
 }

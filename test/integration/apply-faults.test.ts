@@ -3,18 +3,23 @@
 // the SDK's retry repeats a write that already happened). The CLI plans and applies as a user would;
 // the result must be exactly the manifest, one new version per changed secret, nothing unowned touched.
 // SOPSYNC_FAULT_SEED picks another fault sequence.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestToken } from "../../src/apply/tokens.js";
 import type { Plan } from "../../src/plan/model.js";
 import { createString, describe as describeSecret, getString, smClient, tagsOf } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
-import { generateAgeKey } from "../helpers/tools.js";
-import { applySummary, currentVersion, versionsOf, writeManifest } from "../apply/cli-fixtures.js";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
+import type { Moto } from "../helpers/moto.js";
+import {
+  applySummary,
+  currentVersion,
+  startProxiedMoto,
+  stopProxiedMoto,
+  versionsOf,
+  writeManifest,
+} from "../apply/cli-fixtures.js";
 
 const SEED = Number(process.env.SOPSYNC_FAULT_SEED ?? 20261128);
 const CANARY = "canary-faults-7d02e9";
@@ -34,17 +39,9 @@ describe("apply under faults", () => {
   const sm = () => smClient(moto.endpoint);
 
   beforeAll(async () => {
-    moto = await startMoto({ setProcessEnv: false });
-    proxy = await startFaultProxy({ target: moto.endpoint, seed: SEED });
-    dir = mkdtempSync(join(tmpdir(), "sopsync-faults-"));
-    const key = generateAgeKey(dir);
-    recipient = key.recipient;
-    env = { ...moto.env, ...proxy.env, SOPS_AGE_KEY_FILE: key.file };
+    ({ moto, proxy, dir, recipient, env } = await startProxiedMoto("faults", { seed: SEED }));
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => stopProxiedMoto({ moto, proxy }));
 
   it("200 creates, 200 updates and 50 deletes converge under 20% throttling and 5% 5xx/resets", async () => {
     // Secrets nobody gave us, under the same prefix: listed, never touched.

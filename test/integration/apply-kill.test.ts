@@ -4,19 +4,24 @@
 // so sometimes the write lands after its client died. After each kill `apply plan.json` runs again;
 // in the end every secret holds the manifest's value in exactly one new version.
 // SOPSYNC_FAULT_SEED picks other kill points.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestToken } from "../../src/apply/tokens.js";
 import type { Plan } from "../../src/plan/model.js";
 import { getString, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import { type FaultProxy, seededRandom, startFaultProxy, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
-import { generateAgeKey } from "../helpers/tools.js";
+import { type FaultProxy, seededRandom, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
+import type { Moto } from "../helpers/moto.js";
 import type { ChildProcess } from "node:child_process";
-import { applySummary, currentVersion, versionsOf, writeManifest } from "../apply/cli-fixtures.js";
+import {
+  applySummary,
+  currentVersion,
+  startProxiedMoto,
+  stopProxiedMoto,
+  versionsOf,
+  writeManifest,
+} from "../apply/cli-fixtures.js";
 
 const SEED = Number(process.env.SOPSYNC_FAULT_SEED ?? 20261128);
 const KILLS = 20;
@@ -40,9 +45,7 @@ describe("apply killed and re-run", () => {
     | undefined;
 
   beforeAll(async () => {
-    moto = await startMoto({ setProcessEnv: false });
-    proxy = await startFaultProxy({
-      target: moto.endpoint,
+    ({ moto, proxy, dir, recipient, env } = await startProxiedMoto("kill", {
       onRequest: async ({ operation }) => {
         if (!victim || victim.killed || !WRITE_OPERATIONS.has(operation)) return;
         if (++victim.seen < victim.after) return;
@@ -53,16 +56,9 @@ describe("apply killed and re-run", () => {
         victim.forwarded = random() < 0.5;
         return victim.forwarded ? undefined : "drop";
       },
-    });
-    dir = mkdtempSync(join(tmpdir(), "sopsync-kill-"));
-    const key = generateAgeKey(dir);
-    recipient = key.recipient;
-    env = { ...moto.env, ...proxy.env, SOPS_AGE_KEY_FILE: key.file };
+    }));
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => stopProxiedMoto({ moto, proxy }));
 
   it(`converges after ${KILLS} SIGKILLs at random points, with no duplicate versions`, async () => {
     const manifest = (round: "a" | "b", names: string[]) =>

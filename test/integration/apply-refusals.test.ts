@@ -2,18 +2,24 @@
 // write, manifest changed, other account), a manifest for another account, dropping a protected
 // secret, a mass delete, a tampered manifest, and an unconfirmed apply off a terminal. And a value
 // reverted A -> B -> A over two applies ends at A, each apply writing one new version.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requestToken } from "../../src/apply/tokens.js";
 import type { Plan } from "../../src/plan/model.js";
 import { getString, putString, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
-import { generateAgeKey } from "../helpers/tools.js";
-import { currentVersion, type ManifestSpec, versionsOf, writeManifest, writePlanFile } from "../apply/cli-fixtures.js";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
+import type { Moto } from "../helpers/moto.js";
+import {
+  currentVersion,
+  type ManifestSpec,
+  startProxiedMoto,
+  stopProxiedMoto,
+  versionsOf,
+  writeManifest,
+  writePlanFile,
+} from "../apply/cli-fixtures.js";
 
 const CANARY = "canary-refusal-5be1c0";
 const value = (i: number, round = "a") => `${CANARY}-${round}-${i}`;
@@ -44,24 +50,15 @@ describe("apply refusals write nothing", () => {
   }
 
   beforeAll(async () => {
-    moto = await startMoto({ setProcessEnv: false });
-    proxy = await startFaultProxy({
-      target: moto.endpoint,
+    ({ moto, proxy, dir, recipient, env } = await startProxiedMoto("refusals", {
       onRequest: ({ operation }) => {
         if (!failFirst || failFirst.done || failFirst.operation !== operation) return undefined;
         failFirst.done = true;
         return { status: 400, type: failFirst.type, message: "User is not authorized to perform this operation" };
       },
-    });
-    dir = mkdtempSync(join(tmpdir(), "sopsync-refusals-"));
-    const key = generateAgeKey(dir);
-    recipient = key.recipient;
-    env = { ...moto.env, ...proxy.env, SOPS_AGE_KEY_FILE: key.file };
+    }));
   });
-  afterAll(async () => {
-    await proxy?.stop();
-    await moto?.stop();
-  });
+  afterAll(() => stopProxiedMoto({ moto, proxy }));
   beforeEach(async () => {
     failFirst = undefined;
     await moto.reset();
