@@ -1,6 +1,6 @@
 // Measuring instruments: an HTTP call counter (fed by the SDK port's onRequest hook), wall clocks,
 // and child processes run under /usr/bin/time -v for their true peak RSS.
-import { spawn } from "node:child_process";
+import { runProcess } from "../test/helpers/spawn.js";
 import { existsSync } from "node:fs";
 
 export class CallCounter {
@@ -50,26 +50,13 @@ const TIME_BIN = "/usr/bin/time";
 export const haveTimeBin = existsSync(TIME_BIN);
 
 /** Runs a command to completion; under /usr/bin/time -v when it exists, so its peak RSS is known. */
-export function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+export async function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
   const [bin, argv] = haveTimeBin ? [TIME_BIN, ["-v", cmd, ...args]] : [cmd, args];
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const child = spawn(bin, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const seconds = (performance.now() - t) / 1000;
-      const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-      resolve({ code: code ?? -1, stdout, stderr, seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined });
-    });
-  });
+  const t = performance.now();
+  const r = await runProcess(bin, argv, { env });
+  const seconds = (performance.now() - t) / 1000;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { ...r, seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
 }
 
 export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
