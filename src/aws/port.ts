@@ -48,8 +48,11 @@ export interface ListFilter {
 export interface SecretsPort {
   readonly region: string;
   callerAccount(): Promise<string>;
-  /** Every secret matching the filter, including those pending deletion. */
-  listSecrets(filter: ListFilter): Promise<ListedSecret[]>;
+  /**
+   * Every secret matching the filter, including those pending deletion. `onPage` sees each page as
+   * it arrives, so a caller can start on it while the next one is fetched.
+   */
+  listSecrets(filter: ListFilter, onPage?: (page: ListedSecret[]) => void): Promise<ListedSecret[]>;
   /** AWSCURRENT values for up to 20 secrets; ids not returned are in `errors`. */
   batchGetValues(ids: string[]): Promise<{ values: FetchedValue[]; errors: { id: string; code: string; message: string }[] }>;
   getValue(id: string): Promise<FetchedValue>;

@@ -128,7 +128,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const r = await call("GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
       return r.Account ?? "";
     },
-    async listSecrets(filter) {
+    async listSecrets(filter, onPage) {
       const Filters: ListSecretsCommandInput["Filters"] = [];
       if (filter.namePrefix) Filters.push({ Key: "name", Values: [filter.namePrefix] });
       if (filter.tagKey) Filters.push({ Key: "tag-key", Values: [filter.tagKey] });
@@ -149,12 +149,15 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
             }),
           ),
         );
+        const page: ListedSecret[] = [];
         for (const e of r.SecretList ?? []) {
           // The name filter is a prefix match on AWS but moto also matches words inside names.
           if (filter.namePrefix && !e.Name?.startsWith(filter.namePrefix)) continue;
           if (exact && !exact.has(e.Name ?? "")) continue;
-          out.push(toListed(e));
+          page.push(toListed(e));
         }
+        onPage?.(page);
+        out.push(...page);
         NextToken = r.NextToken;
       } while (NextToken);
       return out;

@@ -1,8 +1,9 @@
 // Reads the live state for one manifest with as few calls as the quotas allow: one ListSecrets page
 // per 100 secrets in scope, one BatchGetSecretValue per 20 declared values, and per-secret calls only
 // for secrets that declare a policy or replicas. For N declared secrets in sync without policies or
-// replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity).
-import { chunk, mapConcurrent, Pacer } from "../aws/pacing.js";
+// replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity). Values are read while the
+// listing pages in: each page tells which declared secrets exist and are not pending deletion.
+import { chunk, limiter, mapConcurrent, Pacer } from "../aws/pacing.js";
 import type { FetchedValue, ListedSecret, SecretsPort } from "../aws/port.js";
 import { SopsyncError } from "../errors.js";
 import type { DesiredState } from "../manifest/model.js";
@@ -11,9 +12,27 @@ import { sameKmsKeyAsWritten } from "./kms.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
 
 export interface ReadOptions {
-  /** Calls per second for the read families (AWS allows 100/s each; stay well below). */
+  /**
+   * Calls per second for each read quota family (ListSecrets; BatchGetSecretValue; the others).
+   * AWS allows 100/s for each of ListSecrets and BatchGetSecretValue per account and region.
+   */
   readRps?: number;
   concurrency?: number;
+}
+
+/** 80% of the per-family quota: the rest stays with whatever else reads the account. */
+export const DEFAULT_READ_RPS = 80;
+
+/** One pacer per quota family: they are separate quotas on AWS. */
+interface ReadPacers {
+  list: Pacer;
+  values: Pacer;
+  other: Pacer;
+}
+
+function readPacers(opts: ReadOptions): ReadPacers {
+  const rps = opts.readRps ?? DEFAULT_READ_RPS;
+  return { list: new Pacer(rps), values: new Pacer(rps), other: new Pacer(rps) };
 }
 
 /** AWS accepts at most 10 values in one ListSecrets filter. */
@@ -22,9 +41,9 @@ const NAMES_PER_LIST = 10;
 const IDS_PER_BATCH = 20;
 
 export async function readLiveState(port: SecretsPort, desired: DesiredState, opts: ReadOptions = {}): Promise<LiveState> {
-  const pacer = new Pacer(opts.readRps ?? 50);
+  const pacers = readPacers(opts);
   const concurrency = opts.concurrency ?? 8;
-  await pacer.take();
+  await pacers.other.take();
   const account = await port.callerAccount();
   // The account guard, before anything is read: the wrong account's secrets are none of our business.
   if (desired.target.account && desired.target.account !== account) {
@@ -34,22 +53,26 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     );
   }
 
+  const declaredNames = new Set(desired.secrets.map((s) => s.name));
+  // Never ask for the value of a secret pending deletion: AWS refuses it, and it is restored first.
+  const readable = (page: readonly ListedSecret[]) =>
+    page.filter((l) => declaredNames.has(l.name) && !l.deletedDate).map((l) => l.name);
+  const values = valueReader(port, pacers.values, concurrency);
+  const listed = await listInScope(port, desired, pacers.list, concurrency, (page) => values.add(readable(page)));
+  // Also for a port that does not report pages; names already handed over are not read twice.
+  values.add(readable(listed));
+
   const secrets = new Map<string, LiveSecret>();
-  for (const l of await listInScope(port, desired, pacer, concurrency)) secrets.set(l.name, fromListed(l));
+  for (const l of listed) secrets.set(l.name, fromListed(l));
+  for (const v of await values.finish()) {
+    const live = secrets.get(v.name);
+    if (!live) continue;
+    live.value = v.value;
+    // BatchGetSecretValue is current; ListSecrets' version map can lag behind on AWS.
+    live.versionId = v.versionId;
+  }
 
   const declared = desired.secrets.filter((s) => secrets.has(s.name));
-  // Never ask for the value of a secret pending deletion: AWS refuses it, and it is restored first.
-  const readable = declared.filter((s) => !secrets.get(s.name)?.pendingDeletion).map((s) => s.name);
-  await mapConcurrent(chunk(readable, IDS_PER_BATCH), concurrency, async (ids) => {
-    for (const v of await fetchBatch(port, ids, pacer)) {
-      const live = secrets.get(v.name);
-      if (!live) continue;
-      live.value = v.value;
-      // BatchGetSecretValue is current; ListSecrets' version map can lag behind on AWS.
-      live.versionId = v.versionId;
-    }
-  });
-
   const detailed = declared.filter((s) => s.policy !== undefined || s.replicas !== undefined);
   await mapConcurrent(detailed, concurrency, async (s) => {
     const live = secrets.get(s.name);
@@ -57,16 +80,16 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     // DescribeSecret answers for a secret pending deletion; the policy calls may not, so a restored
     // secret's policy stays unknown and the planner writes the declared one unconditionally.
     if (s.policy !== undefined && !live.pendingDeletion) {
-      await pacer.take();
+      await pacers.other.take();
       live.policy = (await port.getResourcePolicy(s.name)) ?? null;
     }
     if (s.replicas !== undefined) {
-      await pacer.take();
+      await pacers.other.take();
       live.replicas = (await port.describeSecret(s.name)).replicas;
     }
   });
 
-  const kmsKeyArns = await resolveKmsKeys(port, desired, secrets, pacer);
+  const kmsKeyArns = await resolveKmsKeys(port, desired, secrets, pacers.other);
   return { region: port.region, account, secrets, kmsKeyArns };
 }
 
@@ -75,21 +98,26 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
  * without, the ones carrying our ownership tag, plus the declared names not among them, looked up by
  * exact name, 10 per call. Never the whole account.
  */
-async function listInScope(port: SecretsPort, desired: DesiredState, pacer: Pacer, concurrency: number): Promise<ListedSecret[]> {
+async function listInScope(
+  port: SecretsPort,
+  desired: DesiredState,
+  pacer: Pacer,
+  concurrency: number,
+  onPage: (page: ListedSecret[]) => void,
+): Promise<ListedSecret[]> {
   await pacer.take();
+  // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
+  const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
   const found = desired.scope.prefix
-    ? await port.listSecrets({ namePrefix: desired.scope.prefix })
-    : (await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id })).filter(
-        // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
-        (s) => s.tags[TAG_MANAGED_BY] === desired.scope.id,
-      );
+    ? await port.listSecrets({ namePrefix: desired.scope.prefix }, onPage)
+    : ours(await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))));
   const seen = new Set(found.map((s) => s.name));
   const missing = desired.secrets.filter((s) => !seen.has(s.name)).map((s) => s.name);
   // Under a prefix every declared name was already listed (validation keeps names inside it).
   if (desired.scope.prefix || missing.length === 0) return found;
   const more = await mapConcurrent(chunk(missing, NAMES_PER_LIST), concurrency, async (names) => {
     await pacer.take();
-    return port.listSecrets({ names });
+    return port.listSecrets({ names }, onPage);
   });
   return [...found, ...more.flat()];
 }
@@ -99,9 +127,36 @@ async function listInScope(port: SecretsPort, desired: DesiredState, pacer: Pace
  * like readLiveState. `sopsync import` reads every secret under a prefix with it.
  */
 export async function readValues(port: SecretsPort, names: readonly string[], opts: ReadOptions = {}): Promise<FetchedValue[]> {
-  const pacer = new Pacer(opts.readRps ?? 50);
-  const batches = await mapConcurrent(chunk(names, IDS_PER_BATCH), opts.concurrency ?? 8, (ids) => fetchBatch(port, ids, pacer));
-  return batches.flat();
+  const reader = valueReader(port, readPacers(opts).values, opts.concurrency ?? 8);
+  reader.add(names);
+  return reader.finish();
+}
+
+/** Reads values 20 per BatchGetSecretValue as names are handed over; a short last batch on finish. */
+function valueReader(port: SecretsPort, pacer: Pacer, concurrency: number) {
+  const run = limiter(concurrency);
+  const seen = new Set<string>();
+  const buffer: string[] = [];
+  const batches: Promise<FetchedValue[]>[] = [];
+  const dispatch = (ids: string[]) => {
+    const batch = run(() => fetchBatch(port, ids, pacer));
+    batch.catch(() => {}); // rethrown by finish(); not an unhandled rejection meanwhile
+    batches.push(batch);
+  };
+  return {
+    add(names: readonly string[]) {
+      for (const n of names) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        buffer.push(n);
+      }
+      while (buffer.length >= IDS_PER_BATCH) dispatch(buffer.splice(0, IDS_PER_BATCH));
+    },
+    async finish(): Promise<FetchedValue[]> {
+      if (buffer.length) dispatch(buffer.splice(0));
+      return (await Promise.all(batches)).flat();
+    },
+  };
 }
 
 /** One BatchGetSecretValue; if the batch fails as a whole, each id is read on its own. */

@@ -17,6 +17,8 @@ interface FakeOptions {
 
 function fakePort(o: FakeOptions) {
   const calls: string[] = [];
+  /** List pages and value batches in the order they happened. */
+  const events: string[] = [];
   const batches: string[][] = [];
   const lists: ListFilter[] = [];
   const byName = new Map(o.secrets.map((s) => [s.name, s]));
@@ -27,19 +29,27 @@ function fakePort(o: FakeOptions) {
       calls.push("GetCallerIdentity");
       return "123456789012";
     },
-    async listSecrets(f) {
+    async listSecrets(f, onPage) {
       calls.push("ListSecrets");
       lists.push(f);
-      return o.secrets.filter(
+      const found = o.secrets.filter(
         (s) =>
           (!f.namePrefix || s.name.startsWith(f.namePrefix)) &&
           (!f.tagKey || f.tagKey in s.tags) &&
           (!f.tagValue || Object.values(s.tags).some((v) => v.startsWith(f.tagValue as string))) &&
           (!f.names || f.names.includes(s.name)),
       );
+      // Pages of 100 as AWS sends them, with a turn of the event loop between pages.
+      for (let i = 0; i < found.length; i += 100) {
+        events.push("list page");
+        onPage?.(found.slice(i, i + 100));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return found;
     },
     async batchGetValues(ids) {
       calls.push("BatchGetSecretValue");
+      events.push("batch");
       batches.push(ids);
       if (o.batchFails) throw new Error("whole batch failed");
       const missing = ids.filter((id) => id.endsWith("-flaky"));
@@ -77,7 +87,7 @@ function fakePort(o: FakeOptions) {
     deleteSecret: unused,
     restoreSecret: unused,
   };
-  return { port, calls, batches, lists };
+  return { port, calls, events, batches, lists };
 }
 
 async function unused(): Promise<never> {
@@ -139,6 +149,24 @@ describe("readLiveState", () => {
     );
     expect(f.lists).toEqual([{ namePrefix: "app/" }]);
     expect([...live.secrets.keys()]).toEqual(["app/a", "app/hand"]);
+  });
+
+  it("reads values while the listing pages in, still 20 per batch across page boundaries", async () => {
+    const names = Array.from({ length: 250 }, (_, i) => `app/s${String(i).padStart(3, "0")}`);
+    const f = fakePort({ secrets: names.map((n) => owned(n)) });
+    const live = await readLiveState(
+      f.port,
+      desiredState(
+        names.map((n) => secret(n)),
+        { scope: { id: "team-a", prefix: "app/" } },
+      ),
+    );
+    expect(f.events.filter((e) => e === "list page")).toHaveLength(3);
+    // The first batches go out before the last page has arrived.
+    expect(f.events.indexOf("batch")).toBeLessThan(f.events.lastIndexOf("list page"));
+    expect(f.batches.map((b) => b.length)).toEqual([...Array(12).fill(20), 10]);
+    expect(new Set(f.batches.flat()).size).toBe(250);
+    expect(live.secrets.get("app/s249")?.value).toEqual({ string: "value-app/s249" });
   });
 
   it("reads policies and replicas only for secrets that declare them; replicas also while pending deletion", async () => {
