@@ -17,24 +17,6 @@ export class Pacer {
   }
 }
 
-/** Maps with at most `limit` calls in flight, keeping input order in the result. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < items.length) {
-      const i = cursor++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** Runs at most `max` of the functions given to it at once; the others wait their turn. */
 export function limiter(max: number): <R>(fn: () => Promise<R>) => Promise<R> {
   let active = 0;
@@ -49,6 +31,16 @@ export function limiter(max: number): <R>(fn: () => Promise<R>) => Promise<R> {
       waiting.shift()?.();
     }
   };
+}
+
+/** Maps with at most `limit` calls in flight, keeping input order in the result. */
+export function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const run = limiter(Math.max(1, limit));
+  return Promise.all(items.map((item, i) => run(() => fn(item, i))));
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
