@@ -10,7 +10,8 @@ export type ErrorCode =
   | "SOPS_FORMAT" // not a sops file, unsupported type or version
   | "OWNERSHIP" // a declared secret owned by someone else, or unowned without adopt
   | "GUARD" // protect, max deletes, empty manifest, account mismatch
-  | "PLAN_STALE" // saved plan no longer matches manifest or account
+  | "PLAN_STALE" // saved plan no longer matches manifest or account (exit code 3)
+  | "LOCKED" // another apply holds the scope's lock
   | "PLAN_INVALID" // saved plan file unreadable or of another version
   | "AWS" // an AWS call failed
   | "APPLY_FAILED" // some actions failed; details in the summary
@@ -29,6 +30,7 @@ const FAULT: Record<ErrorCode, Fault> = {
   OWNERSHIP: "user",
   GUARD: "user",
   PLAN_STALE: "user",
+  LOCKED: "environment",
   PLAN_INVALID: "user",
   AWS: "environment",
   APPLY_FAILED: "environment",

@@ -28,10 +28,20 @@ export interface Replica {
   kmsKeyId?: string;
 }
 
+/** DescribeSecret: current, where ListSecrets "might not reflect changes from the last five minutes". */
 export interface SecretDetails {
+  name: string;
+  description?: string;
+  kmsKeyId?: string;
+  tags: Record<string, string>;
   replicas: Replica[];
-  /** Set when the secret is scheduled for deletion (DescribeSecret is current; ListSecrets may lag). */
+  /** Set when the secret is scheduled for deletion. */
   deletedDate?: Date;
+  /** VersionId carrying AWSCURRENT. */
+  currentVersionId?: string;
+  /** Every labelled version and its staging labels. */
+  versionStages: Record<string, string[]>;
+  primaryRegion?: string;
 }
 
 export interface ListFilter {
@@ -56,6 +66,7 @@ export interface SecretsPort {
   /** AWSCURRENT values for up to 20 secrets; ids not returned are in `errors`. */
   batchGetValues(ids: string[]): Promise<{ values: FetchedValue[]; errors: { id: string; code: string; message: string }[] }>;
   getValue(id: string): Promise<FetchedValue>;
+  /** Fails with ResourceNotFoundException when there is no such secret. */
   describeSecret(id: string): Promise<SecretDetails>;
   /** The resource policy as parsed JSON, or undefined when none is attached. */
   getResourcePolicy(id: string): Promise<unknown | undefined>;
@@ -71,7 +82,13 @@ export interface SecretsPort {
     tags: Record<string, string>;
     replicas?: Replica[];
   }): Promise<{ arn: string; versionId: string }>;
-  putSecretValue(input: { id: string; value: StoredValue; token: string }): Promise<{ versionId: string }>;
+  /** `stages` omitted: the new version becomes AWSCURRENT (AWS's default). */
+  putSecretValue(input: { id: string; value: StoredValue; token: string; stages?: string[] }): Promise<{ versionId: string }>;
+  /**
+   * Moves a staging label. AWS fails the call when the label is attached to a version other than
+   * `removeFrom`: a compare-and-set, which the apply lock is built on.
+   */
+  updateSecretVersionStage(input: { id: string; stage: string; moveTo?: string; removeFrom?: string }): Promise<void>;
   updateSecret(input: { id: string; description?: string; kmsKeyId?: string }): Promise<void>;
   tagResource(id: string, tags: Record<string, string>): Promise<void>;
   untagResource(id: string, keys: string[]): Promise<void>;

@@ -21,6 +21,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateSecretCommand,
+  UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -53,18 +54,25 @@ function tagList(tags: Record<string, string>) {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
-function toListed(e: SecretListEntry): ListedSecret {
+function tagMap(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
   const tags: Record<string, string> = {};
-  for (const t of e.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-  const current = Object.entries(e.SecretVersionsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"));
+  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return tags;
+}
+
+function currentOf(stages: Record<string, string[]> | undefined): string | undefined {
+  return Object.entries(stages ?? {}).find(([, s]) => s.includes("AWSCURRENT"))?.[0];
+}
+
+function toListed(e: SecretListEntry): ListedSecret {
   return {
     name: e.Name ?? "",
     arn: e.ARN ?? "",
     description: e.Description || undefined,
     kmsKeyId: e.KmsKeyId || undefined,
-    tags,
+    tags: tagMap(e.Tags),
     deletedDate: e.DeletedDate,
-    currentVersionId: current?.[0],
+    currentVersionId: currentOf(e.SecretVersionsToStages),
     primaryRegion: e.PrimaryRegion,
   };
 }
@@ -183,8 +191,15 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     async describeSecret(id) {
       const r = await call("DescribeSecret", () => sm.send(new DescribeSecretCommand({ SecretId: id })));
       return {
+        name: r.Name ?? id,
+        description: r.Description || undefined,
+        kmsKeyId: r.KmsKeyId || undefined,
+        tags: tagMap(r.Tags),
         replicas: (r.ReplicationStatus ?? []).map((s) => ({ region: s.Region ?? "", kmsKeyId: s.KmsKeyId || undefined })),
         deletedDate: r.DeletedDate,
+        currentVersionId: currentOf(r.VersionIdsToStages),
+        versionStages: r.VersionIdsToStages ?? {},
+        primaryRegion: r.PrimaryRegion,
       };
     },
     async getResourcePolicy(id) {
@@ -219,9 +234,28 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     },
     async putSecretValue(input) {
       const r = await call("PutSecretValue", () =>
-        sm.send(new PutSecretValueCommand({ SecretId: input.id, ClientRequestToken: input.token, ...valueInput(input.value) })),
+        sm.send(
+          new PutSecretValueCommand({
+            SecretId: input.id,
+            ClientRequestToken: input.token,
+            VersionStages: input.stages,
+            ...valueInput(input.value),
+          }),
+        ),
       );
       return { versionId: r.VersionId ?? input.token };
+    },
+    async updateSecretVersionStage(input) {
+      await call("UpdateSecretVersionStage", () =>
+        sm.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: input.id,
+            VersionStage: input.stage,
+            MoveToVersionId: input.moveTo,
+            RemoveFromVersionId: input.removeFrom,
+          }),
+        ),
+      );
     },
     async updateSecret(input) {
       await call("UpdateSecret", () =>

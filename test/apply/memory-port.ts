@@ -112,7 +112,17 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
     },
     async describeSecret(id) {
       const s = get("DescribeSecret", id);
-      return { replicas: [], deletedDate: s.deletedDate };
+      const current = s.versions.at(-1)?.id;
+      return {
+        name: s.name,
+        description: s.description,
+        kmsKeyId: s.kmsKeyId,
+        tags: { ...s.tags },
+        replicas: [],
+        deletedDate: s.deletedDate,
+        currentVersionId: current,
+        versionStages: current ? { [current]: ["AWSCURRENT"] } : {},
+      };
     },
     async getResourcePolicy(id) {
       return get("GetResourcePolicy", id).policy;
@@ -199,6 +209,9 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         s.deletionWindow = days;
         return { deletionDate: s.deletedDate };
       });
+    },
+    async updateSecretVersionStage() {
+      throw new Error("staging labels are not modelled here: the lock is tested against moto");
     },
     restoreSecret(id) {
       return write("RestoreSecret", id, () => {

@@ -63,9 +63,9 @@ function fakePort(o: FakeOptions) {
       if (byName.get(id)?.deletedDate) throw new Error("read of a secret pending deletion");
       return value(id);
     },
-    async describeSecret() {
+    async describeSecret(id) {
       calls.push("DescribeSecret");
-      return { replicas: [{ region: "us-east-1" }] };
+      return { name: id, tags: {}, versionStages: {}, replicas: [{ region: "us-east-1" }] };
     },
     async getResourcePolicy() {
       calls.push("GetResourcePolicy");
@@ -77,6 +77,7 @@ function fakePort(o: FakeOptions) {
     },
     createSecret: unused,
     putSecretValue: unused,
+    updateSecretVersionStage: unused,
     updateSecret: unused,
     tagResource: unused,
     untagResource: unused,
