@@ -3,7 +3,13 @@
 // reaches the service, or after it was processed so only the response is lost) and latency. Faults
 // are drawn from a seeded generator; every request is counted per operation (X-Amz-Target).
 // Used by the apply fault tests and by the benchmark (`latencyMs`).
-import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request as httpRequest,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface FaultRates {
@@ -24,9 +30,9 @@ export interface FaultProxyOptions extends FaultRates {
   /**
    * Called for every request before any fault is drawn. Return "drop" to reset the connection
    * without forwarding (for example after killing the client), or an error to answer with it.
-   * May be async: the request waits.
+   * May be async: the request waits. `headers` as received, e.g. to check the user agent on the wire.
    */
-  onRequest?: (r: { operation: string; seq: number }) => OnRequestResult | Promise<OnRequestResult>;
+  onRequest?: (r: { operation: string; seq: number; headers: IncomingHttpHeaders }) => OnRequestResult | Promise<OnRequestResult>;
 }
 
 /** An AWS JSON-protocol error to answer with, e.g. `{ status: 400, type: "LimitExceededException" }`. */
@@ -164,7 +170,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const n = ++seq;
     stats.requests++;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    const decided = await opts.onRequest?.({ operation, seq: n });
+    const decided = await opts.onRequest?.({ operation, seq: n, headers: req.headers });
     if (decided === "drop") {
       stats.faults.dropped++;
       req.socket.destroy();
