@@ -1,8 +1,9 @@
 // The narrow interface between sopsync and AWS: only the calls sopsync makes, in sopsync's terms.
 // Implemented once over the AWS SDK (sdk-adapter.ts); tests run it against moto.
 
-/** A secret's payload exactly as Secrets Manager stores it. */
-export type StoredValue = { string: string; binary?: undefined } | { binary: Uint8Array; string?: undefined };
+import type { StoredValue } from "../manifest/model.js";
+
+export type { StoredValue };
 
 export interface ListedSecret {
   name: string;

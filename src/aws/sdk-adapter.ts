@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { ownRecord } from "../records.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 
@@ -54,10 +55,9 @@ function tagList(tags: Record<string, string>) {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
+/** Tag keys are anyone's (`constructor`, `__proto__`): a record without a prototype holds them all. */
 function tagMap(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
-  const tags: Record<string, string> = {};
-  for (const t of list ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-  return tags;
+  return ownRecord((list ?? []).flatMap((t) => (t.Key === undefined ? [] : [[t.Key, t.Value ?? ""] as const])));
 }
 
 function currentOf(stages: Record<string, string[]> | undefined): string | undefined {

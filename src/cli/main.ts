@@ -8,6 +8,7 @@ import * as init from "./commands/init.js";
 import * as set from "./commands/set.js";
 import * as edit from "./commands/edit.js";
 import * as importCmd from "./commands/import.js";
+import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   const program = new Command("sopsync")
     .description("Keep AWS Secrets Manager equal to a SOPS-encrypted manifest")
-    .version("0.1.0")
+    .version(SOPSYNC_VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   plan.register(program, setExit);

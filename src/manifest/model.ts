@@ -10,6 +10,9 @@ export type DesiredValue =
   /** `binary:` base64: stored as SecretBinary, compared byte-wise. */
   | { kind: "binary"; bytes: Uint8Array };
 
+/** A secret's payload exactly as Secrets Manager stores it: what a desired value becomes when written. */
+export type StoredValue = { string: string; binary?: undefined } | { binary: Uint8Array; string?: undefined };
+
 export interface Position {
   file: string;
   line: number;

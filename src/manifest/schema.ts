@@ -2,6 +2,7 @@
 // (schema/manifest.schema.json, for editors) is generated from it by scripts/gen-schema.ts.
 // Rules that need more than one field (merged tag counts, names against scope.prefix, value sizes)
 // live in validate.ts.
+import semver from "semver";
 import { z } from "zod";
 
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -9,6 +10,8 @@ export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 export const SECRET_NAME_SUFFIX = /-[A-Za-z0-9]{6}$/;
 export const MAX_VALUE_BYTES = 65_536;
 export const MAX_TAGS = 50;
+/** Names under it are the apply lock's (one lock secret per scope), never a declared secret. */
+export const RESERVED_NAME_PREFIX = "sopsync-lock/";
 /** sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when protected. */
 export const OWNERSHIP_TAGS = 2;
 /** AWS tag keys and values: letters, digits, spaces and _ . : / = + - @ */
@@ -20,7 +23,8 @@ const tagKey = z
   .max(128, "tag keys are at most 128 characters")
   .regex(TAG_CHARS, "tag keys use letters, digits, spaces and _ . : / = + - @")
   .refine((k) => !k.toLowerCase().startsWith("aws:"), "tag keys starting with 'aws:' are reserved by AWS")
-  .refine((k) => !k.startsWith("sopsync:"), "tag keys starting with 'sopsync:' are reserved by sopsync");
+  // IAM compares tag keys case-insensitively (a condition on sopsync:managed-by matches SOPSYNC:managed-by).
+  .refine((k) => !k.toLowerCase().startsWith("sopsync:"), "tag keys starting with 'sopsync:' (any case) are reserved by sopsync");
 const tagValue = z
   .string()
   .max(256, "tag values are at most 256 characters")
@@ -69,6 +73,11 @@ export const secretSchema = z.strictObject({
 
 export const manifestSchema = z.strictObject({
   sopsync: z.literal(1, "format version: `sopsync: 1`"),
+  requiredVersion: z
+    .string()
+    .refine((r) => semver.validRange(r) !== null, 'a semver range of sopsync versions, such as ">=0.2.0"')
+    .optional()
+    .describe('the sopsync versions this manifest needs (a semver range, e.g. ">=0.2.0"); other versions refuse it'),
   target: z
     .strictObject({
       region: region.optional(),

@@ -3,8 +3,19 @@
 import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { type Problem, SopsyncError } from "../errors.js";
+import { ownRecord } from "../records.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
-import { MAX_TAGS, MAX_VALUE_BYTES, manifestSchema, OWNERSHIP_TAGS, SECRET_NAME, SECRET_NAME_SUFFIX } from "./schema.js";
+import {
+  MAX_TAGS,
+  MAX_VALUE_BYTES,
+  manifestSchema,
+  OWNERSHIP_TAGS,
+  RESERVED_NAME_PREFIX,
+  SECRET_NAME,
+  SECRET_NAME_SUFFIX,
+} from "./schema.js";
+import { requiredVersionProblem } from "./required-version.js";
+import { hideSpecialKeys, realKey, restoreSpecialKeys, type StandIns, standInsFor } from "./own-keys.js";
 import { scalarText, storedSize, toStoredValue } from "./values.js";
 
 type PathKey = string | number;
@@ -67,19 +78,26 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     problems.push({ file, ...at(err.pos[0]), message: YAML_ERRORS[err.code] ?? `invalid YAML (${err.code})` });
   }
   const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  const parsed = manifestSchema.safeParse(data);
-  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report);
+  // A manifest for another sopsync may use keys this one does not know: that is the only problem worth saying.
+  const versionProblem = requiredVersionProblem(isRecord(data) ? data.requiredVersion : undefined);
+  if (versionProblem) {
+    report(["requiredVersion"], versionProblem);
+    throw invalid(file, problems);
+  }
+  const standIns = standInsFor(data);
+  const parsed = manifestSchema.safeParse(hideSpecialKeys(data, standIns));
+  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report, standIns);
   checkSecretEntries(data, report);
   if (!parsed.success || problems.length) throw invalid(file, problems);
 
-  const m = parsed.data;
+  const m = restoreSpecialKeys(parsed.data, standIns);
   const defaults = m.defaults ?? {};
   const secrets: DesiredSecret[] = [];
   for (const [name, s] of Object.entries(m.secrets ?? {})) {
     const path = ["secrets", name];
     const value = desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
     if (!value) continue;
-    const tags = { ...defaults.tags, ...s.tags };
+    const tags = ownRecord(Object.entries(defaults.tags ?? {}), Object.entries(s.tags ?? {}));
     const protect = s.protect ?? false;
     const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0);
     if (Object.keys(tags).length > maxTags) {
@@ -129,6 +147,8 @@ function checkSecretEntries(data: unknown, report: Report): void {
     if (!SECRET_NAME.test(name)) report(path, "secret names are 1-512 characters of A-Za-z0-9/_+=.@-", true);
     else if (SECRET_NAME_SUFFIX.test(name))
       report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
+    if (name.startsWith(RESERVED_NAME_PREFIX))
+      report(path, `secret names starting with '${RESERVED_NAME_PREFIX}' are reserved for sopsync's apply lock`, true);
     if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
     const entry = data.secrets[name];
     if (!isRecord(entry)) continue;
@@ -161,10 +181,13 @@ function desiredValue(s: { value?: unknown; binary?: string }, path: PathKey[], 
   return value;
 }
 
-function reportIssue(issue: z.core.$ZodIssue, report: Report): void {
-  const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : p));
+function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns): void {
+  const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : realKey(p, standIns)));
   if (issue.code === "unrecognized_keys") {
-    for (const k of issue.keys) report([...path, k], `unknown key '${k}'${where(path, " in ")}`, true);
+    for (const k of issue.keys) {
+      const key = realKey(k, standIns);
+      report([...path, key], `unknown key '${key}'${where(path, " in ")}`, true);
+    }
     return;
   }
   if (issue.code === "invalid_key") {

@@ -1,7 +1,6 @@
 // How manifest values become Secrets Manager payloads, and how stored payloads compare to them.
 import YAML from "yaml";
-import type { StoredValue } from "../aws/port.js";
-import type { DesiredValue } from "./model.js";
+import type { DesiredValue, StoredValue } from "./model.js";
 
 /** JSON text for manifest data; int64 values decoded by sops as BigInt keep every digit. */
 export function toJson(data: unknown): string {
@@ -96,10 +95,11 @@ export function keyDiff(desired: DesiredValue, live: StoredValue | undefined): K
   const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
   if (!isObj(d) || !isObj(l)) return undefined;
   const out: KeyChange[] = [];
+  // Own keys only: `"constructor" in l` is true for any object.
   for (const key of Object.keys(d)) {
-    if (!(key in l)) out.push({ key, change: "added" });
+    if (!Object.hasOwn(l, key)) out.push({ key, change: "added" });
     else if (canonical(d[key]) !== canonical(l[key])) out.push({ key, change: "changed" });
   }
-  for (const key of Object.keys(l)) if (!(key in d)) out.push({ key, change: "removed" });
+  for (const key of Object.keys(l)) if (!Object.hasOwn(d, key)) out.push({ key, change: "removed" });
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -2,11 +2,12 @@
 // the plan id and time come in through `options`.
 import type { Replica } from "../aws/port.js";
 import { type Problem, SopsyncError } from "../errors.js";
+import { ownRecord, ownValue } from "../records.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { keyDiff, valuesEqual } from "../manifest/values.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { sameKmsKey } from "../state/kms.js";
-import { isAwsTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import { isAwsTag, isUnknownSopsyncTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
 import { checkGuards, type GuardOptions } from "./guards.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 
@@ -84,7 +85,10 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
 }
 
 function ownershipTags(d: DesiredSecret, scopeId: string): Record<string, string> {
-  return { ...d.tags, [TAG_MANAGED_BY]: scopeId, ...(d.protect ? { [TAG_PROTECTED]: "true" } : {}) };
+  const tags = ownRecord(Object.entries(d.tags));
+  tags[TAG_MANAGED_BY] = scopeId;
+  if (d.protect) tags[TAG_PROTECTED] = "true";
+  return tags;
 }
 
 function planCreate(d: DesiredSecret, scopeId: string): Action[] {
@@ -135,11 +139,17 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   if (d.replicas !== undefined) actions.push(...planReplicas(d.replicas, l.replicas ?? [], kms));
 
   const want = ownershipTags(d, scopeId);
-  const added: Record<string, { before?: string; after: string }> = {};
-  for (const [k, v] of Object.entries(want)) if (l.tags[k] !== v) added[k] = { before: l.tags[k], after: v };
-  const removed: Record<string, string> = {};
+  // Tag keys are the user's: own-key lookups and records without a prototype (`constructor` is a tag).
+  const added = ownRecord<{ before?: string; after: string }>();
+  for (const [k, v] of Object.entries(want)) {
+    const before = ownValue(l.tags, k);
+    if (before !== v) added[k] = { before, after: v };
+  }
+  const removed = ownRecord<string>();
   for (const [k, v] of Object.entries(l.tags)) {
-    if (!(k in want) && k !== TAG_VERSION && !isAwsTag(k)) removed[k] = v;
+    // Kept: sopsync:version (read for drift), AWS's own tags, and sopsync: tags of a newer sopsync,
+    // which an older one (a pinned cron) must not strip.
+    if (!Object.hasOwn(want, k) && k !== TAG_VERSION && !isAwsTag(k) && !isUnknownSopsyncTag(k)) removed[k] = v;
   }
   // The live value is the manifest's but sopsync did not record its version (adopted, or converged by
   // hand): record it, so later drift is attributed right. Only alongside other changes — a tag alone

@@ -15,8 +15,16 @@ export function ownershipOf(tags: Record<string, string>, scopeId: string): Owne
   return owner === scopeId ? "ours" : { otherScope: owner };
 }
 
+const KNOWN_TAGS: ReadonlySet<string> = new Set([TAG_MANAGED_BY, TAG_VERSION, TAG_PROTECTED]);
+
+/** Any case: IAM compares tag keys case-insensitively, so `SOPSYNC:x` is as reserved as `sopsync:x`. */
 export function isSopsyncTag(key: string): boolean {
-  return key.startsWith("sopsync:");
+  return key.toLowerCase().startsWith("sopsync:");
+}
+
+/** A sopsync: tag this version does not write: a newer sopsync's, kept as it is. */
+export function isUnknownSopsyncTag(key: string): boolean {
+  return isSopsyncTag(key) && !KNOWN_TAGS.has(key);
 }
 
 /** Tags AWS reserves; they can be neither set nor removed. */

@@ -172,7 +172,7 @@ secrets:
 `),
     ).toEqual([
       "m.yaml:7:13: secrets.a.tags: tag keys starting with 'aws:' are reserved by AWS",
-      "m.yaml:7:25: secrets.a.tags: tag keys starting with 'sopsync:' are reserved by sopsync",
+      "m.yaml:7:25: secrets.a.tags: tag keys starting with 'sopsync:' (any case) are reserved by sopsync",
       "m.yaml:7:50: secrets.a.tags: tag keys are at most 128 characters",
       "m.yaml:7:190: secrets.a.tags.long: tag values are at most 256 characters",
       "m.yaml:7:449: secrets.a.tags: tag keys use letters, digits, spaces and _ . : / = + - @",

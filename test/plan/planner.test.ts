@@ -180,6 +180,22 @@ describe("planner: metadata and tags", () => {
       { type: "untag", tags: { stale: "s", [TAG_PROTECTED]: "true" } },
     ]);
   });
+
+  it("keeps sopsync: tags it does not know, in any case (a newer sopsync's)", () => {
+    const d = secret("a");
+    const l = liveOf(d, {
+      tags: {
+        [TAG_MANAGED_BY]: SCOPE,
+        [TAG_VERSION]: "v1",
+        "sopsync:future": "1",
+        "SOPSYNC:other": "2",
+        "Sopsync:protected": "true",
+        stale: "s",
+      },
+    });
+    expect(change(planOne([d], [l]), "a").actions).toEqual([{ type: "untag", tags: { stale: "s" } }]);
+    expect(change(planOne([d], [liveOf(d, { tags: { ...l.tags, stale: undefined as never } })]), "a").actions).toEqual([]);
+  });
 });
 
 describe("planner: policies and replicas", () => {
