@@ -53,7 +53,9 @@ describe("special names", () => {
       );
       expect(s.value.kind).toBe("json");
       const stored = toStoredValue(s.value);
-      expect(JSON.parse(stored.string ?? "")).toEqual(JSON.parse('{"__proto__":{"x":1},"constructor":"c","toString":"s","plain":"p"}'));
+      expect(JSON.parse(stored.string ?? "")).toEqual(
+        JSON.parse('{"__proto__":{"x":1},"constructor":"c","toString":"s","plain":"p"}'),
+      );
       // The same JSON read back from AWS (any key order) is in sync, key by key.
       const live = { string: '{"plain":"p","toString":"s","constructor":"c","__proto__":{"x":1}}' };
       expect(valuesEqual(s.value, live)).toBe(true);
@@ -115,7 +117,9 @@ secrets:
     expect(text).toContain('tag __proto__ = "d"');
     expect(text).toContain('tag constructor = "own"');
 
-    const live = liveState(d.secrets.map((s) => liveOf(s, { tags: ownRecord(Object.entries(s.tags), [[TAG_MANAGED_BY, "team-a"]]) })));
+    const live = liveState(
+      d.secrets.map((s) => liveOf(s, { tags: ownRecord(Object.entries(s.tags), [[TAG_MANAGED_BY, "team-a"]]) })),
+    );
     const again = planTarget(d, live);
     expect(again.changes.filter((c) => c.actions.length > 0)).toEqual([]);
   });
@@ -129,7 +133,9 @@ secrets:
     const s = d.secrets[0];
     if (!s) throw new Error("no secret");
     // Live tags as any caller may build them: a plain object, with own `__proto__`/`toString` keys.
-    const tags = JSON.parse(`{"${TAG_MANAGED_BY}":"team-a","sopsync:version":"v1","__proto__":"old","toString":"t","constructor":"old"}`);
+    const tags = JSON.parse(
+      `{"${TAG_MANAGED_BY}":"team-a","sopsync:version":"v1","__proto__":"old","toString":"t","constructor":"old"}`,
+    );
     const p = planTarget(d, liveState([liveOf(s, { tags, versionId: "v1" })]));
     const actions = p.changes[0]?.actions ?? [];
     expect(actions.map((a) => a.type)).toEqual(["tag", "untag"]);
