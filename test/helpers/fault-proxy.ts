@@ -3,6 +3,8 @@
 // reaches the service, or after it was processed so only the response is lost) and latency. Faults
 // are drawn from a seeded generator; every request is counted per operation (X-Amz-Target).
 // Used by the apply fault tests and by the benchmark (`latencyMs`).
+// One piece of AWS behaviour is added rather than faulted: UpdateSecretVersionStage calls on one
+// secret reach moto one at a time (see `serially`), since the apply lock relies on them being atomic.
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -29,10 +31,17 @@ export interface FaultProxyOptions extends FaultRates {
   seed?: number;
   /**
    * Called for every request before any fault is drawn. Return "drop" to reset the connection
-   * without forwarding (for example after killing the client), or an error to answer with it.
-   * May be async: the request waits. `headers` as received, e.g. to check the user agent on the wire.
+   * without forwarding (for example after killing the client), "drop-response" to forward it and
+   * then reset the connection (the service did the work, the client never hears of it), or an error
+   * to answer with it. May be async: the request waits. `headers` as received, e.g. to check the
+   * user agent on the wire; `secret` is the request's SecretId or Name, when it has one.
    */
-  onRequest?: (r: { operation: string; seq: number; headers: IncomingHttpHeaders }) => OnRequestResult | Promise<OnRequestResult>;
+  onRequest?: (r: {
+    operation: string;
+    seq: number;
+    headers: IncomingHttpHeaders;
+    secret?: string;
+  }) => OnRequestResult | Promise<OnRequestResult>;
 }
 
 /** An AWS JSON-protocol error to answer with, e.g. `{ status: 400, type: "LimitExceededException" }`. */
@@ -42,14 +51,24 @@ export interface InjectedError {
   message?: string;
 }
 
-export type OnRequestResult = undefined | "drop" | InjectedError;
+export type OnRequestResult = undefined | "drop" | "drop-response" | InjectedError;
 
 export interface FaultProxyStats {
   requests: number;
   byOperation: Record<string, number>;
   /** Requests that reached the service. */
   forwarded: number;
-  faults: { throttle: number; error: number; resetBefore: number; resetAfter: number; dropped: number; injected: number };
+  faults: {
+    throttle: number;
+    error: number;
+    resetBefore: number;
+    resetAfter: number;
+    dropped: number;
+    droppedResponse: number;
+    injected: number;
+  };
+  /** Write requests (any outcome) to the apply lock's secrets, names starting with LOCK_SECRET_PREFIX. */
+  lockWrites: number;
 }
 
 export interface FaultProxy {
@@ -61,8 +80,11 @@ export interface FaultProxy {
   setFaults(rates: FaultRates): void;
   /** Zero the counters. */
   resetStats(): void;
-  /** Requests of the write operations (see WRITE_OPERATIONS) counted so far. */
-  writes(): number;
+  /**
+   * Requests of the write operations (see WRITE_OPERATIONS) counted so far. `excludeLock`: only
+   * those to secrets, leaving out the apply lock's own calls (to names under LOCK_SECRET_PREFIX).
+   */
+  writes(opts?: { excludeLock?: boolean }): number;
   stop(): Promise<void>;
 }
 
@@ -85,6 +107,24 @@ export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   "StopReplicationToReplica",
 ]);
 
+/** Kept here rather than imported, so the proxy states on its own what it leaves out. */
+export const LOCK_SECRET_PREFIX = "sopsync-lock/";
+
+/** The secret a Secrets Manager request names (SecretId or Name; an ARN reduced to the name). */
+function secretOf(req: IncomingMessage, body: Buffer): string | undefined {
+  if (typeof req.headers["x-amz-target"] !== "string") return undefined;
+  let parsed: { SecretId?: unknown; Name?: unknown };
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  const id = typeof parsed.SecretId === "string" ? parsed.SecretId : typeof parsed.Name === "string" ? parsed.Name : undefined;
+  // arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-XXXXXX
+  const arn = id ? /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:(.+)-[A-Za-z0-9]{6}$/.exec(id) : null;
+  return arn ? arn[1] : id;
+}
+
 /** mulberry32: small, seedable, good enough to pick faults. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -102,7 +142,8 @@ function emptyStats(): FaultProxyStats {
     requests: 0,
     byOperation: {},
     forwarded: 0,
-    faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0, injected: 0 },
+    faults: { throttle: 0, error: 0, resetBefore: 0, resetAfter: 0, dropped: 0, droppedResponse: 0, injected: 0 },
+    lockWrites: 0,
   };
 }
 
@@ -141,6 +182,22 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let stats = emptyStats();
   let seq = 0;
 
+  // AWS documents UpdateSecretVersionStage as failing when the label is not on RemoveFromVersionId,
+  // so two calls moving one label from one version cannot both succeed. moto checks the label and
+  // removes it in two Python steps, and its server runs requests on several threads: two calls can
+  // both pass the check. Calls on one secret are therefore forwarded one at a time.
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html
+  const queues = new Map<string, Promise<unknown>>();
+  const serially = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => {});
+    queues.set(key, tail);
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return run;
+  };
+
   const forward = (
     req: IncomingMessage,
     body: Buffer,
@@ -170,13 +227,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const n = ++seq;
     stats.requests++;
     stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
-    const decided = await opts.onRequest?.({ operation, seq: n, headers: req.headers });
+    const secret = secretOf(req, body);
+    if (WRITE_OPERATIONS.has(operation) && secret?.startsWith(LOCK_SECRET_PREFIX)) stats.lockWrites++;
+    const decided = await opts.onRequest?.({ operation, seq: n, headers: req.headers, secret });
     if (decided === "drop") {
       stats.faults.dropped++;
       req.socket.destroy();
       return;
     }
-    if (decided) {
+    if (decided && decided !== "drop-response") {
       stats.faults.injected++;
       jsonError(res, decided.status, decided.type, decided.message ?? decided.type);
       return;
@@ -184,7 +243,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (rates.latencyMs > 0) await new Promise((r) => setTimeout(r, rates.latencyMs));
     // Faults only on the JSON protocol (Secrets Manager, KMS); STS's query protocol passes through.
     const faultable = typeof req.headers["x-amz-target"] === "string";
-    const draw = faultable ? random() : 1;
+    const draw = faultable && decided !== "drop-response" ? random() : 1;
     let resetAfter = false;
     if (draw < rates.throttleRate) {
       stats.faults.throttle++;
@@ -205,8 +264,16 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       }
       resetAfter = true;
     }
-    const r = await forward(req, body);
+    const r =
+      operation === "UpdateSecretVersionStage" && secret !== undefined
+        ? await serially(secret, () => forward(req, body))
+        : await forward(req, body);
     stats.forwarded++;
+    if (decided === "drop-response") {
+      stats.faults.droppedResponse++;
+      req.socket.destroy();
+      return;
+    }
     if (resetAfter) {
       // The service did the work; the client never hears about it and retries.
       stats.faults.resetAfter++;
@@ -248,10 +315,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     resetStats() {
       stats = emptyStats();
     },
-    writes() {
+    writes(o = {}) {
       let n = 0;
       for (const [op, count] of Object.entries(stats.byOperation)) if (WRITE_OPERATIONS.has(op)) n += count;
-      return n;
+      return o.excludeLock ? n - stats.lockWrites : n;
     },
     stop() {
       server.closeAllConnections();
