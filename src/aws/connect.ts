@@ -4,14 +4,19 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Target } from "../manifest/model.js";
 import type { SecretsPort } from "./port.js";
 import { createSdkPort, type SdkPortOptions } from "./sdk-adapter.js";
+import { sopsyncUserAgent } from "./user-agent.js";
 
 export async function connect(
   target: Target,
-  extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts"> = {},
+  extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts" | "userAgent"> = {},
 ): Promise<SecretsPort> {
   let credentials: SdkPortOptions["credentials"];
   if (target.roleArn) {
-    const sts = new STSClient({ region: target.region, profile: target.profile });
+    const sts = new STSClient({
+      region: target.region,
+      profile: target.profile,
+      customUserAgent: sopsyncUserAgent(extra.userAgent),
+    });
     const roleArn = target.roleArn;
     credentials = async () => {
       const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "sopsync" }));

@@ -27,6 +27,7 @@ import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ownRecord } from "../records.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
+import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 
 export interface SdkPortOptions {
@@ -39,6 +40,8 @@ export interface SdkPortOptions {
   requestTimeoutMs?: number;
   /** Called once per HTTP request sent, for call accounting. */
   onRequest?: (operation: string) => void;
+  /** Added to every request's user agent after `sopsync/<version>` (see user-agent.ts). */
+  userAgent?: UserAgentOptions;
 }
 
 function toStored(s: { SecretString?: string; SecretBinary?: Uint8Array }): StoredValue {
@@ -92,6 +95,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     region: opts.region,
     profile: opts.profile,
     credentials: opts.credentials,
+    customUserAgent: sopsyncUserAgent(opts.userAgent),
     // Standard backoff with jitter, not "adaptive": sopsync paces its own calls, and adaptive mode's
     // client-side rate limiter would also treat a LimitExceededException (a quota) as throttling.
     retryStrategy: new SopsyncRetryStrategy({ maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }),
