@@ -16,6 +16,7 @@ export type ErrorCode =
   | "AWS" // an AWS call failed
   | "APPLY_FAILED" // some actions failed; details in the summary
   | "ABORTED" // user declined confirmation
+  | "WRITE_FAILED" // an output file (plan --out, ...) could not be written: disk full, permissions, read-only
   | "INTERNAL";
 
 export type Fault = "user" | "environment" | "internal";
@@ -35,6 +36,7 @@ const FAULT: Record<ErrorCode, Fault> = {
   AWS: "environment",
   APPLY_FAILED: "environment",
   ABORTED: "user",
+  WRITE_FAILED: "environment",
   INTERNAL: "internal",
 };
 

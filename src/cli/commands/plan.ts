@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { hasChanges } from "../../plan/model.js";
@@ -6,6 +5,7 @@ import { FORMATS, type Format, render } from "../../plan/render.js";
 import { openSessions, planSessions } from "../../workflow.js";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { useColor } from "../io.js";
+import { writeFileAtomic } from "../write-file.js";
 
 export function positiveInt(v: string): number {
   const n = Number(v);
@@ -31,7 +31,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const p = await planSessions(sessions, { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete });
       process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
       if (o.out) {
-        await writeFile(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
+        await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
         process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
       }
       setExit(o.detailedExitcode && hasChanges(p) ? EXIT_CHANGES : EXIT_OK);
