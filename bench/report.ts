@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { round } from "./measure.js";
-import type { BenchRun } from "./run.js";
+import type { BenchRun } from "./results.js";
 
 export interface TargetCheck {
   target: string;

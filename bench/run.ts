@@ -7,23 +7,22 @@ import { join } from "node:path";
 import { startFaultProxy } from "../test/helpers/fault-proxy.js";
 import { awsEnv, startMoto } from "../test/helpers/moto.js";
 import { generateAgeKey } from "../test/helpers/tools.js";
-import { type ApplyBench, applyBench } from "./apply-bench.js";
+import { applyBench } from "./apply-bench.js";
 import { type DecryptBench, decryptBench } from "./decrypt-bench.js";
 import { writeManifest } from "./fixtures.js";
 import { round } from "./measure.js";
 import {
-  type BaselineRun,
   checkDriftFound,
   checkInSync,
   driftIndices,
   driftValues,
-  type PlanRun,
   perSecret,
   seedAccount,
   sopsyncPlan,
   terraformStyleRefresh,
 } from "./plan-bench.js";
 import { evaluateTargets, machineInfo, printReport, saveResults } from "./report.js";
+import type { SizeResult } from "./results.js";
 
 export interface Options {
   sizes: number[];
@@ -51,20 +50,6 @@ function parseArgs(argv: string[]): Options {
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 20)) throw new Error("--sizes: integers >= 20");
   if (!(o.latencyMs >= 0)) throw new Error("--latency-ms: a number >= 0");
   return o;
-}
-
-export interface SizeResult {
-  n: number;
-  seedSeconds?: number;
-  plan?: {
-    sopsync: PlanRun & { callsPerSecret: number };
-    baseline: BaselineRun & { callsPerSecret: number };
-    callRatio: number;
-    timeRatio: number;
-    speedup: number;
-  };
-  drift?: { changed: number; found: number; plan: PlanRun & { callsPerSecret: number } };
-  apply?: ApplyBench;
 }
 
 const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
@@ -162,13 +147,5 @@ async function main(): Promise<void> {
   process.stdout.write(`\nResults: ${path}\n`);
   if (targets.some((t) => t.met === false)) process.stdout.write("Some targets were missed; see above.\n");
 }
-
-export type BenchRun = {
-  startedAt: string;
-  finishedAt: string;
-  options: { sizes: number[]; latencyMs: number; applyMax: number | null; sections: string[]; proxy: string | null };
-  sizes: SizeResult[];
-  decrypt?: DecryptBench;
-};
 
 await main();
