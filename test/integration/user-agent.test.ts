@@ -90,14 +90,16 @@ describe("user agent on the wire", () => {
     }
   });
 
-  it("the CLI's requests carry the version and GITHUB_SHA", async () => {
+  it("the CLI's requests carry the version, the plan's id and GITHUB_SHA", async () => {
     const file = writeManifest({ scopeId: "ua", prefix: "ua/", secrets: { "ua/a": "v" } }, { dir: w.dir, recipient: w.recipient });
-    const r = await runCli(["plan", file], { env: { ...w.env, GITHUB_SHA: SHA } });
+    const r = await runCli(["plan", "--format", "json", file], { env: { ...w.env, GITHUB_SHA: SHA } });
     expect(r.code, r.stderr).toBe(0);
+    const planId = (JSON.parse(r.stdout) as { planId: string }).planId;
     expect(seen.length).toBeGreaterThan(0);
     for (const { operation, headers } of seen) {
       for (const ua of agents(headers)) {
         expect(ua, operation).toContain(`sopsync/${SOPSYNC_VERSION}`);
+        expect(ua, operation).toContain(`sopsync-plan/${planId}`);
         expect(ua, operation).toContain(`sopsync-commit/${SHA}`);
       }
     }
