@@ -6,6 +6,7 @@ import type { ListedSecret, StoredValue } from "../aws/port.js";
 import type { DesiredValue } from "../manifest/model.js";
 import { SECRET_NAME, SECRET_NAME_SUFFIX } from "../manifest/schema.js";
 import { valuesEqual } from "../manifest/values.js";
+import { ownRecord } from "../records.js";
 import { isAwsTag, isSopsyncTag, TAG_MANAGED_BY } from "../state/ownership.js";
 
 export interface ImportInput {
@@ -115,7 +116,8 @@ export function stringifyManifest(data: unknown): string {
 }
 
 export function buildImport(input: ImportInput): ImportResult {
-  const secrets: Record<string, SecretEntry> = {};
+  // Secret names are anyone's: `secrets["__proto__"] = ...` on a plain object would drop the secret.
+  const secrets = ownRecord<SecretEntry>();
   const imported: string[] = [];
   const skipped: Skipped[] = [];
   for (const l of [...input.listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {

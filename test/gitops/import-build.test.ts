@@ -87,6 +87,24 @@ describe("buildImport", () => {
     });
   });
 
+  it("imports secrets, tags and JSON keys named __proto__ or constructor like any other", () => {
+    const r = buildImport({
+      scope: { id: "u", prefix: "__" },
+      target: { region: "eu-west-1" },
+      listed: [listed("__proto__", JSON.parse('{"__proto__":"t","constructor":"c"}')), listed("__constructor")],
+      values: new Map([
+        ["__proto__", { string: '{"__proto__":{"x":1},"constructor":"v"}' }],
+        ["__constructor", { string: "s" }],
+      ]),
+    });
+    expect(r.imported).toEqual(["__constructor", "__proto__"]);
+    const doc = YAML.parse(r.plaintext);
+    expect(Object.keys(doc.secrets)).toEqual(["__constructor", "__proto__"]);
+    const entry = doc.secrets.__proto__;
+    expect(Object.keys(entry.tags)).toEqual(["__proto__", "constructor"]);
+    expect(JSON.stringify(entry.value)).toBe('{"__proto__":{"x":1},"constructor":"v"}');
+  });
+
   it("derives a scope id from the prefix", () => {
     expect(scopeIdFromPrefix("prod/")).toBe("prod");
     expect(scopeIdFromPrefix("prod/payments/")).toBe("prod-payments");
