@@ -90,7 +90,7 @@ describe("buildImport", () => {
   it("imports secrets, tags and JSON keys named __proto__ or constructor like any other", () => {
     const r = buildImport({
       scope: { id: "u", prefix: "__" },
-      target: { region: "eu-west-1" },
+      target: { region: "eu-west-1", account: "000000000001" },
       listed: [listed("__proto__", JSON.parse('{"__proto__":"t","constructor":"c"}')), listed("__constructor")],
       values: new Map([
         ["__proto__", { string: '{"__proto__":{"x":1},"constructor":"v"}' }],
