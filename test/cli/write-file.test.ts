@@ -87,7 +87,9 @@ describe("writeFileAtomic", () => {
     expect((await errorOf(writeFileAtomic(join(dir, "missing", "plan.json"), "x"))).message).toBe(
       `cannot write ${join(dir, "missing", "plan.json")}: no such directory (ENOENT); the file was left as it was`,
     );
-    expect((await errorOf(writeFileAtomic(join(dir, "taken"), "x"))).message).toMatch(/^cannot write .*taken: .*\((EISDIR|ENOTEMPTY|EEXIST)\)/);
+    expect((await errorOf(writeFileAtomic(join(dir, "taken"), "x"))).message).toMatch(
+      /^cannot write .*taken: .*\((EISDIR|ENOTEMPTY|EEXIST)\)/,
+    );
     expect(readdirSync(dir)).toEqual(["taken"]);
   });
 

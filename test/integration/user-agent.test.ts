@@ -91,7 +91,10 @@ describe("user agent on the wire", () => {
   });
 
   it("the CLI's requests carry the version, the plan's id and GITHUB_SHA", async () => {
-    const file = writeManifest({ scopeId: "ua", prefix: "ua/", secrets: { "ua/a": "v" } }, { dir: w.dir, recipient: w.recipient });
+    const file = writeManifest(
+      { scopeId: "ua", prefix: "ua/", secrets: { "ua/a": "v" } },
+      { dir: w.dir, recipient: w.recipient },
+    );
     const r = await runCli(["plan", "--format", "json", file], { env: { ...w.env, GITHUB_SHA: SHA } });
     expect(r.code, r.stderr).toBe(0);
     const planId = (JSON.parse(r.stdout) as { planId: string }).planId;
