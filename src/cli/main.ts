@@ -8,6 +8,7 @@ import * as init from "./commands/init.js";
 import * as set from "./commands/set.js";
 import * as edit from "./commands/edit.js";
 import * as importCmd from "./commands/import.js";
+import * as forceUnlock from "./commands/force-unlock.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   set.register(program, setExit);
   edit.register(program, setExit);
   importCmd.register(program, setExit);
+  forceUnlock.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {
