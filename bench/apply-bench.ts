@@ -1,7 +1,8 @@
 // Apply benchmark: N creates, then N value updates, through sopsync's executor at its default pacing;
 // then the same writes one at a time, unpaced, for comparison.
 import { DEFAULT_WRITE_RPS } from "../src/apply/execute.js";
-import { applyPlan, openSessions, planSessions } from "../src/workflow.js";
+import { openTargets } from "../src/run/targets.js";
+import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { CallCounter, round } from "./measure.js";
 
 const WRITE_OPS = [
@@ -38,8 +39,8 @@ export type Mode = { kind: "default-pacing" } | { kind: "one-by-one" };
 /** Plans `file` against the account and applies it; checks the plan holds `expect` on every secret. */
 export async function applyPhase(file: string, mode: Mode, expect: "create" | "update-value"): Promise<ApplyPhase> {
   let counter = new CallCounter();
-  const sessions = await openSessions([file], { onRequest: (op) => counter.onRequest(op) });
-  const plan = await planSessions(sessions, {});
+  const targets = await openTargets([file], { onRequest: (op) => counter.onRequest(op) });
+  const { plan } = await planTargets(targets, {}, newPlanIdentity());
   const changes = plan.targets.flatMap((t) => t.changes);
   const wrong = changes.filter((c) => c.actions[0]?.type !== expect);
   if (wrong.length > 0)
@@ -48,7 +49,7 @@ export async function applyPhase(file: string, mode: Mode, expect: "create" | "u
   counter = new CallCounter();
   const t = performance.now();
   const opts = mode.kind === "one-by-one" ? { concurrency: 1, maxRps: 1e9 } : {};
-  const [result] = await applyPlan(plan, sessions, { saved: false, ...opts });
+  const [result] = await applyPlanned(plan, targets, opts);
   const totalSeconds = (performance.now() - t) / 1000;
   if (!result) throw new Error("apply returned no result");
 

@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { mapConcurrent } from "../src/aws/pacing.js";
 import { createSdkPort } from "../src/aws/sdk-adapter.js";
-import { applyPlan, openSessions, planSessions } from "../src/workflow.js";
+import { openTargets } from "../src/run/targets.js";
+import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { putString, smClient } from "../test/helpers/aws.js";
 import { BENCH_REGION, secretName, storedValue } from "./fixtures.js";
 import { CallCounter, round, runChild, timed } from "./measure.js";
@@ -33,9 +34,9 @@ export interface PlanRun {
  * exact seed (same values, tags and version tags as a real apply would leave). */
 export async function seedAccount(file: string): Promise<{ seconds: number; secrets: number }> {
   const { result, seconds } = await timed(async () => {
-    const sessions = await openSessions([file]);
-    const plan = await planSessions(sessions, {});
-    const [r] = await applyPlan(plan, sessions, { saved: false, concurrency: SEED_CONCURRENCY, maxRps: 1e9 });
+    const targets = await openTargets([file]);
+    const { plan } = await planTargets(targets, {}, newPlanIdentity());
+    const [r] = await applyPlanned(plan, targets, { concurrency: SEED_CONCURRENCY, maxRps: 1e9 });
     return r;
   });
   const bad = result?.outcomes.filter((o) => o.status !== "applied") ?? [];

@@ -1,7 +1,8 @@
 // One sopsync plan in its own process, so its peak RSS is its own: decrypt + validate the manifest,
 // read the account, plan. Prints JSON with timings, calls by operation and the changed secrets'
 // names and action types (a plan holds no values, so neither does this output).
-import { openSessions, planSessions } from "../src/workflow.js";
+import { openTargets } from "../src/run/targets.js";
+import { newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { CallCounter } from "./measure.js";
 
 const file = process.argv[2];
@@ -9,9 +10,9 @@ if (!file) throw new Error("usage: plan-child.ts MANIFEST");
 
 const counter = new CallCounter();
 const t0 = performance.now();
-const sessions = await openSessions([file], { onRequest: counter.onRequest });
+const targets = await openTargets([file], { onRequest: counter.onRequest });
 const t1 = performance.now();
-const plan = await planSessions(sessions, {});
+const { plan } = await planTargets(targets, {}, newPlanIdentity());
 const t2 = performance.now();
 
 const changes = plan.targets.flatMap((t) =>
@@ -28,7 +29,7 @@ const changes = plan.targets.flatMap((t) =>
 const firstAt = (op: string) => counter.times.find((x) => x.op === op)?.at;
 const listStart = firstAt("ListSecrets") ?? 0;
 const batchStart = firstAt("BatchGetSecretValue") ?? t2 - t0;
-const declared = sessions.reduce((n, s) => n + s.desired.secrets.length, 0);
+const declared = targets.reduce((n, s) => n + s.desired.secrets.length, 0);
 process.stdout.write(
   `${JSON.stringify({
     declared,

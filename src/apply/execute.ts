@@ -1,28 +1,26 @@
 // Carries out a target plan: per secret, its actions in execution order (order.ts); secrets
 // concurrently, every write paced; deletes after everything else. Values come from the re-decrypted
-// desired state, never from the plan. Each write carries a token derived from (plan id, secret,
-// action), and writes a re-run finds already made are skipped (resume.ts), so a crash, a retried
-// call or a second run of the same plan never makes a second version.
+// desired state, never from the plan. Each write carries a token derived from (plan id, target,
+// secret, action), so a crash, a retried call or a second run of the same plan never makes a second
+// version. Right before its first write, each secret is read again with DescribeSecret, and left
+// alone when it no longer shows what the plan was made against.
 import { mapConcurrent, Pacer } from "../aws/pacing.js";
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
 import { NOT_RETRIED } from "../aws/retry.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
-import type { Action, Plan, SecretChange, TargetPlan } from "../plan/model.js";
-import type { LiveState } from "../state/model.js";
+import type { Action, SecretChange, TargetPlan } from "../plan/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
 import { orderActions, phases } from "./order.js";
 import type { ApplyResult, SecretOutcome } from "./outcome.js";
-import { alreadyApplied, versionTagMissing } from "./resume.js";
-import { requestToken } from "./tokens.js";
+import { changedSincePlanned } from "./recheck.js";
+import { requestToken, type TokenContext } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
 
 export interface ActionEvent {
   name: string;
-  action: Action["type"];
+  action: Action["type"] | "recheck";
   ok: boolean;
-  /** The effect was already there (a re-run): not sent again (a missing version tag still is). */
-  skipped: boolean;
   /** Actions finished so far (this one included) and in all, for progress display. */
   done: number;
   total: number;
@@ -36,11 +34,13 @@ export interface ApplyOptions {
   /** Called after each action, for progress display. */
   onAction?: (event: ActionEvent) => void;
   now?: () => number;
+  /** Once aborted (Ctrl-C), nothing new is started; what is in flight finishes. */
+  signal?: AbortSignal;
   /**
-   * The live state the plan was checked against just before applying. Writes it shows as already
-   * made by this plan are skipped; without it every action is sent.
+   * Secrets whose value this plan already wrote before a crash, whose version tag is still missing
+   * (compare.ts finds them): the tag is written.
    */
-  live?: LiveState;
+  versionTagsMissing?: readonly string[];
 }
 
 export const DEFAULT_WRITE_RPS = 20;
@@ -49,8 +49,8 @@ const MIN_RECOVERY_DAYS = 7;
 const MAX_RECOVERY_DAYS = 30;
 
 export async function applyTarget(
-  plan: Plan,
   target: TargetPlan,
+  tokens: TokenContext,
   desired: DesiredState,
   port: SecretsPort,
   opts: ApplyOptions = {},
@@ -59,7 +59,8 @@ export async function applyTarget(
   const started = now();
   const pacer = new Pacer(opts.maxRps ?? DEFAULT_WRITE_RPS);
   const byName = new Map(desired.secrets.map((s) => [s.name, s]));
-  const ctx: Ctx = { plan, port, pacer, calls: 0 };
+  const ctx: Ctx = { tokens, port, pacer, calls: 0 };
+  const recheckPacer = new Pacer(RECHECK_RPS);
 
   const [writes, deletes] = phases(target.changes);
   const total = [...writes, ...deletes].reduce((n, c) => n + c.actions.length, 0);
@@ -71,17 +72,29 @@ export async function applyTarget(
   // After a quota error nothing new is started: every further write would hit the same quota.
   let quotaReached = false;
   const applyChange = async (change: SecretChange) => {
-    if (quotaReached) return;
+    if (quotaReached || opts.signal?.aborted) return;
+    await recheckPacer.take();
+    const moved = await changedSincePlanned(port, change).catch(
+      (err) => `could not be read again before writing: ${(err as Error).message}`,
+    );
+    if (moved) {
+      outcomes.set(change.name, {
+        name: change.name,
+        status: "failed",
+        actions: [],
+        failedAction: "recheck",
+        code: "SecretChanged",
+        message: `${moved}; nothing was written to it, run plan again`,
+      });
+      done += change.actions.length;
+      opts.onAction?.({ name: change.name, action: "recheck", ok: false, done, total });
+      return;
+    }
     const finished: string[] = [];
     for (const action of orderActions(change.actions)) {
-      const live = opts.live?.secrets.get(change.name);
-      const skipped = alreadyApplied(plan, change, action, live);
+      if (opts.signal?.aborted) break;
       try {
-        if (!skipped) await runAction(action, change.name, byName.get(change.name), ctx);
-        else if (action.type === "update-value" && versionTagMissing(plan, change.name, live)) {
-          // The value is there but the crash may have come before its version tag.
-          await writeVersionTag(change.name, ctx);
-        }
+        await runAction(action, change.name, byName.get(change.name), ctx);
       } catch (err) {
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
         if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
@@ -95,21 +108,35 @@ export async function applyTarget(
             ? `a Secrets Manager quota was reached (not retried): ${awsMessage(e)}`
             : awsMessage(e),
         });
-        opts.onAction?.({ name: change.name, action: action.type, ok: false, skipped: false, done: ++done, total });
+        opts.onAction?.({ name: change.name, action: action.type, ok: false, done: ++done, total });
         return;
       }
       finished.push(action.type);
-      opts.onAction?.({ name: change.name, action: action.type, ok: true, skipped, done: ++done, total });
+      opts.onAction?.({ name: change.name, action: action.type, ok: true, done: ++done, total });
+    }
+    // Interrupted between two actions: some of them ran; the next run finishes the rest.
+    if (finished.length < change.actions.length) {
+      outcomes.set(change.name, {
+        name: change.name,
+        status: "failed",
+        actions: finished,
+        failedAction: change.actions[finished.length]?.type ?? "",
+        code: "Interrupted",
+        message: "interrupted before this action; run apply again to finish",
+      });
+      return;
     }
     outcomes.set(change.name, { name: change.name, status: "applied", actions: finished });
   };
 
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  // A crash between a value write and its version tag: the value is there, the tag is written now.
+  for (const name of opts.versionTagsMissing ?? []) await writeVersionTag(name, ctx);
   await mapConcurrent(writes, concurrency, applyChange);
   await mapConcurrent(deletes, concurrency, applyChange);
 
   const applied = writes.filter((c) => outcomes.get(c.name)?.status === "applied");
-  const verification = await verifyWrites(port, plan, applied, byName);
+  const verification = await verifyWrites(port, tokens, applied, byName);
   return { outcomes: [...outcomes.values()], verification, calls: ctx.calls, seconds: (now() - started) / 1000 };
 }
 
@@ -119,8 +146,14 @@ function awsMessage(e: AwsCallError): string {
   return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
 }
 
+/**
+ * DescribeSecret before each secret's first write. Its quota is separate from the write families
+ * and much larger (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
+ */
+const RECHECK_RPS = 80;
+
 interface Ctx {
-  plan: Plan;
+  tokens: TokenContext;
   port: SecretsPort;
   pacer: Pacer;
   /** Write calls made (SDK retries not included). */
@@ -135,13 +168,13 @@ async function paced(ctx: Ctx, fn: () => Promise<unknown>): Promise<void> {
 
 /** Records the version this plan wrote, for drift attribution (design §3). */
 function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
-  return paced(ctx, () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.plan.planId, name, "update-value") }));
+  return paced(ctx, () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }));
 }
 
 /** Runs one action, pacing each write call. */
 async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
-  const { port, plan } = ctx;
-  const token = requestToken(plan.planId, name, action.type);
+  const { port } = ctx;
+  const token = requestToken(ctx.tokens, name, action.type);
   const need = (): DesiredSecret => {
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
     return d;

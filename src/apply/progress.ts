@@ -12,11 +12,9 @@ export function progressLine(e: Pick<ActionEvent, "done" | "total">, elapsedMs: 
   return parts.join(" · ");
 }
 
-/** `ok   update-value prod/db`, `skip create prod/api (already applied by this plan)`, `FAIL ...` */
+/** `ok   update-value prod/db`, `FAIL recheck prod/api` */
 export function actionLine(e: ActionEvent): string {
-  if (!e.ok) return `FAIL ${e.action} ${e.name}`;
-  if (e.skipped) return `skip ${e.action} ${e.name} (already applied by this plan)`;
-  return `ok   ${e.action} ${e.name}`;
+  return `${e.ok ? "ok  " : "FAIL"} ${e.action} ${e.name}`;
 }
 
 export function formatSeconds(s: number): string {

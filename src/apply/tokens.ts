@@ -1,11 +1,27 @@
 import { createHash } from "node:crypto";
+import type { TargetPlan } from "../plan/model.js";
+
+/** What a request token is derived from besides the secret and the action. */
+export interface TokenContext {
+  planId: string;
+  account: string;
+  region: string;
+  scopeId: string;
+}
+
+export function tokenContext(planId: string, t: Pick<TargetPlan, "target" | "scope">): TokenContext {
+  return { planId, account: t.target.account, region: t.target.region, scopeId: t.scope.id };
+}
 
 /**
- * The ClientRequestToken (and so the VersionId) of one write: derived from the plan, the secret and
- * the action, so a retried call or a re-run of the same saved plan never makes a second version, while
- * a later plan that reverts to an earlier value still writes. Never derived from the value.
+ * The ClientRequestToken (and so the VersionId) of one write: derived from the plan, the target
+ * (account, region, scope), the secret and the action, so a retried call or a re-run of the same
+ * saved plan never makes a second version, two targets of one run never share a token, and a later
+ * plan that reverts to an earlier value still writes. Never derived from the value.
  */
-export function requestToken(planId: string, secret: string, action: string): string {
-  const h = createHash("sha256").update(`${planId}\0${secret}\0${action}`).digest("hex");
+export function requestToken(ctx: TokenContext, secret: string, action: string): string {
+  const h = createHash("sha256")
+    .update([ctx.planId, ctx.account, ctx.region, ctx.scopeId, secret, action].join("\0"))
+    .digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

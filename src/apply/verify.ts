@@ -5,8 +5,8 @@ import { chunk } from "../aws/pacing.js";
 import type { SecretsPort } from "../aws/port.js";
 import type { DesiredSecret } from "../manifest/model.js";
 import { valuesEqual } from "../manifest/values.js";
-import type { Plan, SecretChange } from "../plan/model.js";
-import { requestToken } from "./tokens.js";
+import type { SecretChange } from "../plan/model.js";
+import { requestToken, type TokenContext } from "./tokens.js";
 
 export interface ReadBackProblem {
   name: string;
@@ -18,14 +18,14 @@ const IDS_PER_BATCH = 20;
 
 export async function verifyWrites(
   port: SecretsPort,
-  plan: Plan,
+  tokens: TokenContext,
   changes: readonly SecretChange[],
   desired: ReadonlyMap<string, DesiredSecret>,
 ): Promise<ReadBackProblem[]> {
   const expectedVersion = new Map<string, string | undefined>();
   for (const c of changes) {
     const wrote = c.actions.find((a) => a.type === "create" || a.type === "update-value");
-    if (wrote) expectedVersion.set(c.name, requestToken(plan.planId, c.name, wrote.type));
+    if (wrote) expectedVersion.set(c.name, requestToken(tokens, c.name, wrote.type));
     else if (c.actions.some((a) => a.type === "restore")) expectedVersion.set(c.name, undefined);
   }
   const problems: ReadBackProblem[] = [];

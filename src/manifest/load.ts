@@ -17,7 +17,7 @@ export async function loadManifest(file: string, opts: DecryptOptions = {}): Pro
       `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? "error"})`,
     );
   }
-  const manifestSha256 = createHash("sha256").update(bytes).digest("hex");
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
   const text = bytes.toString("utf8");
   const decrypted = await decryptText(text, file, opts);
   const doc = decrypted.documents[0];
@@ -26,7 +26,7 @@ export async function loadManifest(file: string, opts: DecryptOptions = {}): Pro
       problems: [{ file, line: 1, col: 1, message: "expected exactly one YAML document" }],
     });
   }
-  return validateManifest({ file, text, doc, manifestSha256 });
+  return validateManifest({ file, text, doc, sha256 });
 }
 
 /** FILE and DIR arguments -> manifest files. A directory contributes its *.yaml/*.yml/*.json files. */

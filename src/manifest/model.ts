@@ -55,10 +55,17 @@ export interface Scope {
   prefix?: string;
 }
 
-export interface DesiredState {
+/** A manifest file and the SHA-256 (hex) of its encrypted bytes: binds a saved plan to the exact file. */
+export interface ManifestRef {
   file: string;
-  /** SHA-256 (hex) of the encrypted manifest bytes: binds a saved plan to the exact file. */
-  manifestSha256: string;
+  sha256: string;
+}
+
+export interface DesiredState {
+  /** For messages: the manifest's file name (several, comma-separated, for a scope split over files). */
+  file: string;
+  /** The manifests this state comes from: one, or several sharing (account, region, scope.id). */
+  manifests: ManifestRef[];
   target: Target;
   scope: Scope;
   /** Used for secrets that leave the manifest (they are not declared, so they have no own window). */

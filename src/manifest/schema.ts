@@ -8,6 +8,7 @@ import { z } from "zod";
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 // AWS appends "-" and six random characters to every ARN; a name ending like that is ambiguous.
 export const SECRET_NAME_SUFFIX = /-[A-Za-z0-9]{6}$/;
+export const SCOPE_ID = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
 export const MAX_VALUE_BYTES = 65_536;
 export const MAX_TAGS = 50;
 /** Names under it are the apply lock's (one lock secret per scope), never a declared secret. */
@@ -93,7 +94,7 @@ export const manifestSchema = z.strictObject({
     })
     .optional(),
   scope: z.strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_.:/=+@-]{1,128}$/, "1-128 characters of A-Za-z0-9_.:/=+@-"),
+    id: z.string().regex(SCOPE_ID, "1-128 characters of A-Za-z0-9_.:/=+@-"),
     prefix: z
       .string()
       .min(1)

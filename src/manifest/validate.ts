@@ -65,7 +65,7 @@ const YAML_ERRORS: Record<string, string> = {
   DUPLICATE_KEY: "duplicate key: each key may appear once in a mapping",
 };
 
-export function validateManifest(input: { file: string; text: string; doc: Document; manifestSha256: string }): DesiredState {
+export function validateManifest(input: { file: string; text: string; doc: Document; sha256: string }): DesiredState {
   const { file, text, doc } = input;
   const at = lineCounter(text);
   const problems: Problem[] = [];
@@ -126,7 +126,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   secrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     file,
-    manifestSha256: input.manifestSha256,
+    manifests: [{ file, sha256: input.sha256 }],
     target: m.target ?? {},
     scope: m.scope,
     recoveryWindowDays: defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,

@@ -2,14 +2,32 @@
 // names, metadata and the live preconditions each change was planned against — never a value, a
 // value's hash or its length. docs/plan-format.md documents it; bump PLAN_FORMAT_VERSION on any
 // incompatible change.
+import type { ManifestRef } from "../manifest/model.js";
 import type { KeyChange } from "../manifest/values.js";
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
 
 export type ValueKind = "json" | "string" | "binary";
 
-/** What the planner saw live; a saved plan is refused when this no longer holds. */
-export type Precondition = { state: "absent" } | { state: "present"; versionId: string | null } | { state: "pending-deletion" };
+/**
+ * What the planner saw live, for everything ownership and safety depend on. A saved plan is refused
+ * when the account no longer shows it (or what this plan's own writes made of it), and apply re-reads
+ * each secret with DescribeSecret right before writing it and refuses the secret if it moved on.
+ */
+export type Precondition =
+  | { state: "absent" }
+  | {
+      state: "present" | "pending-deletion";
+      /** AWSCURRENT VersionId (kept while pending deletion). */
+      versionId: string | null;
+      /** The `sopsync:managed-by` tag; null when there is none. */
+      managedBy: string | null;
+      /** The `sopsync:protected` tag is "true". */
+      protected: boolean;
+      description: string;
+      /** As Secrets Manager reports it; null for the AWS managed key. */
+      kmsKeyId: string | null;
+    };
 
 /** Why a value differs, for display only; apply never decides on it. */
 export type DriftCause =
@@ -60,7 +78,8 @@ export interface PlanSummary {
 }
 
 export interface TargetPlan {
-  manifest: { file: string; sha256: string };
+  /** One manifest, or several sharing (account, region, scope.id): one desired state. */
+  manifests: ManifestRef[];
   target: { account: string; region: string };
   scope: { id: string; prefix?: string };
   /** Declared or owned secrets, sorted by name; secrets in sync appear with no actions. */

@@ -8,6 +8,7 @@ import { keyDiff, valuesEqual } from "../manifest/values.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { sameKmsKey } from "../state/kms.js";
 import { isAwsTag, isUnknownSopsyncTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import { canonicalJson } from "./canonical.js";
 import { checkGuards, type GuardOptions } from "./guards.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 
@@ -26,7 +27,7 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     declared.add(d.name);
     const l = live.secrets.get(d.name);
     if (!l) {
-      changes.push({ name: d.name, precondition: { state: "absent" }, actions: planCreate(d, scopeId) });
+      changes.push({ name: d.name, precondition: preconditionOf(undefined), actions: planCreate(d, scopeId) });
       continue;
     }
     const owner = ownershipOf(l.tags, scopeId);
@@ -73,7 +74,7 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
   changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   unmanaged.sort();
   const plan: TargetPlan = {
-    manifest: { file: desired.file, sha256: desired.manifestSha256 },
+    manifests: desired.manifests.map((m) => ({ ...m })),
     target: { account: live.account, region: live.region },
     scope: { ...desired.scope },
     changes,
@@ -188,21 +189,16 @@ function driftCause(l: LiveSecret): DriftCause {
   return written === l.versionId ? "manifest-changed" : "changed-outside";
 }
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
-function preconditionOf(l: LiveSecret): Precondition {
-  if (l.pendingDeletion) return { state: "pending-deletion" };
-  return { state: "present", versionId: l.versionId ?? null };
+export function preconditionOf(l: LiveSecret | undefined): Precondition {
+  if (!l) return { state: "absent" };
+  return {
+    state: l.pendingDeletion ? "pending-deletion" : "present",
+    versionId: l.versionId ?? null,
+    managedBy: l.tags[TAG_MANAGED_BY] ?? null,
+    protected: l.tags[TAG_PROTECTED] === "true",
+    description: l.description,
+    kmsKeyId: l.kmsKeyId ?? null,
+  };
 }
 
 export function summarize(changes: readonly SecretChange[]): PlanSummary {

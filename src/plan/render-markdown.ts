@@ -17,7 +17,7 @@ function renderTarget(t: TargetPlan): string {
     stickyMarker(t.scope.id),
     `### sopsync plan: \`${t.scope.id}\``,
     "",
-    `\`${t.manifest.file}\` → account \`${t.target.account}\`, \`${t.target.region}\``,
+    `${t.manifests.map((m) => `\`${m.file}\``).join(", ")} → account \`${t.target.account}\`, \`${t.target.region}\``,
     "",
     "| create | update | restore | adopt | delete | in sync |",
     "|---:|---:|---:|---:|---:|---:|",

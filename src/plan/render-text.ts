@@ -8,7 +8,11 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
   const paint = { "+": c.green, "~": c.yellow, "-": c.red, "↻": c.cyan, "=": c.dim } as const;
   const out: string[] = [];
   for (const t of plan.targets) {
-    out.push(c.bold(`${t.manifest.file} -> account ${t.target.account}, ${t.target.region} (scope ${t.scope.id})`));
+    out.push(
+      c.bold(
+        `${t.manifests.map((m) => m.file).join(", ")} -> account ${t.target.account}, ${t.target.region} (scope ${t.scope.id})`,
+      ),
+    );
     const changed = t.changes.filter((ch) => ch.actions.length > 0);
     for (const ch of changed) {
       const mark = markOf(ch);

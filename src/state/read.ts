@@ -18,6 +18,8 @@ export interface ReadOptions {
    */
   readRps?: number;
   concurrency?: number;
+  /** The caller's account when already known (a run asks STS once per credential set). */
+  account?: string;
 }
 
 /** 80% of the per-family quota: the rest stays with whatever else reads the account. */
@@ -43,8 +45,11 @@ const IDS_PER_BATCH = 20;
 export async function readLiveState(port: SecretsPort, desired: DesiredState, opts: ReadOptions = {}): Promise<LiveState> {
   const pacers = readPacers(opts);
   const concurrency = opts.concurrency ?? 8;
-  await pacers.other.take();
-  const account = await port.callerAccount();
+  let account = opts.account;
+  if (account === undefined) {
+    await pacers.other.take();
+    account = await port.callerAccount();
+  }
   // The account guard, before anything is read: the wrong account's secrets are none of our business.
   if (desired.target.account && desired.target.account !== account) {
     throw new SopsyncError(

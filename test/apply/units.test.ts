@@ -1,14 +1,8 @@
-// The small pure parts of apply: retry decisions, pacing, stale-plan reasons, progress lines.
+// The small pure parts of apply: retry decisions, pacing, progress lines.
 import { describe, expect, it } from "vitest";
 import { actionLine, formatSeconds, progressLine } from "../../src/apply/progress.js";
-import { alreadyApplied, versionTagMissing } from "../../src/apply/resume.js";
-import { staleReasons } from "../../src/apply/stale.js";
-import { requestToken } from "../../src/apply/tokens.js";
 import { Pacer } from "../../src/aws/pacing.js";
 import { SopsyncRetryStrategy } from "../../src/aws/retry.js";
-import type { DesiredState } from "../../src/manifest/model.js";
-import type { Plan, TargetPlan } from "../../src/plan/model.js";
-import type { LiveSecret, LiveState } from "../../src/state/model.js";
 
 describe("SDK retry strategy", () => {
   const strategy = new SopsyncRetryStrategy({ maxAttempts: 4, random: () => 0.999 });
@@ -64,74 +58,6 @@ describe("Pacer", () => {
   });
 });
 
-describe("stale plans", () => {
-  const planId = "p-1";
-  const target: TargetPlan = {
-    manifest: { file: "m.yaml", sha256: "aaa" },
-    target: { account: "123456789012", region: "eu-west-1" },
-    scope: { id: "s" },
-    changes: [
-      {
-        name: "a",
-        precondition: { state: "present", versionId: "v1" },
-        actions: [{ type: "update-value", valueKind: "string", cause: "unknown" }],
-      },
-      {
-        name: "b",
-        precondition: { state: "absent" },
-        actions: [{ type: "create", valueKind: "string", description: "", tags: {} }],
-      },
-      { name: "c", precondition: { state: "present", versionId: "v3" }, actions: [{ type: "delete", recoveryWindowDays: 7 }] },
-      { name: "d", precondition: { state: "pending-deletion" }, actions: [{ type: "restore" }] },
-      { name: "e", precondition: { state: "present", versionId: "v5" }, actions: [] },
-    ],
-    unmanaged: [],
-    summary: { create: 1, update: 1, restore: 1, adopt: 0, delete: 1, noop: 1 },
-  };
-  const plan: Plan = { formatVersion: 1, planId, createdAt: "", targets: [target] };
-  const desired = { file: "m.yaml", manifestSha256: "aaa" } as DesiredState;
-  const sec = (name: string, versionId?: string, pendingDeletion = false): [string, LiveSecret] => [
-    name,
-    { name, arn: name, description: "", tags: {}, pendingDeletion, versionId },
-  ];
-  const live = (...s: [string, LiveSecret][]): LiveState => ({
-    account: "123456789012",
-    region: "eu-west-1",
-    secrets: new Map(s),
-  });
-
-  it("accepts the state it was planned against, and the state its own writes left behind", () => {
-    expect(
-      staleReasons(plan, target, desired, live(sec("a", "v1"), sec("c", "v3"), sec("d", undefined, true), sec("e", "v9"))),
-    ).toEqual([]);
-    const afterCrash = live(
-      sec("a", requestToken(planId, "a", "update-value")),
-      sec("b", requestToken(planId, "b", "create")),
-      sec("c", undefined, true),
-      sec("d", "v4"),
-    );
-    expect(staleReasons(plan, target, desired, afterCrash)).toEqual([]);
-  });
-
-  it("names each change since the plan: manifest, account, out-of-band versions, new secrets", () => {
-    const reasons = staleReasons(
-      plan,
-      target,
-      { ...desired, manifestSha256: "bbb" },
-      { ...live(sec("a", "v2"), sec("b", "someone"), sec("c", "v3"), sec("d", undefined, true)), account: "999999999999" },
-    );
-    expect(reasons).toEqual([
-      "m.yaml changed since the plan was made (its SHA-256 differs)",
-      "the plan is for account 123456789012 in eu-west-1, the credentials are for 999999999999 in eu-west-1",
-      "a: planned against present at version v1, now present at version v2",
-      "b: planned against absent, now present at version someone",
-    ]);
-    expect(staleReasons(plan, target, desired, live(sec("a", "v1"), sec("d", undefined, true)))).toEqual([
-      "c: planned against present at version v3, now absent",
-    ]);
-  });
-});
-
 describe("progress", () => {
   it("shows count, rate and ETA", () => {
     expect(progressLine({ done: 100, total: 650 }, 5000)).toBe("100/650 actions · 20.0/s · ETA 28s");
@@ -142,56 +68,7 @@ describe("progress", () => {
 
   it("one line per action otherwise", () => {
     const e = { name: "p/a", action: "create" as const, done: 1, total: 2 };
-    expect(actionLine({ ...e, ok: true, skipped: false })).toBe("ok   create p/a");
-    expect(actionLine({ ...e, ok: true, skipped: true })).toBe("skip create p/a (already applied by this plan)");
-    expect(actionLine({ ...e, ok: false, skipped: false })).toBe("FAIL create p/a");
-  });
-});
-
-describe("what a re-run skips", () => {
-  const plan: Plan = { formatVersion: 1, planId: "p-2", createdAt: "", targets: [] };
-  const live = (tags: Record<string, string>, versionId = "v1", description = ""): LiveSecret => ({
-    name: "x",
-    arn: "x",
-    description,
-    tags,
-    pendingDeletion: false,
-    versionId,
-  });
-  const change = { name: "x", precondition: { state: "present" as const, versionId: "v1" }, actions: [] };
-
-  it("skips tags, untags and descriptions already in place, and value writes already made by this plan", () => {
-    const tag = { type: "tag" as const, tags: { team: { before: "a", after: "b" } } };
-    expect(alreadyApplied(plan, change, tag, live({ team: "b" }))).toBe(true);
-    expect(alreadyApplied(plan, change, tag, live({ team: "a" }))).toBe(false);
-    const untag = { type: "untag" as const, tags: { old: "1" } };
-    expect(alreadyApplied(plan, change, untag, live({}))).toBe(true);
-    expect(alreadyApplied(plan, change, untag, live({ old: "1" }))).toBe(false);
-    const meta = { type: "update-metadata" as const, description: { before: "", after: "d" } };
-    expect(alreadyApplied(plan, change, meta, live({}, "v1", "d"))).toBe(true);
-    expect(alreadyApplied(plan, change, { ...meta, kmsKeyId: { after: "alias/k" } }, live({}, "v1", "d"))).toBe(false);
-    const put = { type: "update-value" as const, valueKind: "string" as const, cause: "unknown" as const };
-    const token = requestToken("p-2", "x", "update-value");
-    expect(alreadyApplied(plan, change, put, live({}, token))).toBe(true);
-    expect(alreadyApplied(plan, change, put, live({}, "v1"))).toBe(false);
-    expect(versionTagMissing(plan, "x", live({}, token))).toBe(true);
-    expect(versionTagMissing(plan, "x", live({ "sopsync:version": token }, token))).toBe(false);
-    const withReplica = { ...live({}), replicas: [{ region: "us-east-1", kmsKeyId: "k" }] };
-    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-east-1", kmsKeyId: "k" }, withReplica)).toBe(true);
-    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-west-2" }, withReplica)).toBe(false);
-    expect(alreadyApplied(plan, change, { type: "add-replica", region: "us-east-1" }, live({}))).toBe(false);
-    expect(alreadyApplied(plan, change, { type: "remove-replica", region: "us-west-2" }, withReplica)).toBe(true);
-    expect(alreadyApplied(plan, change, { type: "remove-replica", region: "us-east-1" }, withReplica)).toBe(false);
-    // A replica re-keyed (remove, then add with the new key) that a crashed run already finished.
-    const rekey = {
-      ...change,
-      actions: [
-        { type: "remove-replica" as const, region: "us-east-1" },
-        { type: "add-replica" as const, region: "us-east-1", kmsKeyId: "k" },
-      ],
-    };
-    expect(rekey.actions.map((a) => alreadyApplied(plan, rekey, a, withReplica))).toEqual([true, true]);
-    const halfway = { ...live({}), replicas: [{ region: "us-east-1", kmsKeyId: "old" }] };
-    expect(rekey.actions.map((a) => alreadyApplied(plan, rekey, a, halfway))).toEqual([false, false]);
+    expect(actionLine({ ...e, ok: true })).toBe("ok   create p/a");
+    expect(actionLine({ ...e, ok: false })).toBe("FAIL create p/a");
   });
 });

@@ -7,15 +7,15 @@ import { driftedSecrets, driftIssueBody } from "../../scripts/gitops/drift.mjs";
 const change = (name: string, actions: SecretChange["actions"]): SecretChange => ({
   name,
   actions,
-  precondition: { state: "present", versionId: "v" },
+  precondition: { state: "present", versionId: "v", managedBy: "prod", protected: false, description: "", kmsKeyId: null },
 });
 const plan: Plan = {
-  formatVersion: 1,
+  formatVersion: 2,
   planId: "p",
   createdAt: "2026-01-01T00:00:00Z",
   targets: [
     {
-      manifest: { file: "secrets.yaml", sha256: "0".repeat(64) },
+      manifests: [{ file: "secrets.yaml", sha256: "0".repeat(64) }],
       target: { account: "123456789012", region: "eu-west-1" },
       scope: { id: "prod" },
       changes: [

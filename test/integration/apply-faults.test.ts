@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestToken } from "../../src/apply/tokens.js";
+import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
 import type { Plan } from "../../src/plan/model.js";
 import { createString, describe as describeSecret, getString, smClient, tagsOf } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
@@ -100,7 +101,9 @@ describe("apply under faults", () => {
     for (const [i, name] of upd.entries()) {
       const versions = await versionsOf(sm(), name);
       expect(versions, name).toHaveLength(2);
-      expect(currentVersion(versions), name).toBe(requestToken(planId, name, "update-value"));
+      expect(currentVersion(versions), name).toBe(
+        requestToken({ planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "faults" }, name, "update-value"),
+      );
       expect(versions.find((v) => v.id === before.get(name))?.stages, name).toEqual(["AWSPREVIOUS"]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-b-${i}`);
     }
@@ -109,7 +112,7 @@ describe("apply under faults", () => {
       expect(
         versions.map((v) => v.id),
         name,
-      ).toEqual([requestToken(planId, name, "create")]);
+      ).toEqual([requestToken({ planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "faults" }, name, "create")]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-n-${i}`);
     }
     for (const name of gone) expect((await describeSecret(sm(), name)).DeletedDate, name).toBeInstanceOf(Date);
@@ -123,7 +126,7 @@ describe("apply under faults", () => {
     const again = await runCli(["plan", "--detailed-exitcode", target], { env, cwd: dir });
     expect(again.code, again.stderr).toBe(0);
 
-    const wireWrites = proxy.writes();
+    const wireWrites = proxy.writes({ excludeLock: true });
     console.log(
       [
         `fault figures (seed ${SEED}):`,

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { requestToken } from "../../src/apply/tokens.js";
+import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
 import type { Plan } from "../../src/plan/model.js";
 import { getString, putString, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
@@ -46,7 +47,7 @@ describe("apply refusals write nothing", () => {
   async function cli(args: string[]) {
     proxy.resetStats();
     const r = await runCli(args, { env, cwd: dir });
-    return { ...r, writes: proxy.writes(), requests: proxy.stats.requests };
+    return { ...r, writes: proxy.writes({ excludeLock: true }), requests: proxy.stats.requests };
   }
 
   beforeAll(async () => {
@@ -83,9 +84,9 @@ describe("apply refusals write nothing", () => {
     await putString(sm(), "g/s2", "changed-by-someone");
 
     const r = await cli(["apply", "plan.json"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/plan is stale, run plan again/);
-    expect(r.stderr).toMatch(/g\/s2: planned against present at version [0-9a-f-]+, now present at version [0-9a-f-]+/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/plan does not match the account or manifest any more: run plan again; nothing was changed/);
+    expect(r.stderr).toMatch(/g\/s2: planned against versionId "[0-9a-f-]+", the account now shows "[0-9a-f-]+"/);
     expect(r.stderr).not.toMatch(/g\/s1:/);
     expect(r.writes).toBe(0);
     expect(await getString(sm(), "g/s1")).toBe(value(1));
@@ -97,8 +98,8 @@ describe("apply refusals write nothing", () => {
     manifest({ ...base(), secrets: { ...base().secrets, "g/s1": value(1, "c") } });
 
     const r = await cli(["apply", "plan.json"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/secrets\.yaml changed since the plan was made/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the manifests differ: the plan was made from \S*secrets\.yaml; a manifest changed since/);
     expect(r.writes).toBe(0);
   });
 
@@ -110,8 +111,11 @@ describe("apply refusals write nothing", () => {
     writePlanFile(dir, "other-account.json", plan);
 
     const r = await cli(["apply", "other-account.json"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the plan is for account 111111111111 in eu-west-1, the credentials are for 123456789012/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/111111111111\/eu-west-1\/guarded: in the saved plan, but not a target of these manifests/);
+    expect(r.stderr).toMatch(
+      /account 123456789012, eu-west-1, scope guarded: a target of these manifests, missing from the saved plan/,
+    );
     expect(r.writes).toBe(0);
   });
 
@@ -180,7 +184,9 @@ describe("apply refusals write nothing", () => {
       const file = manifest({ ...base(), secrets: { ...base().secrets, "g/s3": value(3, round) } });
       expect((await cli(["plan", "--out", `plan-${round}.json`, file])).code).toBe(0);
       const planId = (JSON.parse(readFileSync(join(dir, `plan-${round}.json`), "utf8")) as Plan).planId;
-      tokens.push(requestToken(planId, "g/s3", "update-value"));
+      tokens.push(
+        requestToken({ planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "guarded" }, "g/s3", "update-value"),
+      );
       const r = await cli(["apply", `plan-${round}.json`]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.writes).toBe(2); // PutSecretValue + the version tag

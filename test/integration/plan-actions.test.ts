@@ -111,10 +111,10 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(r.stdout).toContain("Plan: 6 to create, 0 to update, 0 to delete, 0 in sync.");
     expect(r.stderr).toContain(`Saved the plan to ${out}`);
     const saved = JSON.parse(readFileSync(out, "utf8")) as Plan;
-    expect(saved.formatVersion).toBe(1);
+    expect(saved.formatVersion).toBe(2);
     expect(saved.planId).toMatch(/^[0-9a-f-]{36}$/);
     expect(saved.targets[0]?.target).toEqual({ account: MOTO_ACCOUNT, region: TEST_REGION });
-    expect(saved.targets[0]?.manifest.sha256).toBe(createHash("sha256").update(readFileSync(file)).digest("hex"));
+    expect(saved.targets[0]?.manifests[0]?.sha256).toBe(createHash("sha256").update(readFileSync(file)).digest("hex"));
     expect(saved.targets[0]?.changes.every((c) => c.precondition.state === "absent")).toBe(true);
     allOutput.push(readFileSync(out, "utf8"));
 
@@ -176,7 +176,11 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
 
     const p = await jsonPlan(file);
     expect(actionsOf(p, "app/k1")).toEqual(["restore", "update-value"]);
-    expect(p.targets[0]?.changes.find((c) => c.name === "app/k1")?.precondition).toEqual({ state: "pending-deletion" });
+    expect(p.targets[0]?.changes.find((c) => c.name === "app/k1")?.precondition).toMatchObject({
+      state: "pending-deletion",
+      managedBy: "plan-it",
+      protected: false,
+    });
     expect(p.targets[0]?.summary).toMatchObject({ restore: 1, update: 3, noop: 2 });
 
     const md = await plan("--format", "markdown", file);
@@ -321,7 +325,7 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     expect(text.stdout).toContain(`${second} -> account ${MOTO_ACCOUNT}, ${TEST_REGION} (scope other-team)`);
     expect(text.stdout).toMatch(/\+ ops\/one: create/);
     const saved = JSON.parse(readFileSync(out, "utf8")) as Plan;
-    expect(saved.targets.map((t) => t.scope.id)).toEqual(["plan-it", "other-team"]);
+    expect(saved.targets.map((t) => t.scope.id)).toEqual(["other-team", "plan-it"]); // sorted by (account, region, scope)
     allOutput.push(readFileSync(out, "utf8"));
     const md = await plan("--format", "markdown", first, second);
     expect(md.stdout).toContain("<!-- sopsync:plan-it -->");

@@ -21,7 +21,7 @@ const storedValue = (i: number) => JSON.stringify({ user: `u${i}`, n: i });
 function desired(count: number, prefix?: string): DesiredState {
   return {
     file: "budget.yaml",
-    manifestSha256: "0".repeat(64),
+    manifests: [{ file: "budget.yaml", sha256: "0".repeat(64) }],
     target: {},
     scope: { id: SCOPE, prefix },
     recoveryWindowDays: 7,

@@ -7,7 +7,7 @@ import { validateManifest } from "../../src/manifest/validate.js";
 function validate(text: string) {
   // As the sops layer hands documents over: safe integers are numbers.
   const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, manifestSha256: "0".repeat(64) });
+  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
 }
 
 /** The problems as `file:line:col: message` lines. */

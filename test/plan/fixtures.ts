@@ -28,7 +28,7 @@ export function secret(name: string, over: Partial<DesiredSecret> = {}): Desired
 export function desiredState(secrets: DesiredSecret[], over: Partial<DesiredState> = {}): DesiredState {
   return {
     file: "m.yaml",
-    manifestSha256: "ab".repeat(32),
+    manifests: [{ file: "m.yaml", sha256: "ab".repeat(32) }],
     target: {},
     scope: { id: SCOPE },
     recoveryWindowDays: 30,

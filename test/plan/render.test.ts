@@ -105,7 +105,7 @@ describe("renderers", () => {
       ...one,
       targets: [
         ...one.targets,
-        { ...(one.targets[0] as Plan["targets"][number]), scope: { id: "team-b" }, manifest: { file: "b.yaml", sha256: "x" } },
+        { ...(one.targets[0] as Plan["targets"][number]), scope: { id: "team-b" }, manifests: [{ file: "b.yaml", sha256: "x" }] },
       ],
     };
     const md = render(two, "markdown");

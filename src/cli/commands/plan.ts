@@ -1,8 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { hasChanges } from "../../plan/model.js";
+import type { PlanOptions } from "../../plan/planner.js";
 import { FORMATS, type Format, render } from "../../plan/render.js";
-import { openSessions, planSessions } from "../../workflow.js";
+import { openTargets } from "../../run/targets.js";
+import { newPlanIdentity, planTargets } from "../../run/workflow.js";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { useColor } from "../io.js";
 import { writeFileAtomic } from "../write-file.js";
@@ -15,25 +17,38 @@ export function positiveInt(v: string): number {
 
 export const formatOption = () => new Option("--format <format>", "output format").choices(FORMATS).default("text");
 
+/**
+ * The options that widen what a plan may do. `apply PLAN` takes them from its own command line,
+ * never from the saved file: a plan made with --adopt is applied only with --adopt.
+ */
+export function registerPlanOptions(cmd: Command): Command {
+  return cmd
+    .option("--adopt", "take over existing unmanaged secrets that the manifest declares")
+    .option("--max-deletes <n>", "refuse plans deleting more secrets than this", positiveInt, 10)
+    .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)");
+}
+
+export function planOptions(o: { adopt?: boolean; maxDeletes?: number; allowMassDelete?: boolean }): PlanOptions {
+  return { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete };
+}
+
 export function register(program: Command, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command("plan")
     .description("show what apply would change, without changing anything")
     .argument("[files...]", "manifest files or directories", [])
     .addOption(formatOption())
     .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
-    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
-    .option("--adopt", "take over existing unmanaged secrets that the manifest declares")
-    .option("--max-deletes <n>", "refuse plans deleting more secrets than this", positiveInt, 10)
-    .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)")
-    .action(async (files: string[], o) => {
-      const sessions = await openSessions(await resolveManifestFiles(files));
-      const p = await planSessions(sessions, { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete });
-      process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
-      if (o.out) {
-        await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
-        process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
-      }
-      setExit(o.detailedExitcode && hasChanges(p) ? EXIT_CHANGES : EXIT_OK);
-    });
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none");
+  registerPlanOptions(cmd).action(async (files: string[], o) => {
+    const id = newPlanIdentity();
+    const targets = await openTargets(await resolveManifestFiles(files), { planId: id.planId });
+    const { plan: p } = await planTargets(targets, planOptions(o), id);
+    process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
+    if (o.out) {
+      await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
+      process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
+    }
+    setExit(o.detailedExitcode && hasChanges(p) ? EXIT_CHANGES : EXIT_OK);
+  });
 }

@@ -1,0 +1,265 @@
+// The one comparison between a saved plan and a fresh plan of the same manifests against the account
+// as it is now. A saved plan is untrusted input (anyone who can edit the file controls it), so apply
+// carries out the fresh plan, and only when it does exactly what the saved plan said: same targets,
+// same manifests, and per secret the same actions with the same fields apply acts on (display-only
+// fields — a drift cause, the changed key names — are not compared). An action the saved plan lists
+// that the fresh plan no longer needs counts as equal only when the account already shows that
+// action's effect, made by this plan (a re-run after a crash); anything else is a difference.
+// docs/apply.md lists the compared fields. Pure.
+import { canonicalJson } from "../plan/canonical.js";
+import { ownValue } from "../records.js";
+import type { Action, Plan, Precondition, SecretChange, TargetPlan } from "../plan/model.js";
+import { preconditionOf } from "../plan/planner.js";
+import { sameKmsKey } from "../state/kms.js";
+import type { LiveSecret, LiveState } from "../state/model.js";
+import { TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import { requestToken, type TokenContext, tokenContext } from "./tokens.js";
+
+export interface Comparison {
+  /** Why the saved plan cannot be applied; empty when it can. */
+  differences: string[];
+  /** Per target key: secrets whose value this plan already wrote but whose version tag a crash left unwritten. */
+  versionTagsMissing: Map<string, string[]>;
+}
+
+/** Identifies a target across plans: the lock, the tokens and the comparison all use it. */
+export function targetKey(t: Pick<TargetPlan, "target" | "scope">): string {
+  return `${t.target.account}/${t.target.region}/${t.scope.id}`;
+}
+
+/** The fields of an action that apply acts on, or that say what it was planned against. */
+function appliedFields(a: Action): unknown {
+  if (a.type === "update-value") return { type: a.type, valueKind: a.valueKind };
+  return a;
+}
+
+/** Actions are matched by type, and replica actions by region too. */
+function actionKey(a: Action): string {
+  return a.type === "add-replica" || a.type === "remove-replica" ? `${a.type} ${a.region}` : a.type;
+}
+
+export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string, LiveState>): Comparison {
+  const differences: string[] = [];
+  const versionTagsMissing = new Map<string, string[]>();
+  const freshBy = new Map(fresh.targets.map((t) => [targetKey(t), t]));
+  const savedKeys = new Set<string>();
+  for (const s of saved.targets) {
+    const key = targetKey(s);
+    if (savedKeys.has(key)) {
+      differences.push(`${key}: listed twice in the saved plan`);
+      continue;
+    }
+    savedKeys.add(key);
+    const f = freshBy.get(key);
+    const live = lives.get(key);
+    if (!f || !live) {
+      differences.push(`${key}: in the saved plan, but not a target of these manifests`);
+      continue;
+    }
+    const missing: string[] = [];
+    differences.push(
+      ...compareTarget(s, f, live, tokenContext(saved.planId, s), missing).map((d) => `${describeTarget(s)}: ${d}`),
+    );
+    if (missing.length) versionTagsMissing.set(key, missing);
+  }
+  for (const f of fresh.targets) {
+    if (!savedKeys.has(targetKey(f)))
+      differences.push(`${describeTarget(f)}: a target of these manifests, missing from the saved plan`);
+  }
+  return { differences, versionTagsMissing };
+}
+
+function describeTarget(t: Pick<TargetPlan, "target" | "scope">): string {
+  return `account ${t.target.account}, ${t.target.region}, scope ${t.scope.id}`;
+}
+
+function compareTarget(s: TargetPlan, f: TargetPlan, live: LiveState, ctx: TokenContext, versionTagsMissing: string[]): string[] {
+  const out: string[] = [];
+  const refs = (t: TargetPlan) => t.manifests.map((m) => `${m.file}@${m.sha256}`).sort();
+  if (canonicalJson(refs(s)) !== canonicalJson(refs(f))) {
+    out.push(
+      `the manifests differ: the plan was made from ${s.manifests.map((m) => m.file).join(", ")}; ` +
+        "a manifest changed since (its SHA-256 differs) or another set of files was given",
+    );
+  }
+  if ((s.scope.prefix ?? "") !== (f.scope.prefix ?? "")) out.push("the scope's prefix differs");
+
+  const savedChanges = new Map<string, SecretChange>();
+  for (const c of s.changes) {
+    if (c.actions.length === 0) continue;
+    if (savedChanges.has(c.name)) out.push(`${c.name}: listed twice`);
+    savedChanges.set(c.name, c);
+  }
+  const freshChanges = new Map(f.changes.filter((c) => c.actions.length > 0).map((c) => [c.name, c]));
+  const names = [...new Set([...savedChanges.keys(), ...freshChanges.keys()])].sort();
+  for (const name of names) {
+    const sc = savedChanges.get(name);
+    const fc = freshChanges.get(name);
+    const l = live.secrets.get(name);
+    if (!sc) {
+      out.push(`${name}: would ${fc?.actions.map((a) => a.type).join(", ")}, which the saved plan does not`);
+      continue;
+    }
+    out.push(...compareChange(sc, fc?.actions ?? [], l, ctx, live.kmsKeyArns ?? {}).map((d) => `${name}: ${d}`));
+    if (
+      !fc?.actions.some((a) => a.type === "update-value") &&
+      sc.actions.some((a) => a.type === "update-value") &&
+      l?.versionId === requestToken(ctx, name, "update-value") &&
+      l.tags[TAG_VERSION] !== l.versionId
+    )
+      versionTagsMissing.push(name);
+  }
+  return out;
+}
+
+function compareChange(
+  sc: SecretChange,
+  freshActions: readonly Action[],
+  l: LiveSecret | undefined,
+  ctx: TokenContext,
+  kms: Readonly<Record<string, string>>,
+): string[] {
+  const out: string[] = [];
+  const freshBy = new Map(freshActions.map((a) => [actionKey(a), a]));
+  const seen = new Set<string>();
+  for (const a of sc.actions) {
+    const key = actionKey(a);
+    if (seen.has(key)) {
+      out.push(`${key} listed twice`);
+      continue;
+    }
+    seen.add(key);
+    const fa = freshBy.get(key);
+    if (fa) {
+      if (canonicalJson(appliedFields(a)) !== canonicalJson(appliedFields(fa)))
+        out.push(`${key} differs from what the manifest and the account call for now`);
+      if ((a.type === "create" || a.type === "update-value") && l?.versionId === requestToken(ctx, sc.name, a.type)) {
+        out.push(
+          "its current version carries this plan's request token although the value differs: the plan id was already used",
+        );
+      }
+    } else if (!inEffect(a, sc.name, l, ctx, kms)) {
+      out.push(`the saved plan's ${key} is not what the manifest and the account call for now`);
+    }
+  }
+  for (const [key, fa] of freshBy) {
+    if (!seen.has(key)) out.push(`would also ${actionKey(fa)}, which the saved plan does not`);
+  }
+  out.push(...comparePreconditions(sc, preconditionOf(l), ctx));
+  return out;
+}
+
+/** The live secret already shows this action's effect, made by this plan. */
+function inEffect(
+  a: Action,
+  name: string,
+  l: LiveSecret | undefined,
+  ctx: TokenContext,
+  kms: Readonly<Record<string, string>>,
+): boolean {
+  if (!l) return false;
+  switch (a.type) {
+    case "create":
+    case "update-value":
+      return !l.pendingDeletion && l.versionId === requestToken(ctx, name, a.type);
+    case "restore":
+      return !l.pendingDeletion;
+    case "delete":
+      return l.pendingDeletion;
+    case "adopt":
+      return l.tags[TAG_MANAGED_BY] === ctx.scopeId;
+    case "tag":
+      return Object.entries(a.tags).every(([k, v]) => ownValue(l.tags, k) === v.after);
+    case "untag":
+      return Object.keys(a.tags).every((k) => !Object.hasOwn(l.tags, k));
+    case "update-metadata":
+      return (
+        (a.description === undefined || l.description === a.description.after) &&
+        (a.kmsKeyId?.after === undefined || sameKmsKey(a.kmsKeyId.after, l.kmsKeyId, kms))
+      );
+    case "put-policy":
+      return l.policy !== undefined && l.policy !== null && canonicalJson(l.policy) === canonicalJson(a.after);
+    case "delete-policy":
+      return l.policy === null;
+    case "add-replica":
+      return (l.replicas ?? []).some((r) => r.region === a.region && (!a.kmsKeyId || sameKmsKey(a.kmsKeyId, r.kmsKeyId, kms)));
+    case "remove-replica":
+      return l.replicas !== undefined && !l.replicas.some((r) => r.region === a.region);
+  }
+}
+
+type Observed = Exclude<Precondition, { state: "absent" }> | { state: "absent" };
+const ANY = Symbol("any");
+type Expected = { [K in keyof Fields]: Fields[K] | typeof ANY };
+interface Fields {
+  state: Precondition["state"];
+  versionId: string | null;
+  managedBy: string | null;
+  protected: boolean;
+  description: string;
+  kmsKeyId: string | null;
+}
+
+function fields(p: Observed): Fields {
+  if (p.state === "absent")
+    return { state: "absent", versionId: null, managedBy: null, protected: false, description: "", kmsKeyId: null };
+  return { ...p };
+}
+
+/**
+ * Each field of what the account shows now must be what the plan was made against, or what this
+ * plan's own actions make of it (a crash may have left some done and others not).
+ */
+function comparePreconditions(sc: SecretChange, now: Precondition, ctx: TokenContext): string[] {
+  const before = fields(sc.precondition);
+  const after: Expected = { ...before };
+  for (const a of sc.actions) {
+    switch (a.type) {
+      case "create":
+        Object.assign(after, {
+          state: "present",
+          versionId: requestToken(ctx, sc.name, "create"),
+          managedBy: a.tags[TAG_MANAGED_BY] ?? null,
+          protected: a.tags[TAG_PROTECTED] === "true",
+          description: a.description,
+          kmsKeyId: ANY, // reported as an ARN or as given; the action comparison covers the key
+        });
+        break;
+      case "update-value":
+        after.versionId = requestToken(ctx, sc.name, "update-value");
+        break;
+      case "restore":
+        after.state = "present";
+        break;
+      case "delete":
+        after.state = "pending-deletion";
+        break;
+      case "tag":
+        if (a.tags[TAG_MANAGED_BY]) after.managedBy = a.tags[TAG_MANAGED_BY].after;
+        if (a.tags[TAG_PROTECTED]) after.protected = a.tags[TAG_PROTECTED].after === "true";
+        break;
+      case "untag":
+        if (TAG_MANAGED_BY in a.tags) after.managedBy = null;
+        if (TAG_PROTECTED in a.tags) after.protected = false;
+        break;
+      case "update-metadata":
+        if (a.description) after.description = a.description.after;
+        if (a.kmsKeyId) after.kmsKeyId = ANY;
+        break;
+      default:
+        break;
+    }
+  }
+  const observed = fields(now);
+  const out: string[] = [];
+  for (const k of Object.keys(observed) as (keyof Fields)[]) {
+    const v = observed[k];
+    if (v === before[k] || v === after[k] || after[k] === ANY) continue;
+    out.push(`planned against ${k} ${show(before[k])}, the account now shows ${show(v)}`);
+  }
+  return out;
+}
+
+function show(v: unknown): string {
+  return v === null ? "none" : JSON.stringify(v);
+}

@@ -1,0 +1,139 @@
+// The I/O edge of plan and apply: read each target's live state and plan; for apply, take the
+// targets' locks, plan afresh and carry the plan out. A saved plan is never carried out as written:
+// it is applied only when a fresh plan of the same manifests against the account as it is now does
+// exactly the same (apply/compare.ts), and then the fresh plan is what runs.
+import { randomUUID } from "node:crypto";
+import { hostname, userInfo } from "node:os";
+import { comparePlans, targetKey } from "../apply/compare.js";
+import { type ApplyOptions, applyTarget } from "../apply/execute.js";
+import type { ApplyResult } from "../apply/outcome.js";
+import { tokenContext } from "../apply/tokens.js";
+import { SopsyncError } from "../errors.js";
+import type { Plan } from "../plan/model.js";
+import { type PlanInput, plan } from "../plan/plan.js";
+import type { PlanOptions } from "../plan/planner.js";
+import type { LiveState } from "../state/model.js";
+import { readLiveState } from "../state/read.js";
+import { acquireLock, type HeldLock } from "./lock.js";
+import type { RunTarget } from "./targets.js";
+
+export interface PlanIdentity {
+  planId: string;
+  createdAt: string;
+}
+
+export function newPlanIdentity(): PlanIdentity {
+  return { planId: randomUUID(), createdAt: new Date().toISOString() };
+}
+
+export interface PlannedRun {
+  plan: Plan;
+  /** The live state each target was planned against, by targetKey. */
+  lives: Map<string, LiveState>;
+}
+
+/** Reads every target and plans them together; targets come sorted from openTargets. */
+export async function planTargets(targets: readonly RunTarget[], options: PlanOptions, id: PlanIdentity): Promise<PlannedRun> {
+  const inputs: PlanInput[] = [];
+  for (const t of targets)
+    inputs.push({ desired: t.desired, live: await readLiveState(t.port, t.desired, { account: t.account }) });
+  const p = plan(inputs, { ...options, ...id });
+  const lives = new Map(p.targets.map((t, i) => [targetKey(t), inputs[i]?.live as LiveState]));
+  return { plan: p, lives };
+}
+
+export interface LockOptions {
+  /** How long to wait for a lock another apply holds (`--lock-timeout`); 0 fails at once. */
+  timeoutMs?: number;
+}
+
+export interface ApplyRunOptions extends ApplyOptions {
+  planOptions: PlanOptions;
+  lock?: LockOptions;
+  /**
+   * Shown the fresh plan of an apply without a saved plan; resolves false to write nothing (the
+   * confirmation prompt). Not called when the plan has no changes.
+   */
+  review?: (p: Plan) => Promise<boolean>;
+}
+
+export interface ApplyRun {
+  plan: Plan;
+  /** Undefined when nothing was applied: no changes, or the review said no. */
+  results?: ApplyResult[];
+}
+
+/**
+ * Applies `saved` when given (refused with PLAN_STALE, before any write, unless a fresh plan does
+ * exactly the same), else a fresh plan after `review`. Every target's lock is held from before the
+ * fresh read until the last write.
+ */
+export async function applyRun(targets: readonly RunTarget[], saved: Plan | undefined, opts: ApplyRunOptions): Promise<ApplyRun> {
+  const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
+  return withLocks(targets, id.planId, opts.lock ?? {}, async () => {
+    const { plan: fresh, lives } = await planTargets(targets, opts.planOptions, id);
+    let versionTagsMissing = new Map<string, string[]>();
+    if (saved) {
+      const cmp = comparePlans(saved, fresh, lives);
+      if (cmp.differences.length) {
+        throw new SopsyncError(
+          "PLAN_STALE",
+          `plan does not match the account or manifest any more: run plan again; nothing was changed:\n  ${cmp.differences.join("\n  ")}`,
+        );
+      }
+      versionTagsMissing = cmp.versionTagsMissing;
+    } else if (!fresh.targets.some((t) => t.changes.some((c) => c.actions.length)) || !(await (opts.review?.(fresh) ?? true))) {
+      return { plan: fresh };
+    }
+    if (opts.signal?.aborted) throw new SopsyncError("ABORTED", "interrupted before the first write; nothing was changed");
+    return { plan: fresh, results: await applyPlanned(fresh, targets, opts, versionTagsMissing) };
+  });
+}
+
+/**
+ * Carries out a plan this process just made from `targets` (same order), without a lock or a
+ * comparison: applyRun's last step, and the benchmark's executor. Never give it a plan read from a file.
+ */
+export async function applyPlanned(
+  fresh: Plan,
+  targets: readonly RunTarget[],
+  opts: ApplyOptions,
+  versionTagsMissing: ReadonlyMap<string, string[]> = new Map(),
+): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  for (const [i, t] of fresh.targets.entries()) {
+    const rt = targets[i] as RunTarget;
+    const missing = versionTagsMissing.get(targetKey(t));
+    results.push(
+      await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, { ...opts, versionTagsMissing: missing }),
+    );
+  }
+  return results;
+}
+
+/** Takes every target's lock in sorted order (targets come sorted), runs `fn`, releases them all. */
+async function withLocks<T>(targets: readonly RunTarget[], planId: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const held: HeldLock[] = [];
+  try {
+    for (const t of targets) {
+      held.push(await acquireLock(t.port, t.desired.scope.id, { planId, who: whoAmI(), timeoutMs: opts.timeoutMs }));
+    }
+    return await fn();
+  } finally {
+    for (const h of held.reverse()) await h.release();
+  }
+}
+
+/** Who holds a lock, for the next person who finds it held. */
+function whoAmI(): string {
+  const env = process.env;
+  if (env.GITHUB_ACTIONS === "true" && env.GITHUB_ACTOR)
+    return `${env.GITHUB_ACTOR} (GitHub Actions run ${env.GITHUB_RUN_ID ?? "?"})`;
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (some containers)
+  }
+  return `${user}@${hostname()}`;
+}
