@@ -1,6 +1,7 @@
 // The IAM policies in docs/iam/ cover every AWS call sopsync makes (read from the SDK adapter, so a
 // new call without a policy line fails here), the plan role cannot write, and every write the apply
-// role may make to a secret is tied to the sopsync:managed-by tag.
+// role may make to a secret is tied to the sopsync:managed-by tag — or, for the apply lock, to the
+// lock secrets alone and their sopsync:lock tag.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -26,6 +27,10 @@ function calls(): string[] {
   );
 }
 
+/** A statement reaching the apply lock's secrets (`sopsync-lock/<scope>`) and nothing else. */
+const isLockStatement = (s: Statement) =>
+  (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).every((r) => /:secret:sopsync-lock\/[^*]*\*?$/.test(r));
+
 const READS = /^(secretsmanager:(List|BatchGet|Get|Describe)|kms:(Decrypt|DescribeKey)$|sts:GetCallerIdentity$)/;
 
 describe("docs/iam policies", () => {
@@ -42,12 +47,37 @@ describe("docs/iam policies", () => {
     for (const a of plan) expect(READS.test(a), a).toBe(true);
   });
 
-  it("every secret write the apply role allows is conditioned on the ownership tag", () => {
+  it("every secret write the apply role allows is conditioned on the ownership tag, or on the lock's", () => {
     for (const s of policy("apply-role.json").filter((x) => x.Effect === "Allow")) {
       const writes = actions(s).filter((a) => a.startsWith("secretsmanager:") && !READS.test(a));
       if (writes.length === 0) continue;
-      expect(JSON.stringify(s.Condition ?? {}), s.Sid).toMatch(/(aws:RequestTag|secretsmanager:ResourceTag)\/sopsync:managed-by/);
       expect(s.Resource, s.Sid).not.toBe("*");
+      const tag = isLockStatement(s) ? "sopsync:lock" : "sopsync:managed-by";
+      expect(JSON.stringify(s.Condition ?? {}), s.Sid).toMatch(new RegExp(`(aws:RequestTag|secretsmanager:ResourceTag)/${tag}"`));
     }
+  });
+
+  it("the apply role may take and release the lock, on the lock secrets only, and tag them with holder keys only", () => {
+    const stmts = policy("apply-role.json").filter((x) => x.Effect === "Allow" && isLockStatement(x));
+    const lockActions = new Set(stmts.flatMap(actions));
+    for (const a of [
+      "CreateSecret",
+      "PutSecretValue",
+      "UpdateSecretVersionStage",
+      "TagResource",
+      "UntagResource",
+      "DescribeSecret",
+      "RestoreSecret",
+    ]) {
+      expect(lockActions.has(`secretsmanager:${a}`), a).toBe(true);
+    }
+    expect(lockActions.has("secretsmanager:DeleteSecret")).toBe(false);
+    for (const s of stmts.filter((x) => actions(x).some((a) => /TagResource$/.test(a)))) {
+      expect(s.Condition?.["ForAllValues:StringLike"]?.["aws:TagKeys"], s.Sid).toEqual(["sopsync:lock-*"]);
+    }
+  });
+
+  it("the plan role cannot touch the lock (plan never takes it)", () => {
+    for (const s of policy("plan-role.json")) expect(JSON.stringify(s.Resource), s.Sid).not.toContain("sopsync-lock/");
   });
 });
