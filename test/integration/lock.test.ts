@@ -88,6 +88,16 @@ describe("apply lock", () => {
     expect(proxy.writes()).toBeGreaterThanOrEqual(50 * 3);
   });
 
+  it("costs five calls per apply once the lock secret exists, four more on first use", async () => {
+    const p = await port();
+    await (await acquireLock(p, "cost", { planId: "first-use" })).release();
+    // A failed CAS, DescribeSecret, CreateSecret, PutSecretValue (the held version), then as always.
+    expect(proxy.stats.requests).toBe(5 + 4);
+    proxy.resetStats();
+    await (await acquireLock(p, "cost", { planId: "second" })).release();
+    expect(proxy.stats.byOperation).toEqual({ UpdateSecretVersionStage: 2, TagResource: 1, DescribeSecret: 1, UntagResource: 1 });
+  });
+
   it("waits up to timeoutMs: gets the lock once the holder releases it; otherwise fails naming the holder", async () => {
     const p = await port();
     const first = await acquireLock(p, "wait", { planId: "first" });
