@@ -101,12 +101,23 @@ export function parseSavedPlan(data: unknown, file: string): Plan {
   }
   const r = planSchema.safeParse(data);
   if (!r.success) {
-    const where = r.error.issues.slice(0, 5).map((i) => `at ${i.path.length ? i.path.join(".") : "(top)"}: ${i.message}`);
+    const where = r.error.issues.slice(0, 5).map((i) => `at ${printablePath(i.path)}: ${issueText(i)}`);
     throw new SopsyncError("PLAN_INVALID", `${file}: not a valid sopsync plan (was it edited?)\n  ${where.join("\n  ")}`);
   }
   // The parsed input, not zod's copy: JSON.parse keeps every key as an own property, names like
   // `__proto__` included, where building a copy by assignment would not.
   return data as Plan;
+}
+
+/** Keys come from the file: anything but a plain word is quoted, so no newline reaches the output. */
+function printablePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return "(top)";
+  return path.map((k) => (typeof k === "number" || /^[\w-]+$/.test(String(k)) ? String(k) : JSON.stringify(String(k)))).join(".");
+}
+
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+  return i.message;
 }
 
 /** A file that holds a saved plan, or undefined when it is something else (a manifest). */
