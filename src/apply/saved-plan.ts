@@ -8,9 +8,9 @@ import { z } from "zod";
 import { SopsyncError } from "../errors.js";
 import { SCOPE_ID, SECRET_NAME } from "../manifest/schema.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
+import { hasControlCharacter } from "../plan/printable.js";
 
-/** A newline (or any control character) in a printed field could start a CI workflow command. */
-const noControlCharacters = (s: string) => ![...s].some((ch) => (ch.codePointAt(0) ?? 0) < 0x20 || ch === "\u007f");
+const noControlCharacters = (s: string) => !hasControlCharacter(s);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a UUID");
 const name = z.string().regex(SECRET_NAME, "a secret name");
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region");

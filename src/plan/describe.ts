@@ -1,6 +1,7 @@
 // Human wording shared by the text and markdown renderers. Only names and metadata: never values.
 import { createTwoFilesPatch } from "diff";
 import type { Action, DriftCause, SecretChange } from "./model.js";
+import { hasControlCharacter } from "./printable.js";
 
 export type Mark = "+" | "~" | "-" | "↻" | "=";
 
@@ -34,6 +35,11 @@ export function causeText(cause: DriftCause): string {
   return CAUSE[cause];
 }
 
+/** A tag key as read from the account: quoted when printing it as is could start a workflow command. */
+function key(k: string): string {
+  return hasControlCharacter(k) ? JSON.stringify(k) : k;
+}
+
 function quote(s: string | undefined): string {
   return s === undefined || s === "" ? "(none)" : JSON.stringify(s);
 }
@@ -45,7 +51,7 @@ export function actionLines(a: Action): string[] {
       const lines = [`create (${a.valueKind} value)`];
       if (a.description) lines.push(`  description: ${quote(a.description)}`);
       if (a.kmsKeyId) lines.push(`  kmsKeyId: ${a.kmsKeyId}`);
-      for (const [k, v] of Object.entries(a.tags)) lines.push(`  tag ${k} = ${quote(v)}`);
+      for (const [k, v] of Object.entries(a.tags)) lines.push(`  tag ${key(k)} = ${quote(v)}`);
       return lines;
     }
     case "update-value": {
@@ -64,10 +70,12 @@ export function actionLines(a: Action): string[] {
     }
     case "tag":
       return Object.entries(a.tags).map(([k, v]) =>
-        v.before === undefined ? `+ tag ${k} = ${quote(v.after)}` : `~ tag ${k}: ${quote(v.before)} -> ${quote(v.after)}`,
+        v.before === undefined
+          ? `+ tag ${key(k)} = ${quote(v.after)}`
+          : `~ tag ${key(k)}: ${quote(v.before)} -> ${quote(v.after)}`,
       );
     case "untag":
-      return Object.entries(a.tags).map(([k, v]) => `- tag ${k} = ${quote(v)}`);
+      return Object.entries(a.tags).map(([k, v]) => `- tag ${key(k)} = ${quote(v)}`);
     case "put-policy":
       return ["policy:", ...policyDiff(a.before, a.after).map((l) => `  ${l}`)];
     case "delete-policy":

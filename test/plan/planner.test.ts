@@ -243,7 +243,14 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
   it("restores a declared secret pending deletion, then reconciles it", () => {
     const d = secret("a", { description: "new" });
     const c = change(planOne([d], [liveOf(d, { pendingDeletion: true, value: undefined, description: "old" })]), "a");
-    expect(c.precondition).toEqual({ state: "pending-deletion" });
+    expect(c.precondition).toEqual({
+      state: "pending-deletion",
+      versionId: "v1",
+      managedBy: "team-a",
+      protected: false,
+      description: "old",
+      kmsKeyId: null,
+    });
     expect(types(c)).toEqual(["restore", "update-metadata", "update-value"]);
     expect(c.actions[2]).toMatchObject({ type: "update-value", cause: "not-readable" });
   });
@@ -313,7 +320,7 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     );
     expect(change(p, "gone")).toEqual({
       name: "gone",
-      precondition: { state: "present", versionId: "v1" },
+      precondition: { state: "present", versionId: "v1", managedBy: SCOPE, protected: false, description: "", kmsKeyId: null },
       actions: [{ type: "delete", recoveryWindowDays: 9 }],
     });
     expect(p.changes.map((c) => c.name)).toEqual(["gone", "k1", "k2", "k3", "k4"]);
@@ -397,9 +404,9 @@ describe("plan", () => {
     expect(p.targets[0]?.changes.map((c) => c.name)).toEqual(["a", "b", "c", "z"]);
     expect(JSON.stringify(p)).not.toContain(canary);
     expect(p).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       planId: "p1",
-      targets: [{ manifest: { file: "m.yaml" }, target: { account: ACCOUNT } }],
+      targets: [{ manifests: [{ file: "m.yaml" }], target: { account: ACCOUNT } }],
     });
   });
 });

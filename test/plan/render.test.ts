@@ -96,7 +96,18 @@ describe("renderers", () => {
     const out = render(p, "json");
     noCanary(out);
     expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(p)));
-    expect(JSON.parse(out)).toMatchObject({ formatVersion: 1, planId: "plan-1" });
+    expect(JSON.parse(out)).toMatchObject({ formatVersion: 2, planId: "plan-1" });
+  });
+
+  it("a tag key read from the account with a newline is quoted: no line of the output starts a workflow command", () => {
+    const d = desiredState([secret("a")]);
+    const live = liveState([liveSecret("a", { tags: { "sopsync:managed-by": "team-a", "x\n::add-mask::y": "v" } })]);
+    const p = plan([{ desired: d, live }], { planId: "p", createdAt: "2026-11-30T00:00:00.000Z" });
+    for (const format of ["text", "markdown"] as const) {
+      const out = render(p, format);
+      expect(out).toContain('"x\\n::add-mask::y"');
+      expect(out.split("\n").filter((l) => l.startsWith("::"))).toEqual([]);
+    }
   });
 
   it("several targets render as one section each", () => {
