@@ -1,6 +1,18 @@
 export const GITHUB_COMMENT_LIMIT: number;
 export const STEP_SUMMARY_LIMIT: number;
+/** The token's own identity, from GraphQL `viewer { login databaseId }`. */
+export interface Identity {
+  login: string;
+  id?: number;
+}
+export interface CommentLike {
+  id: number;
+  body?: string | null;
+  user?: { login?: string; id?: number; type?: string } | null;
+}
 export function markerFor(scopeId: string): string;
 export function splitByScope(markdown: string): { scopeId: string; body: string }[];
-export function findStickyComment<C extends { id: number; body?: string | null }>(comments: C[], scopeId: string): C | undefined;
+export function isOwnComment(comment: CommentLike, self: Identity): boolean;
+export function findOwnComment<C extends CommentLike>(comments: C[], marker: string, self: Identity): C | undefined;
+export function findStickyComment<C extends CommentLike>(comments: C[], scopeId: string, self: Identity): C | undefined;
 export function truncateBody(body: string, limit: number, note: string): string;

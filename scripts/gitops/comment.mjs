@@ -1,6 +1,6 @@
 // Pure helpers for the sticky pull-request comment: split `sopsync plan --format markdown` output into
 // one body per manifest (each starts with its hidden `<!-- sopsync:<scope.id> -->` marker), recognise
-// our own earlier comment by that marker, and shorten a body to GitHub's comment limit without
+// our own earlier comment by that marker and its author, and shorten a body to GitHub's comment limit without
 // leaving a code fence or <details> block open.
 
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
@@ -33,15 +33,42 @@ function trimSeparator(lines) {
 }
 
 /**
- * The comment that is ours for this scope: its body starts with the exact marker. A reply quoting
+ * Whether `comment` (a REST issue comment) was written by `self`, the token's own identity
+ * ({ login, id } from GraphQL `viewer`). Compared by numeric id when both have one. Otherwise by
+ * login, where REST spells an app's bot `name[bot]` while GraphQL's comment author says `name`: the
+ * suffix is ignored only between two bots, since a person `name` and the bot `name[bot]` are
+ * different accounts. GraphQL's viewer keeps the suffix for bots, so a login without it is a person.
+ */
+export function isOwnComment(comment, self) {
+  const user = comment?.user;
+  if (!user || !self) return false;
+  if (typeof user.id === "number" && typeof self.id === "number") return user.id === self.id;
+  if (typeof user.login !== "string" || typeof self.login !== "string") return false;
+  const bare = (login) => login.toLowerCase().replace(/\[bot\]$/, "");
+  const commentByBot = user.type === "Bot" || /\[bot\]$/i.test(user.login);
+  const selfIsBot = /\[bot\]$/i.test(self.login);
+  return bare(user.login) === bare(self.login) && commentByBot === selfIsBot;
+}
+
+/**
+ * The comment that is ours for this marker: written by `self` (see isOwnComment) and starting with the
+ * exact marker. Anyone can post a comment starting with the marker; without the author check a pull
+ * request's author could plant one first and have the action rewrite their comment. A reply quoting
  * the comment starts with "> " and a comment for scope "prod-eu" has another marker, so neither
  * matches. The oldest match wins, so a duplicate left by a race is never the one updated.
  */
-export function findStickyComment(comments, scopeId) {
-  const marker = markerFor(scopeId);
-  const ours = comments.filter((c) => typeof c.body === "string" && (c.body === marker || c.body.startsWith(`${marker}\n`)));
+export function findOwnComment(comments, marker, self) {
+  if (!self) throw new TypeError("findOwnComment needs the token's identity");
+  const ours = comments.filter(
+    (c) => typeof c.body === "string" && (c.body === marker || c.body.startsWith(`${marker}\n`)) && isOwnComment(c, self),
+  );
   ours.sort((a, b) => a.id - b.id);
   return ours[0];
+}
+
+/** The sticky plan comment for this scope; see findOwnComment. */
+export function findStickyComment(comments, scopeId, self) {
+  return findOwnComment(comments, markerFor(scopeId), self);
 }
 
 /**

@@ -1,32 +1,58 @@
 #!/usr/bin/env node
 // Entry point the action runs after sopsync itself:
 //   node main.mjs comment      --markdown plan.md   sticky PR comment per manifest
-//   node main.mjs summary      --markdown plan.md   append the plan to $GITHUB_STEP_SUMMARY
+//   node main.mjs summary      --markdown plan.md [--saved-plan STATE --exitcode N --saved-log F --log F]
+//                                                  append the plan (and how an apply went) to $GITHUB_STEP_SUMMARY
+//   node main.mjs apply-comment --markdown plan.md --saved-plan STATE --exitcode N
+//                                                  tell the merged pull request its plan no longer matched
 //   node main.mjs drift-issue  --plan plan.json --exitcode N   open/update/close the drift issue
-//   node main.mjs same-plan    saved.json fresh.json      exit 0 if they do the same, 3 if not
-// The markdown and plan come from sopsync, which never puts a secret value in them.
+// The markdown, plan and logs come from sopsync, which never puts a secret value in them.
 import { appendFile, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { findStickyComment, GITHUB_COMMENT_LIMIT, STEP_SUMMARY_LIMIT, splitByScope, truncateBody } from "./comment.mjs";
+import { applyCommentBody, applyMarkerFor, applySummary, mergedPullRequest, SAVED_PLAN_STATES } from "./apply-report.mjs";
+import {
+  findOwnComment,
+  findStickyComment,
+  GITHUB_COMMENT_LIMIT,
+  STEP_SUMMARY_LIMIT,
+  splitByScope,
+  truncateBody,
+} from "./comment.mjs";
 import { DRIFT_LABEL, DRIFT_TITLE, driftIssueBody } from "./drift.mjs";
 import { githubClient } from "./github.mjs";
-import { samePlan } from "./plans.mjs";
 
 const env = process.env;
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { markdown: { type: "string" }, plan: { type: "string" }, exitcode: { type: "string" }, pr: { type: "string" } },
+  options: {
+    markdown: { type: "string" },
+    plan: { type: "string" },
+    exitcode: { type: "string" },
+    pr: { type: "string" },
+    "saved-plan": { type: "string" },
+    "saved-log": { type: "string" },
+    log: { type: "string" },
+  },
 });
 const runUrl = env.GITHUB_RUN_ID
   ? `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
   : "";
-const client = () => githubClient({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, repo: env.GITHUB_REPOSITORY });
+const client = () =>
+  githubClient({
+    token: env.GITHUB_TOKEN,
+    apiUrl: env.GITHUB_API_URL,
+    graphqlUrl: env.GITHUB_GRAPHQL_URL,
+    repo: env.GITHUB_REPOSITORY,
+  });
+
+async function event() {
+  if (!env.GITHUB_EVENT_PATH) return {};
+  return JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8"));
+}
 
 async function pullRequestNumber() {
   if (values.pr) return Number(values.pr);
-  if (!env.GITHUB_EVENT_PATH) return undefined;
-  const event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8"));
-  return event.pull_request?.number;
+  return (await event()).pull_request?.number;
 }
 
 async function comment() {
@@ -37,11 +63,11 @@ async function comment() {
   }
   const gh = client();
   const markdown = await readFile(required("markdown"), "utf8");
-  const existing = await gh.listComments(pr);
+  const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
   const note = runUrl ? `The full plan is in the [job summary](${runUrl}).` : "The full plan is in the job summary.";
   for (const { scopeId, body } of splitByScope(markdown)) {
     const text = truncateBody(body, GITHUB_COMMENT_LIMIT, note);
-    const mine = findStickyComment(existing, scopeId);
+    const mine = findStickyComment(existing, scopeId, self);
     if (mine) await gh.updateComment(mine.id, text);
     else await gh.createComment(pr, text);
     process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the plan comment for ${scopeId}\n`);
@@ -50,9 +76,49 @@ async function comment() {
 
 async function summary() {
   if (!env.GITHUB_STEP_SUMMARY) throw new Error("GITHUB_STEP_SUMMARY is not set");
-  const markdown = await readFile(required("markdown"), "utf8");
+  const markdown = await readIfPresent(values.markdown);
+  const state = savedPlanState();
+  const text = applySummary({
+    state,
+    exitcode: Number(values.exitcode ?? 0),
+    markdown,
+    savedLog: await readIfPresent(values["saved-log"]),
+    log: await readIfPresent(values.log),
+  });
+  if (!text.trim()) return;
   const note = "The complete plan is in the `sopsync-plan` artifact (`sopsync plan --format json`).";
-  await appendFile(env.GITHUB_STEP_SUMMARY, truncateBody(markdown, STEP_SUMMARY_LIMIT - 1024, note));
+  await appendFile(env.GITHUB_STEP_SUMMARY, truncateBody(text, STEP_SUMMARY_LIMIT - 1024, note));
+}
+
+/**
+ * After an apply whose saved plan no longer matched: one comment on the merged pull request (updated
+ * when the job is re-run for the same commit), so its reviewers learn their plan did not run.
+ */
+async function applyComment() {
+  const state = savedPlanState();
+  if (state !== "mismatch" && state !== "replaced") return;
+  const sha = env.GITHUB_SHA;
+  if (!sha) throw new Error("GITHUB_SHA is not set");
+  const gh = client();
+  // A `pull_request: closed` trigger names the pull request; a push to the base branch does not, but
+  // GitHub lists the pull requests a merge commit belongs to.
+  const pr = (await pullRequestNumber()) ?? mergedPullRequest(await gh.pullsForCommit(sha), sha);
+  if (!pr) {
+    process.stderr.write(`sopsync: no merged pull request found for ${sha}; the fresh plan is in the job summary only\n`);
+    return;
+  }
+  const markdown = await readIfPresent(values.markdown);
+  const note = runUrl ? `The full plan is in the [job summary](${runUrl}).` : "The full plan is in the job summary.";
+  const body = truncateBody(
+    applyCommentBody({ sha, state, exitcode: Number(required("exitcode")), markdown, runUrl }),
+    GITHUB_COMMENT_LIMIT,
+    note,
+  );
+  const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
+  const mine = findOwnComment(existing, applyMarkerFor(sha), self);
+  if (mine) await gh.updateComment(mine.id, body);
+  else await gh.createComment(pr, body);
+  process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the apply comment on #${pr}\n`);
 }
 
 async function driftIssue() {
@@ -87,10 +153,20 @@ async function driftIssue() {
   }
 }
 
-/** Exit 0 when the two saved plans (positionals) would do the same, 3 when they differ. */
-async function comparePlans() {
-  const [a, b] = await Promise.all(positionals.slice(1, 3).map(async (f) => JSON.parse(await readFile(f, "utf8"))));
-  if (!samePlan(a, b)) process.exitCode = 3;
+function savedPlanState() {
+  const s = values["saved-plan"] ?? "";
+  if (s !== "" && !SAVED_PLAN_STATES.includes(s)) throw new Error(`--saved-plan must be one of ${SAVED_PLAN_STATES.join(", ")}`);
+  return s;
+}
+
+async function readIfPresent(file) {
+  if (!file) return "";
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    if (err.code === "ENOENT") return "";
+    throw err;
+  }
 }
 
 function required(name) {
@@ -99,7 +175,7 @@ function required(name) {
   return v;
 }
 
-const commands = { comment, summary, "drift-issue": driftIssue, "same-plan": comparePlans };
+const commands = { comment, summary, "apply-comment": applyComment, "drift-issue": driftIssue };
 const run = commands[positionals[0]];
 if (!run) {
   process.stderr.write(`usage: main.mjs ${Object.keys(commands).join("|")} [options]\n`);

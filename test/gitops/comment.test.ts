@@ -1,17 +1,38 @@
 // The sticky-comment helpers the action runs: one body per manifest, our comment found by its exact
-// marker, and long plans shortened under GitHub's limit without breaking the markdown.
+// marker and its author (the token's own identity), and long plans shortened under GitHub's limit
+// without breaking the markdown. The comment command also runs end to end against a fake GitHub.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan, SecretChange, TargetPlan } from "../../src/plan/model.js";
 import { renderMarkdown } from "../../src/plan/render-markdown.js";
-import { findStickyComment, GITHUB_COMMENT_LIMIT, markerFor, splitByScope, truncateBody } from "../../scripts/gitops/comment.mjs";
+import {
+  findStickyComment,
+  GITHUB_COMMENT_LIMIT,
+  isOwnComment,
+  markerFor,
+  splitByScope,
+  truncateBody,
+} from "../../scripts/gitops/comment.mjs";
+import { runProcess } from "../helpers/spawn.js";
+import { projectRoot } from "../helpers/tools.js";
+import { ACTIONS_BOT, type FakeGitHub, startFakeGitHub, type User } from "./fake-github.js";
 
 function target(scopeId: string, n: number, opts: { policy?: boolean } = {}): TargetPlan {
   const changes: SecretChange[] = [];
   for (let i = 0; i < n; i++) {
     changes.push({
       name: `app/secret-${String(i).padStart(5, "0")}`,
-      precondition: { state: "present", versionId: `v-${i}` },
+      precondition: {
+        state: "present",
+        versionId: `v-${i}`,
+        managedBy: scopeId,
+        protected: false,
+        description: "",
+        kmsKeyId: null,
+      },
       actions: [
         { type: "update-value", valueKind: "json", cause: "changed-outside", keys: [{ key: "password", change: "changed" }] },
         ...(opts.policy
@@ -21,7 +42,7 @@ function target(scopeId: string, n: number, opts: { policy?: boolean } = {}): Ta
     });
   }
   return {
-    manifest: { file: `${scopeId}.yaml`, sha256: "0".repeat(64) },
+    manifests: [{ file: `${scopeId}.yaml`, sha256: "0".repeat(64) }],
     target: { account: "123456789012", region: "eu-west-1" },
     scope: { id: scopeId },
     changes,
@@ -30,7 +51,7 @@ function target(scopeId: string, n: number, opts: { policy?: boolean } = {}): Ta
   };
 }
 
-const plan = (...targets: TargetPlan[]): Plan => ({ formatVersion: 1, planId: "p", createdAt: "2026-01-01T00:00:00Z", targets });
+const plan = (...targets: TargetPlan[]): Plan => ({ formatVersion: 2, planId: "p", createdAt: "2026-01-01T00:00:00Z", targets });
 
 /** Code fences and <details> blocks all closed, in order. */
 function balanced(md: string): boolean {
@@ -61,26 +82,118 @@ describe("splitByScope", () => {
   });
 });
 
+const bot = { login: "github-actions[bot]", id: 41898282, type: "Bot" };
+const self = { login: "github-actions[bot]", id: 41898282 };
+const mallory = { login: "mallory", id: 666, type: "User" };
+
 describe("findStickyComment", () => {
   const body = (scope: string) => `${markerFor(scope)}\n### sopsync plan`;
   it("matches the exact scope only, never a longer id sharing the prefix", () => {
     const comments = [
-      { id: 5, body: body("prod-eu") },
-      { id: 7, body: body("prod") },
+      { id: 5, body: body("prod-eu"), user: bot },
+      { id: 7, body: body("prod"), user: bot },
     ];
-    expect(findStickyComment(comments, "prod")?.id).toBe(7);
-    expect(findStickyComment(comments, "prod-eu")?.id).toBe(5);
-    expect(findStickyComment(comments, "pro")).toBeUndefined();
+    expect(findStickyComment(comments, "prod", self)?.id).toBe(7);
+    expect(findStickyComment(comments, "prod-eu", self)?.id).toBe(5);
+    expect(findStickyComment(comments, "pro", self)).toBeUndefined();
   });
 
   it("ignores a human reply quoting the marker and picks the oldest of duplicates", () => {
     const comments = [
-      { id: 30, body: body("prod") },
-      { id: 10, body: `> ${markerFor("prod")}\n> quoted` },
-      { id: 20, body: body("prod") },
-      { id: 40, body: null },
+      { id: 30, body: body("prod"), user: bot },
+      { id: 10, body: `> ${markerFor("prod")}\n> quoted`, user: bot },
+      { id: 20, body: body("prod"), user: bot },
+      { id: 40, body: null, user: bot },
     ];
-    expect(findStickyComment(comments, "prod")?.id).toBe(20);
+    expect(findStickyComment(comments, "prod", self)?.id).toBe(20);
+  });
+
+  it("takes only a comment the token itself wrote, however old another author's marker comment is", () => {
+    const comments = [
+      { id: 1, body: body("prod"), user: mallory },
+      { id: 2, body: body("prod"), user: { login: "github-actions", id: 9, type: "User" } },
+      { id: 3, body: body("prod"), user: null },
+      { id: 4, body: body("prod"), user: bot },
+    ];
+    expect(findStickyComment(comments, "prod", self)?.id).toBe(4);
+    expect(findStickyComment(comments.slice(0, 3), "prod", self)).toBeUndefined();
+  });
+
+  it("refuses to look without the token's identity", () => {
+    expect(() => findStickyComment([], "prod", undefined as never)).toThrow(/identity/);
+  });
+});
+
+describe("isOwnComment", () => {
+  it("compares numeric ids when both sides have one, whatever the logins say", () => {
+    expect(isOwnComment({ id: 1, user: bot }, self)).toBe(true);
+    expect(isOwnComment({ id: 1, user: { ...bot, id: 1 } }, self)).toBe(false);
+    expect(isOwnComment({ id: 1, user: { login: "someone-else", id: 41898282, type: "Bot" } }, self)).toBe(true);
+  });
+
+  it("without ids, tolerates the [bot] suffix between bots only (REST `name[bot]`, GraphQL author `name`)", () => {
+    const viewerBot = { login: "github-actions[bot]" };
+    expect(isOwnComment({ id: 1, user: { login: "github-actions[bot]", type: "Bot" } }, viewerBot)).toBe(true);
+    expect(isOwnComment({ id: 1, user: { login: "github-actions", type: "Bot" } }, viewerBot)).toBe(true);
+    expect(isOwnComment({ id: 1, user: { login: "GitHub-Actions[bot]" } }, viewerBot)).toBe(true);
+    // A person named like the app's bot is another account.
+    expect(isOwnComment({ id: 1, user: { login: "github-actions", type: "User" } }, viewerBot)).toBe(false);
+    // A personal token's viewer has no suffix: an app's bot of that name is not it.
+    expect(isOwnComment({ id: 1, user: { login: "alice[bot]", type: "Bot" } }, { login: "alice" })).toBe(false);
+    expect(isOwnComment({ id: 1, user: { login: "Alice", type: "User" } }, { login: "alice" })).toBe(true);
+    expect(isOwnComment({ id: 1, user: { login: "mallory", type: "User" } }, { login: "alice" })).toBe(false);
+  });
+});
+
+describe("the comment command against a fake GitHub", () => {
+  const REPO = "acme/infra";
+  let gh: FakeGitHub;
+  let markdownFile: string;
+  beforeAll(async () => {
+    gh = await startFakeGitHub(REPO);
+    markdownFile = join(mkdtempSync(join(tmpdir(), "sopsync-comment-")), "plan.md");
+    writeFileSync(markdownFile, renderMarkdown(plan(target("prod", 2))));
+  });
+  afterAll(async () => {
+    await gh?.close();
+  });
+
+  const runComment = () =>
+    runProcess(
+      process.execPath,
+      [join(projectRoot, "scripts/gitops/main.mjs"), "comment", "--markdown", markdownFile, "--pr", "7"],
+      {
+        env: {
+          PATH: process.env.PATH ?? "",
+          GITHUB_TOKEN: gh.token,
+          GITHUB_API_URL: gh.url,
+          GITHUB_REPOSITORY: REPO,
+        },
+      },
+    );
+
+  it("ignores a marker comment another user posted first, and creates its own", async () => {
+    const planted = gh.addComment(7, `${markerFor("prod")}\nplanted by the pull request's author`, mallory as User);
+    const r = await runComment();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/posted the plan comment for prod/);
+    expect(gh.requests).toContain("POST /graphql");
+    expect(gh.requests.filter((q) => q.startsWith("PATCH"))).toEqual([]);
+    expect(planted.body).toBe(`${markerFor("prod")}\nplanted by the pull request's author`);
+    const mine = gh.comments.filter((c) => c.user.id === ACTIONS_BOT.id);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.body.startsWith(`${markerFor("prod")}\n`)).toBe(true);
+    expect(mine[0]?.body).toContain("app/secret-00001");
+  });
+
+  it("updates its own comment on the next run, still leaving the planted one alone", async () => {
+    const r = await runComment();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/updated the plan comment for prod/);
+    const mine = gh.comments.filter((c) => c.user.id === ACTIONS_BOT.id);
+    expect(mine).toHaveLength(1);
+    expect(gh.requests.filter((q) => q.startsWith("PATCH"))).toEqual([`PATCH /repos/${REPO}/issues/comments/${mine[0]?.id}`]);
+    expect(gh.comments).toHaveLength(2);
   });
 });
 

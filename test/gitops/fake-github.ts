@@ -1,12 +1,28 @@
-// A minimal stand-in for the few GitHub REST endpoints the action calls (comments, issues, labels),
-// on a loopback port, so the sticky-comment and drift-issue flows run end to end in tests.
+// A minimal stand-in for the few GitHub endpoints the action calls (comments, issues, labels, the pull
+// requests of a commit, GraphQL `viewer`), on a loopback port, so the sticky-comment, apply-comment and
+// drift-issue flows run end to end in tests. Each token is a user, and GitHub's spellings are kept:
+// REST gives a bot's login as `name[bot]` with type "Bot", and so does GraphQL's `viewer`.
 import { createServer, type Server } from "node:http";
 
+export interface User {
+  login: string;
+  id: number;
+  type: "User" | "Bot";
+}
 export interface Comment {
   id: number;
   issue: number;
   body: string;
+  user: User;
 }
+/** A merged pull request, as `GET /repos/{repo}/commits/{sha}/pulls` lists it for its merge commit. */
+export interface Pull {
+  number: number;
+  merge_commit_sha: string;
+  merged_at: string | null;
+}
+/** The job's GITHUB_TOKEN acts as this bot (its real login and id on github.com). */
+export const ACTIONS_BOT: User = { login: "github-actions[bot]", id: 41898282, type: "Bot" };
 export interface Issue {
   number: number;
   title: string;
@@ -21,14 +37,24 @@ export interface FakeGitHub {
   comments: Comment[];
   issues: Issue[];
   labels: string[];
+  pulls: Pull[];
   requests: string[];
+  /** A comment written by someone else (not through the action's token). */
+  addComment(issue: number, body: string, user: User): Comment;
   close(): Promise<void>;
 }
 
 export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
-  const state = { comments: [] as Comment[], issues: [] as Issue[], labels: [] as string[], requests: [] as string[] };
+  const state = {
+    comments: [] as Comment[],
+    issues: [] as Issue[],
+    labels: [] as string[],
+    pulls: [] as Pull[],
+    requests: [] as string[],
+  };
   let nextId = 1000;
   const token = "fake-token";
+  const users = new Map<string, User>([[token, ACTIONS_BOT]]);
   const base = `/repos/${repo}`;
   const server: Server = createServer((req, res) => {
     let raw = "";
@@ -44,18 +70,31 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
         res.writeHead(status, { "content-type": "application/json" });
         res.end(data === undefined ? "" : JSON.stringify(data));
       };
-      if (req.headers.authorization !== `Bearer ${token}`) return send(401, { message: "Bad credentials" });
+      const auth = /^Bearer (.*)$/.exec(req.headers.authorization ?? "")?.[1];
+      const me = auth === undefined ? undefined : users.get(auth);
+      if (!me) return send(401, { message: "Bad credentials" });
+      if (path === "/graphql" && req.method === "POST") {
+        if (!/\bviewer\b/.test(String(body.query))) return send(200, { errors: [{ message: "not faked: that query" }] });
+        return send(200, { data: { viewer: { login: me.login, databaseId: me.id } } });
+      }
       const page = Number(url.searchParams.get("page") ?? 1);
       const per = Number(url.searchParams.get("per_page") ?? 30);
       const paged = <T>(items: T[]) => items.slice((page - 1) * per, page * per);
       const onIssue = new RegExp(`^${base}/issues/(\\d+)/comments$`).exec(path);
       const comment = new RegExp(`^${base}/issues/comments/(\\d+)$`).exec(path);
       const issueAt = new RegExp(`^${base}/issues/(\\d+)$`).exec(path);
+      const commitPulls = new RegExp(`^${base}/commits/([0-9a-f]+)/pulls$`).exec(path);
+      if (commitPulls && req.method === "GET") {
+        return send(
+          200,
+          state.pulls.filter((p) => p.merge_commit_sha === commitPulls[1]),
+        );
+      }
       if (onIssue) {
         const issue = Number(onIssue[1]);
         if (req.method === "GET") return send(200, paged(state.comments.filter((c) => c.issue === issue)));
         if (req.method === "POST") {
-          const c = { id: nextId++, issue, body: body.body };
+          const c = { id: nextId++, issue, body: body.body, user: me };
           state.comments.push(c);
           return send(201, c);
         }
@@ -63,6 +102,8 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
       if (comment && req.method === "PATCH") {
         const c = state.comments.find((x) => x.id === Number(comment[1]));
         if (!c) return send(404, { message: "Not Found" });
+        // The action's token has no admin rights: it may edit only its own comments.
+        if (c.user.id !== me.id) return send(403, { message: "Resource not accessible by integration" });
         c.body = body.body;
         return send(200, c);
       }
@@ -100,6 +141,11 @@ export async function startFakeGitHub(repo: string): Promise<FakeGitHub> {
     url: `http://127.0.0.1:${port}`,
     token,
     ...state,
+    addComment(issue, body, user) {
+      const c = { id: nextId++, issue, body, user };
+      state.comments.push(c);
+      return c;
+    },
     close: () => new Promise((r) => server.close(() => r())),
   };
 }

@@ -1,1 +1,0 @@
-export function samePlan(a: unknown, b: unknown): boolean;
