@@ -138,7 +138,7 @@ function compareChange(
           "its current version carries this plan's request token although the value differs: the plan id was already used",
         );
       }
-    } else if (!inEffect(a, sc.name, l, ctx, kms)) {
+    } else if (!inEffect(a, sc.name, l, ctx, kms) && !(a.type === "update-value" && restoredInSync(sc))) {
       out.push(`the saved plan's ${key} is not what the manifest and the account call for now`);
     }
   }
@@ -147,6 +147,15 @@ function compareChange(
   }
   out.push(...comparePreconditions(sc, preconditionOf(l), ctx));
   return out;
+}
+
+/**
+ * A secret restored by this plan whose restored value already is the manifest's: the planner could
+ * not read the value while it was pending deletion, so it planned a write the fresh plan no longer
+ * needs. The precondition comparison still holds its version to the one it was deleted with (or ours).
+ */
+function restoredInSync(sc: SecretChange): boolean {
+  return sc.actions.some((a) => a.type === "restore");
 }
 
 /** The live secret already shows this action's effect, made by this plan. */

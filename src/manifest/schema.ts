@@ -12,6 +12,7 @@ export const SCOPE_ID = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
 export const MAX_VALUE_BYTES = 65_536;
 export const MAX_TAGS = 50;
 /** Names under it are the apply lock's (one lock secret per scope), never a declared secret. */
+/** The apply lock's secrets (src/run/lock-secret.ts): never declared, listed or managed. */
 export const RESERVED_NAME_PREFIX = "sopsync-lock/";
 /** sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when protected. */
 export const OWNERSHIP_TAGS = 2;

@@ -7,8 +7,9 @@
 // Both versions always carry a label, so AWS never deprecates (and later removes) either of them;
 // taking and releasing the lock only moves AWSCURRENT between them and never creates a version.
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
+import { RESERVED_NAME_PREFIX as LOCK_PREFIX } from "../manifest/schema.js";
 
-export const LOCK_PREFIX = "sopsync-lock/";
+export { LOCK_PREFIX };
 
 /** ClientRequestTokens of the two versions: fixed (32-64 characters), so every apply names the same two. */
 export const FREE_VERSION = "sopsync-lock-free-00000000000000";

@@ -114,14 +114,29 @@ export async function applyPlanned(
 /** Takes every target's lock in sorted order (targets come sorted), runs `fn`, releases them all. */
 async function withLocks<T>(targets: readonly RunTarget[], planId: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const held: HeldLock[] = [];
+  let result: T | undefined;
+  let failure: unknown;
   try {
     for (const t of targets) {
       held.push(await acquireLock(t.port, t.desired.scope.id, { planId, who: whoAmI(), timeoutMs: opts.timeoutMs }));
     }
-    return await fn();
-  } finally {
-    for (const h of held.reverse()) await h.release();
+    result = await fn();
+  } catch (err) {
+    failure = err;
   }
+  const notReleased: string[] = [];
+  for (const h of held.reverse()) {
+    await h.release().catch((err: Error) => notReleased.push(err.message));
+  }
+  // The apply's own error comes first; a lock left behind is said alongside it, never instead of it.
+  if (failure !== undefined) {
+    if (notReleased.length && failure instanceof SopsyncError) {
+      throw new SopsyncError(failure.code, `${failure.message}\nAlso: ${notReleased.join("\n")}`, { problems: failure.problems });
+    }
+    throw failure;
+  }
+  if (notReleased.length) throw new SopsyncError("LOCKED", notReleased.join("\n"));
+  return result as T;
 }
 
 /** Who holds a lock, for the next person who finds it held. */

@@ -7,6 +7,7 @@ import { chunk, limiter, mapConcurrent, Pacer } from "../aws/pacing.js";
 import type { FetchedValue, ListedSecret, SecretsPort } from "../aws/port.js";
 import { SopsyncError } from "../errors.js";
 import type { DesiredState } from "../manifest/model.js";
+import { RESERVED_NAME_PREFIX } from "../manifest/schema.js";
 import type { LiveSecret, LiveState } from "./model.js";
 import { sameKmsKeyAsWritten } from "./kms.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
@@ -68,7 +69,8 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   values.add(readable(listed));
 
   const secrets = new Map<string, LiveSecret>();
-  for (const l of listed) secrets.set(l.name, fromListed(l));
+  // The apply lock is sopsync's own, never a secret of any scope (a prefix like "sopsync-" lists it).
+  for (const l of listed) if (!l.name.startsWith(RESERVED_NAME_PREFIX)) secrets.set(l.name, fromListed(l));
   for (const v of await values.finish()) {
     const live = secrets.get(v.name);
     if (!live) continue;

@@ -152,6 +152,16 @@ describe("readLiveState", () => {
     expect([...live.secrets.keys()]).toEqual(["app/a", "app/hand"]);
   });
 
+  it("never takes the apply lock's secret for one of the scope's, even under a prefix that lists it", async () => {
+    const lock = { name: "sopsync-lock/team-a", arn: "x", tags: { "sopsync:lock": "team-a" } };
+    const f = fakePort({ secrets: [owned("sopsync-app/a"), lock] });
+    const live = await readLiveState(
+      f.port,
+      desiredState([secret("sopsync-app/a")], { scope: { id: "team-a", prefix: "sopsync-" } }),
+    );
+    expect([...live.secrets.keys()]).toEqual(["sopsync-app/a"]);
+  });
+
   it("reads values while the listing pages in, still 20 per batch across page boundaries", async () => {
     const names = Array.from({ length: 250 }, (_, i) => `app/s${String(i).padStart(3, "0")}`);
     const f = fakePort({ secrets: names.map((n) => owned(n)) });
