@@ -18,13 +18,41 @@ import { requestToken, type TokenContext, tokenContext } from "./tokens.js";
 export interface Comparison {
   /** Why the saved plan cannot be applied; empty when it can. */
   differences: string[];
-  /** Per target key: secrets whose value this plan already wrote but whose version tag a crash left unwritten. */
-  versionTagsMissing: Map<string, string[]>;
+  /**
+   * Per target key: the version tag a crash cut off after this plan's value write, for secrets the
+   * fresh plan has nothing else to do with (withResumedVersionTags adds it to the fresh plan).
+   */
+  versionTagsMissing: Map<string, ResumedTag[]>;
+}
+
+export interface ResumedTag {
+  name: string;
+  tag: Extract<Action, { type: "tag" }>;
 }
 
 /** Identifies a target across plans: the lock, the tokens and the comparison all use it. */
 export function targetKey(t: Pick<TargetPlan, "target" | "scope">): string {
   return `${t.target.account}/${t.target.region}/${t.scope.id}`;
+}
+
+/**
+ * The fresh plan without the `sopsync:version` entry naming this plan's own value write: after a
+ * crash between the value write and its version tag, the planner records that version alongside the
+ * other changes of the secret (planner.ts), which the saved plan could not know of. It still runs.
+ */
+function withoutOwnVersionTag(actions: readonly Action[], name: string, ctx: TokenContext): Action[] {
+  const ours = new Set(["create", "update-value"].map((t) => requestToken(ctx, name, t)));
+  const out: Action[] = [];
+  for (const a of actions) {
+    const version = a.type === "tag" ? ownValue(a.tags, TAG_VERSION) : undefined;
+    if (a.type !== "tag" || !version || !ours.has(version.after)) {
+      out.push(a);
+      continue;
+    }
+    const tags = Object.fromEntries(Object.entries(a.tags).filter(([k]) => k !== TAG_VERSION));
+    if (Object.keys(tags).length) out.push({ ...a, tags });
+  }
+  return out;
 }
 
 /** The fields of an action that apply acts on, or that say what it was planned against. */
@@ -40,7 +68,7 @@ function actionKey(a: Action): string {
 
 export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string, LiveState>): Comparison {
   const differences: string[] = [];
-  const versionTagsMissing = new Map<string, string[]>();
+  const versionTagsMissing = new Map<string, ResumedTag[]>();
   const freshBy = new Map(fresh.targets.map((t) => [targetKey(t), t]));
   const savedKeys = new Set<string>();
   for (const s of saved.targets) {
@@ -56,7 +84,7 @@ export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string
       differences.push(`${key}: in the saved plan, but not a target of these manifests`);
       continue;
     }
-    const missing: string[] = [];
+    const missing: ResumedTag[] = [];
     differences.push(
       ...compareTarget(s, f, live, tokenContext(saved.planId, s), missing).map((d) => `${describeTarget(s)}: ${d}`),
     );
@@ -69,11 +97,33 @@ export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string
   return { differences, versionTagsMissing };
 }
 
+/**
+ * The fresh plan with the version tags a crash cut off: each becomes a `tag` action of its secret,
+ * so it is re-checked and reported like any other write.
+ */
+export function withResumedVersionTags(fresh: Plan, cmp: Comparison): Plan {
+  if (cmp.versionTagsMissing.size === 0) return fresh;
+  const out = structuredClone(fresh);
+  for (const t of out.targets) {
+    for (const { name, tag } of cmp.versionTagsMissing.get(targetKey(t)) ?? []) {
+      const c = t.changes.find((x) => x.name === name);
+      if (c) c.actions.push(tag);
+    }
+  }
+  return out;
+}
+
 function describeTarget(t: Pick<TargetPlan, "target" | "scope">): string {
   return `account ${t.target.account}, ${t.target.region}, scope ${t.scope.id}`;
 }
 
-function compareTarget(s: TargetPlan, f: TargetPlan, live: LiveState, ctx: TokenContext, versionTagsMissing: string[]): string[] {
+function compareTarget(
+  s: TargetPlan,
+  f: TargetPlan,
+  live: LiveState,
+  ctx: TokenContext,
+  versionTagsMissing: ResumedTag[],
+): string[] {
   const out: string[] = [];
   const refs = (t: TargetPlan) => t.manifests.map((m) => `${m.file}@${m.sha256}`).sort();
   if (canonicalJson(refs(s)) !== canonicalJson(refs(f))) {
@@ -101,13 +151,17 @@ function compareTarget(s: TargetPlan, f: TargetPlan, live: LiveState, ctx: Token
       continue;
     }
     out.push(...compareChange(sc, fc?.actions ?? [], l, ctx, live.kmsKeyArns ?? {}).map((d) => `${name}: ${d}`));
+    const token = requestToken(ctx, name, "update-value");
     if (
-      !fc?.actions.some((a) => a.type === "update-value") &&
+      !fc &&
       sc.actions.some((a) => a.type === "update-value") &&
-      l?.versionId === requestToken(ctx, name, "update-value") &&
-      l.tags[TAG_VERSION] !== l.versionId
+      l?.versionId === token &&
+      ownValue(l.tags, TAG_VERSION) !== token
     )
-      versionTagsMissing.push(name);
+      versionTagsMissing.push({
+        name,
+        tag: { type: "tag", tags: { [TAG_VERSION]: { before: ownValue(l.tags, TAG_VERSION), after: token } } },
+      });
   }
   return out;
 }
@@ -120,7 +174,7 @@ function compareChange(
   kms: Readonly<Record<string, string>>,
 ): string[] {
   const out: string[] = [];
-  const freshBy = new Map(freshActions.map((a) => [actionKey(a), a]));
+  const freshBy = new Map(withoutOwnVersionTag(freshActions, sc.name, ctx).map((a) => [actionKey(a), a]));
   const seen = new Set<string>();
   for (const a of sc.actions) {
     const key = actionKey(a);

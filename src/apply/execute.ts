@@ -36,11 +36,6 @@ export interface ApplyOptions {
   now?: () => number;
   /** Once aborted (Ctrl-C), nothing new is started; what is in flight finishes. */
   signal?: AbortSignal;
-  /**
-   * Secrets whose value this plan already wrote before a crash, whose version tag is still missing
-   * (compare.ts finds them): the tag is written.
-   */
-  versionTagsMissing?: readonly string[];
 }
 
 export const DEFAULT_WRITE_RPS = 20;
@@ -130,8 +125,6 @@ export async function applyTarget(
   };
 
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
-  // A crash between a value write and its version tag: the value is there, the tag is written now.
-  for (const name of opts.versionTagsMissing ?? []) await writeVersionTag(name, ctx);
   await mapConcurrent(writes, concurrency, applyChange);
   await mapConcurrent(deletes, concurrency, applyChange);
 

@@ -95,6 +95,24 @@ function where(s: DesiredSecret): string {
   return `${s.at.file}:${s.at.line}:${s.at.col}`;
 }
 
+/**
+ * The duplicate-name check without AWS, for `validate`: files that state the same account and region,
+ * or reach AWS with the same region, profile and role (so the same account), are one target.
+ */
+export function duplicateNamesOffline(states: readonly DesiredState[]): Problem[] {
+  const groups = new Map<string, DesiredState[]>();
+  for (const d of states) {
+    const t = d.target;
+    const key = t.account
+      ? `account ${t.account}, ${t.region ?? "the default region"}`
+      : JSON.stringify([t.region, t.profile, t.roleArn]);
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  return [...groups.entries()].flatMap(([key, g]) =>
+    duplicateNames(g, key.startsWith("account") ? key : "one account and region"),
+  );
+}
+
 /** Every second declaration of a name within one account and region, naming the first. */
 function duplicateNames(states: readonly DesiredState[], target: string): Problem[] {
   const first = new Map<string, { secret: DesiredSecret; scope: string }>();

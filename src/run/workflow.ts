@@ -4,12 +4,12 @@
 // exactly the same (apply/compare.ts), and then the fresh plan is what runs.
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { comparePlans, targetKey } from "../apply/compare.js";
+import { comparePlans, targetKey, withResumedVersionTags } from "../apply/compare.js";
 import { type ApplyOptions, applyTarget } from "../apply/execute.js";
 import type { ApplyResult } from "../apply/outcome.js";
 import { tokenContext } from "../apply/tokens.js";
 import { SopsyncError } from "../errors.js";
-import type { Plan } from "../plan/model.js";
+import { hasChanges, type Plan } from "../plan/model.js";
 import { type PlanInput, plan } from "../plan/plan.js";
 import type { PlanOptions } from "../plan/planner.js";
 import type { LiveState } from "../state/model.js";
@@ -71,22 +71,22 @@ export interface ApplyRun {
 export async function applyRun(targets: readonly RunTarget[], saved: Plan | undefined, opts: ApplyRunOptions): Promise<ApplyRun> {
   const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
   return withLocks(targets, id.planId, opts.lock ?? {}, async () => {
-    const { plan: fresh, lives } = await planTargets(targets, opts.planOptions, id);
-    let versionTagsMissing = new Map<string, string[]>();
+    const planned = await planTargets(targets, opts.planOptions, id);
+    let fresh = planned.plan;
     if (saved) {
-      const cmp = comparePlans(saved, fresh, lives);
+      const cmp = comparePlans(saved, fresh, planned.lives);
       if (cmp.differences.length) {
         throw new SopsyncError(
           "PLAN_STALE",
           `plan does not match the account or manifest any more: run plan again; nothing was changed:\n  ${cmp.differences.join("\n  ")}`,
         );
       }
-      versionTagsMissing = cmp.versionTagsMissing;
-    } else if (!fresh.targets.some((t) => t.changes.some((c) => c.actions.length)) || !(await (opts.review?.(fresh) ?? true))) {
+      fresh = withResumedVersionTags(fresh, cmp);
+    } else if (!hasChanges(fresh) || !(await (opts.review?.(fresh) ?? true))) {
       return { plan: fresh };
     }
     if (opts.signal?.aborted) throw new SopsyncError("ABORTED", "interrupted before the first write; nothing was changed");
-    return { plan: fresh, results: await applyPlanned(fresh, targets, opts, versionTagsMissing) };
+    return { plan: fresh, results: await applyPlanned(fresh, targets, opts) };
   });
 }
 
@@ -94,19 +94,11 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
  * Carries out a plan this process just made from `targets` (same order), without a lock or a
  * comparison: applyRun's last step, and the benchmark's executor. Never give it a plan read from a file.
  */
-export async function applyPlanned(
-  fresh: Plan,
-  targets: readonly RunTarget[],
-  opts: ApplyOptions,
-  versionTagsMissing: ReadonlyMap<string, string[]> = new Map(),
-): Promise<ApplyResult[]> {
+export async function applyPlanned(fresh: Plan, targets: readonly RunTarget[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
   for (const [i, t] of fresh.targets.entries()) {
     const rt = targets[i] as RunTarget;
-    const missing = versionTagsMissing.get(targetKey(t));
-    results.push(
-      await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, { ...opts, versionTagsMissing: missing }),
-    );
+    results.push(await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, opts));
   }
   return results;
 }

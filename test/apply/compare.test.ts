@@ -2,7 +2,7 @@
 // account as it is now. Equal when nothing moved, and when what moved is this plan's own writes (a
 // re-run after a crash); a difference otherwise, named per secret.
 import { describe, expect, it } from "vitest";
-import { comparePlans, targetKey } from "../../src/apply/compare.js";
+import { comparePlans, targetKey, withResumedVersionTags } from "../../src/apply/compare.js";
 import { requestToken, tokenContext } from "../../src/apply/tokens.js";
 import type { Plan } from "../../src/plan/model.js";
 import { plan } from "../../src/plan/plan.js";
@@ -71,9 +71,29 @@ describe("saved plan against a fresh plan", () => {
     );
     live.secrets.set("c", liveSecret("c", { versionId: "vc", pendingDeletion: true }));
     live.secrets.set("d", liveSecret("d", { versionId: "vd", value: { string: "old-d" } }));
-    const r = compare(live);
+    const fresh = planAgainst(live);
+    const r = comparePlans(saved, fresh.p, fresh.lives);
     expect(r.differences).toEqual([]);
-    expect([...r.versionTagsMissing.values()]).toEqual([["a"]]);
+    // The version tag the crash cut off becomes a tag action of the fresh plan, re-checked like any write.
+    const resumed = withResumedVersionTags(fresh.p, r);
+    expect(resumed.targets[0]?.changes.find((c) => c.name === "a")?.actions).toEqual([
+      { type: "tag", tags: { [TAG_VERSION]: { before: "va", after: token("a", "update-value") } } },
+    ]);
+  });
+
+  it("is equal after a crash between a value write and its version tag when the secret also has a tag to change", () => {
+    const d = desiredState([secret("a", { value: str("new-a"), tags: { team: "x" } })]);
+    const live0 = liveState([liveSecret("a", { versionId: "va" })]);
+    const s = plan([{ desired: d, live: live0 }], id);
+    expect(s.targets[0]?.changes[0]?.actions.map((a) => a.type)).toEqual(["update-value", "tag"]);
+    // The value landed; the tags did not. The fresh plan's tag now also records the version.
+    const live1 = liveState([liveSecret("a", { versionId: token("a", "update-value"), value: { string: "new-a" } })]);
+    const f = plan([{ desired: d, live: live1 }], id);
+    expect(f.targets[0]?.changes[0]?.actions).toEqual([
+      { type: "tag", tags: { team: { after: "x" }, [TAG_VERSION]: { before: "v1", after: token("a", "update-value") } } },
+    ]);
+    const lives = new Map([[targetKey(f.targets[0] as Plan["targets"][number]), live1]]);
+    expect(comparePlans(s, f, lives).differences).toEqual([]);
   });
 
   it("refuses what moved under it: an out-of-band version, a restore + rewrite by someone else, a new owner", () => {

@@ -2,7 +2,7 @@
 // below is one edit of a real saved plan — the attacks of issue 10 among them — and each must be
 // refused with zero writes to secrets on the wire (the lock's own calls aside), before the untouched
 // plan is applied to show the table is not refusing everything.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
@@ -276,9 +276,22 @@ describe("a hand-edited saved plan is refused, writing nothing", () => {
     expect(`${r.stdout}\n${r.stderr}`.split("\n").filter((l) => l.startsWith("::"))).toEqual([]);
   });
 
-  it("the untouched plan applies, and the forgeries left the account as it was", async () => {
+  it("files given after a plan must be its own manifests", async () => {
+    mkdirSync(join(dir, "other"), { recursive: true });
+    const other = sopsEncrypt(manifestText("c"), {
+      recipients: [recipient],
+      dir: join(dir, "other"),
+      extraArgs: ["--encrypted-regex", "^(value|binary)$"],
+    });
+    const r = await cli(["apply", "plan.json", other]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the plan was made from \S*secrets\.yaml, not from \S*other\/secrets\.yaml/);
+    expect(r.secretWrites + r.lockWrites).toBe(0);
+  });
+
+  it("the untouched plan applies (its manifest named another way), and the forgeries left the account as it was", async () => {
     expect(await getString(sm(), "other/x")).toBe("theirs");
-    const r = await cli(["apply", "plan.json"]);
+    const r = await cli(["apply", "plan.json", "./secrets.yaml"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.secretWrites).toBeGreaterThan(0);
     expect(await getString(sm(), "f/s1")).toBe(`${CANARY}-s1-c`);

@@ -45,7 +45,7 @@ async function manifestsFor(saved: Plan, args: string[]): Promise<string[]> {
       `plan does not match the account or manifest any more: run plan again; nothing was changed:\n  the plan was made from ${named.join(", ")}, not from ${given.join(", ")}`,
     );
   }
-  return given;
+  return named; // the same files, spelled as the plan spells them (./a.yaml and a.yaml compare equal)
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
