@@ -96,6 +96,8 @@ interface Case {
   flags?: string[];
   /** What the live r/x must show at the end, beyond what a clean re-plan proves. */
   check?: (sm: SecretsManagerClient) => Promise<void>;
+  /** The restored value already is the manifest's: the plan's value write is not needed after the crash. */
+  restoredInSync?: boolean;
 }
 
 const cases: Case[] = [
@@ -135,6 +137,9 @@ const cases: Case[] = [
     },
     // The usual way into a restore: a secret dropped from the manifest and declared again as it was.
     target: { ...otherAfter, [X]: { value: v("x-1") } },
+    // The plan writes the value blindly (unreadable while pending deletion); once restored it reads
+    // as the manifest's, so the resumed run has nothing left to write to it.
+    restoredInSync: true,
   },
   {
     label: "delete",
@@ -367,7 +372,8 @@ describe("apply resumes after a SIGKILL right after each action type's write lan
       const writes = (changes.find((ch) => ch.name === n)?.actions ?? []).filter(
         (a) => a.type === "create" || a.type === "update-value",
       );
-      expect(added, `new versions of ${n}`).toEqual(writes.map((a) => requestToken(ctx, n, a.type)));
+      const expected = c.restoredInSync && n === X ? [] : writes.map((a) => requestToken(ctx, n, a.type));
+      expect(added, `new versions of ${n}`).toEqual(expected);
     }
     timings.push(`${c.label} ${((Date.now() - started) / 1000).toFixed(1)}s`);
   });
