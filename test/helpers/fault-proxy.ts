@@ -5,6 +5,7 @@
 // Used by the apply fault tests and by the benchmark (`latencyMs`).
 // One piece of AWS behaviour is added rather than faulted: UpdateSecretVersionStage calls on one
 // secret reach moto one at a time (see `serially`), since the apply lock relies on them being atomic.
+import { compose, type Next, type Rule } from "./aws-behaviour.js";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -36,6 +37,11 @@ export interface FaultProxyOptions extends FaultRates {
    * to answer with it. May be async: the request waits. `headers` as received, e.g. to check the
    * user agent on the wire; `secret` is the request's SecretId or Name, when it has one.
    */
+  /**
+   * The AWS-behaviour layer (aws-behaviour.ts): rules applied to Secrets Manager requests that reach
+   * the service, after faults are drawn, so the wire behaves as AWS documents where moto differs.
+   */
+  behaviour?: readonly Rule[];
   onRequest?: (r: {
     operation: string;
     seq: number;
@@ -155,6 +161,11 @@ function operationOf(req: IncomingMessage, body: Buffer): string {
   return action?.[1] ?? `${req.method} ${req.url}`;
 }
 
+function isSecretsManager(req: IncomingMessage): boolean {
+  const target = req.headers["x-amz-target"];
+  return typeof target === "string" && target.startsWith("secretsmanager.");
+}
+
 function jsonError(res: ServerResponse, status: number, type: string, message: string): void {
   const body = JSON.stringify({ __type: type, message });
   res.writeHead(status, {
@@ -223,6 +234,33 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       up.end(body);
     });
 
+  const behaviour = opts.behaviour?.length ? opts.behaviour : undefined;
+  /** The request through the behaviour rules, the last of which forwards to the service. */
+  const viaRules = async (req: IncomingMessage, body: Buffer, operation: string) => {
+    let headers: IncomingMessage["headers"] = {};
+    const service: Next = async (r) => {
+      const out = Buffer.from(JSON.stringify(r.body));
+      const answer = await forward(
+        { ...req, headers: { ...req.headers, "content-length": String(out.length) } } as IncomingMessage,
+        out,
+      );
+      headers = answer.headers;
+      const text = answer.body.toString("utf8");
+      return { status: answer.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    };
+    const parsed = body.length ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+    const answer = await compose(behaviour ?? [], service)({ operation, body: parsed });
+    const out = Buffer.from(JSON.stringify(answer.body));
+    // The service's error header must not outlive a rule that changed the answer.
+    const { "x-amzn-errortype": _, ...kept } = headers;
+    const type = typeof answer.body.__type === "string" ? { "x-amzn-errortype": answer.body.__type } : {};
+    return {
+      status: answer.status,
+      headers: { ...kept, ...type, "content-type": "application/x-amz-json-1.1", "content-length": String(out.length) },
+      body: out,
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const operation = operationOf(req, body);
     const n = ++seq;
@@ -265,10 +303,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       }
       resetAfter = true;
     }
-    const r =
-      operation === "UpdateSecretVersionStage" && secret !== undefined
-        ? await serially(secret, () => forward(req, body))
-        : await forward(req, body);
+    const send = () => (behaviour && isSecretsManager(req) ? viaRules(req, body, operation) : forward(req, body));
+    const r = operation === "UpdateSecretVersionStage" && secret !== undefined ? await serially(secret, send) : await send();
     stats.forwarded++;
     if (decided === "drop-response") {
       stats.faults.droppedResponse++;
