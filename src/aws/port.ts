@@ -29,13 +29,23 @@ export interface Replica {
   kmsKeyId?: string;
 }
 
+/**
+ * A replica as DescribeSecret reports it (ReplicationStatus). Status is InSync, InProgress or Failed,
+ * with a message such as "Secret with this name already exists in this region"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicationStatusType.html).
+ */
+export interface LiveReplica extends Replica {
+  status?: string;
+  statusMessage?: string;
+}
+
 /** DescribeSecret: current, where ListSecrets "might not reflect changes from the last five minutes". */
 export interface SecretDetails {
   name: string;
   description?: string;
   kmsKeyId?: string;
   tags: Record<string, string>;
-  replicas: Replica[];
+  replicas: LiveReplica[];
   /** Set when the secret is scheduled for deletion. */
   deletedDate?: Date;
   /** VersionId carrying AWSCURRENT. */
@@ -71,8 +81,11 @@ export interface SecretsPort {
   describeSecret(id: string): Promise<SecretDetails>;
   /** The resource policy as parsed JSON, or undefined when none is attached. */
   getResourcePolicy(id: string): Promise<unknown | undefined>;
-  /** kms:DescribeKey: the key ARN a key id, key ARN, alias name or alias ARN names; undefined if none. */
-  describeKey(keyRef: string): Promise<string | undefined>;
+  /**
+   * kms:DescribeKey: the key ARN a key id, key ARN, alias name or alias ARN names; undefined if none.
+   * `region` (default: the port's) is where the name is looked up: a replica's key is in its region.
+   */
+  describeKey(keyRef: string, region?: string): Promise<string | undefined>;
 
   createSecret(input: {
     name: string;

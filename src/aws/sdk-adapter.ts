@@ -23,9 +23,9 @@ import {
   UpdateSecretCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ownRecord } from "../records.js";
+import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
@@ -104,7 +104,6 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
   };
   const sm = new SecretsManagerClient(common);
   const sts = new STSClient(common);
-  const kms = new KMSClient(common);
   if (opts.onRequest) {
     // After the retry middleware, so every attempt on the wire is counted.
     const onRequest = opts.onRequest;
@@ -117,13 +116,6 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       where,
     );
     sts.middlewareStack.add(
-      (next, context) => async (args) => {
-        onRequest(context.commandName ?? "unknown");
-        return next(args);
-      },
-      where,
-    );
-    kms.middlewareStack.add(
       (next, context) => async (args) => {
         onRequest(context.commandName ?? "unknown");
         return next(args);
@@ -199,7 +191,12 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
         description: r.Description || undefined,
         kmsKeyId: r.KmsKeyId || undefined,
         tags: tagMap(r.Tags),
-        replicas: (r.ReplicationStatus ?? []).map((s) => ({ region: s.Region ?? "", kmsKeyId: s.KmsKeyId || undefined })),
+        replicas: (r.ReplicationStatus ?? []).map((s) => ({
+          region: s.Region ?? "",
+          kmsKeyId: s.KmsKeyId || undefined,
+          status: s.Status,
+          statusMessage: s.StatusMessage,
+        })),
         deletedDate: r.DeletedDate,
         currentVersionId: currentOf(r.VersionIdsToStages),
         versionStages: r.VersionIdsToStages ?? {},
@@ -210,16 +207,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const r = await call("GetResourcePolicy", () => sm.send(new GetResourcePolicyCommand({ SecretId: id })));
       return r.ResourcePolicy ? JSON.parse(r.ResourcePolicy) : undefined;
     },
-    async describeKey(keyRef) {
-      try {
-        const r = await kms.send(new DescribeKeyCommand({ KeyId: keyRef }));
-        return r.KeyMetadata?.Arn;
-      } catch (err) {
-        if ((err as { name?: string }).name === "NotFoundException") return undefined;
-        const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-        throw new AwsCallError("DescribeKey", e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
-      }
-    },
+    describeKey: kmsKeyResolver(common, opts.onRequest),
     async createSecret(input) {
       const r = await call("CreateSecret", () =>
         sm.send(

@@ -1,5 +1,5 @@
 // The live state: what the account holds, in the same terms as the desired state.
-import type { Replica, StoredValue } from "../aws/port.js";
+import type { LiveReplica, StoredValue } from "../aws/port.js";
 
 export interface LiveSecret {
   name: string;
@@ -15,8 +15,18 @@ export interface LiveSecret {
   value?: StoredValue;
   /** undefined = not read; null = none attached. */
   policy?: unknown | null;
-  /** undefined = not read. */
-  replicas?: Replica[];
+  /**
+   * undefined = not read (DescribeSecret: ListSecrets does not carry them). Read for declared secrets
+   * that declare `replicas:` and for owned secrets leaving the manifest.
+   */
+  replicas?: LiveReplica[];
+  /**
+   * The primary's region when this secret is a replica of a secret in another region (ListSecrets'
+   * PrimaryRegion). A replica "can't be updated independently from its primary secret"
+   * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html): never managed,
+   * whatever its tags (they are its primary's).
+   */
+  replicaOf?: string;
 }
 
 export interface LiveState {
@@ -30,4 +40,6 @@ export interface LiveState {
    * that did not already match as written.
    */
   kmsKeyArns?: Record<string, string>;
+  /** The same for replica keys, per replica region: a key reference names a key only within its region. */
+  replicaKmsKeyArns?: Record<string, Record<string, string>>;
 }

@@ -1,6 +1,7 @@
 // Reads the live state for one manifest with as few calls as the quotas allow: one ListSecrets page
 // per 100 secrets in scope, one BatchGetSecretValue per 20 declared values, and per-secret calls only
-// for secrets that declare a policy or replicas. For N declared secrets in sync without policies or
+// for secrets that declare a policy or replicas, and for owned secrets leaving the manifest (their
+// replicas go first). For N declared secrets in sync without policies or
 // replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity). Values are read while the
 // listing pages in: each page tells which declared secrets exist and are not pending deletion.
 import { chunk, limiter, mapConcurrent, Pacer } from "../aws/pacing.js";
@@ -10,6 +11,7 @@ import type { DesiredState } from "../manifest/model.js";
 import { RESERVED_NAME_PREFIX } from "../manifest/schema.js";
 import type { LiveSecret, LiveState } from "./model.js";
 import { sameKmsKeyAsWritten } from "./kms.js";
+import { leavingOwned, replicaOf, resolveReplicaKmsKeys } from "./replicas.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
 
 export interface ReadOptions {
@@ -61,8 +63,9 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
 
   const declaredNames = new Set(desired.secrets.map((s) => s.name));
   // Never ask for the value of a secret pending deletion: AWS refuses it, and it is restored first.
+  // Nor of a replica: it is never managed here (declaring one is a plan error).
   const readable = (page: readonly ListedSecret[]) =>
-    page.filter((l) => declaredNames.has(l.name) && !l.deletedDate).map((l) => l.name);
+    page.filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region)).map((l) => l.name);
   const values = valueReader(port, pacers.values, concurrency);
   const listed = await listInScope(port, desired, pacers.list, concurrency, (page) => values.add(readable(page)));
   // Also for a port that does not report pages; names already handed over are not read twice.
@@ -70,7 +73,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
 
   const secrets = new Map<string, LiveSecret>();
   // The apply lock is sopsync's own, never a secret of any scope (a prefix like "sopsync-" lists it).
-  for (const l of listed) if (!l.name.startsWith(RESERVED_NAME_PREFIX)) secrets.set(l.name, fromListed(l));
+  for (const l of listed) if (!l.name.startsWith(RESERVED_NAME_PREFIX)) secrets.set(l.name, fromListed(l, port.region));
   for (const v of await values.finish()) {
     const live = secrets.get(v.name);
     if (!live) continue;
@@ -83,7 +86,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   const detailed = declared.filter((s) => s.policy !== undefined || s.replicas !== undefined);
   await mapConcurrent(detailed, concurrency, async (s) => {
     const live = secrets.get(s.name);
-    if (!live) return;
+    if (!live || live.replicaOf) return;
     // DescribeSecret answers for a secret pending deletion; the policy calls may not, so a restored
     // secret's policy stays unknown and the planner writes the declared one unconditionally.
     if (s.policy !== undefined && !live.pendingDeletion) {
@@ -96,8 +99,14 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     }
   });
 
+  await mapConcurrent(leavingOwned(secrets, declaredNames, desired.scope.id), concurrency, async (live) => {
+    await pacers.other.take();
+    live.replicas = (await port.describeSecret(live.name)).replicas;
+  });
+
   const kmsKeyArns = await resolveKmsKeys(port, desired, secrets, pacers.other);
-  return { region: port.region, account, secrets, kmsKeyArns };
+  const replicaKmsKeyArns = await resolveReplicaKmsKeys(port, desired, secrets, pacers.other);
+  return { region: port.region, account, secrets, kmsKeyArns, replicaKmsKeyArns };
 }
 
 /**
@@ -214,8 +223,10 @@ async function resolveKmsKeys(
   return arns;
 }
 
-function fromListed(l: ListedSecret): LiveSecret {
+function fromListed(l: ListedSecret, region: string): LiveSecret {
+  const primary = replicaOf(l, region);
   return {
+    ...(primary ? { replicaOf: primary } : {}),
     name: l.name,
     arn: l.arn,
     description: l.description ?? "",

@@ -1,0 +1,42 @@
+// kms:DescribeKey in any region. A key id or alias names a key only within its region (alias/tls in
+// us-east-1 is not alias/tls in eu-west-1), and a replica's key lives in the replica's region
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html), so each
+// region gets its own KMS client, made on first use: a plan without replica keys makes none.
+import { DescribeKeyCommand, KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
+import { AwsCallError } from "./port.js";
+
+export type DescribeKey = (keyRef: string, region?: string) => Promise<string | undefined>;
+
+/** `config` is the port's own client configuration; `region` undefined means its region. */
+export function kmsKeyResolver(config: KMSClientConfig, onRequest?: (operation: string) => void): DescribeKey {
+  const clients = new Map<string, KMSClient>();
+  const clientFor = (region: string | undefined): KMSClient => {
+    const key = region ?? "";
+    let client = clients.get(key);
+    if (!client) {
+      client = new KMSClient(region === undefined ? config : { ...config, region });
+      if (onRequest) {
+        // After the retry middleware, so every attempt on the wire is counted.
+        client.middlewareStack.add(
+          (next, context) => async (args) => {
+            onRequest(context.commandName ?? "unknown");
+            return next(args);
+          },
+          { step: "finalizeRequest", name: "sopsyncCountRequests", priority: "low" },
+        );
+      }
+      clients.set(key, client);
+    }
+    return client;
+  };
+  return async (keyRef, region) => {
+    try {
+      const r = await clientFor(region).send(new DescribeKeyCommand({ KeyId: keyRef }));
+      return r.KeyMetadata?.Arn;
+    } catch (err) {
+      if ((err as { name?: string }).name === "NotFoundException") return undefined;
+      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+      throw new AwsCallError("DescribeKey", e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
+    }
+  };
+}
