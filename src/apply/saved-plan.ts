@@ -44,7 +44,7 @@ const action = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("update-value"),
     valueKind,
-    cause: z.enum(["manifest-changed", "changed-outside", "unknown", "not-readable"]),
+    cause: z.enum(["manifest-changed", "changed-outside", "unknown", "not-readable", "no-current-value", "kms-key-changed"]),
     keys: z.array(z.strictObject({ key: z.string().max(1024), change: z.enum(["added", "changed", "removed"]) })).optional(),
   }),
   z.strictObject({
@@ -63,7 +63,12 @@ const action = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("remove-replica"), region }),
   z.strictObject({ type: z.literal("restore") }),
   z.strictObject({ type: z.literal("adopt") }),
-  z.strictObject({ type: z.literal("delete"), recoveryWindowDays: z.number().int().min(7).max(30) }),
+  z.strictObject({
+    type: z.literal("delete"),
+    recoveryWindowDays: z.number().int().min(7).max(30),
+    // Optional so a plan from before the field reads, and is then refused as differing from a fresh one.
+    recoveryWindowFrom: z.enum(["secret", "defaults"]).optional(),
+  }),
 ]);
 
 const count = z.number().int().min(0);

@@ -38,6 +38,11 @@ export interface DesiredSecret {
   /** Omitted (undefined): not managed. A list (`[]` too): exactly these replica regions. */
   replicas?: ReplicaSpec[];
   recoveryWindowDays: number;
+  /**
+   * The secret declares its own `recoveryWindowDays` (not only defaults): it is recorded on the secret
+   * (sopsync:recovery-window-days) and used when the secret leaves the manifest.
+   */
+  recoveryWindowOwn?: boolean;
   protect: boolean;
   adopt: boolean;
   at: Position;

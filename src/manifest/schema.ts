@@ -14,7 +14,10 @@ export const MAX_TAGS = 50;
 /** Names under it are the apply lock's (one lock secret per scope), never a declared secret. */
 /** The apply lock's secrets (src/run/lock-secret.ts): never declared, listed or managed. */
 export const RESERVED_NAME_PREFIX = "sopsync-lock/";
-/** sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when protected. */
+/**
+ * sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when
+ * protected, sopsync:recovery-window-days when the secret has its own recovery window.
+ */
 export const OWNERSHIP_TAGS = 2;
 /** AWS tag keys and values: letters, digits, spaces and _ . : / = + - @ */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;

@@ -99,7 +99,8 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     if (!value) continue;
     const tags = ownRecord(Object.entries(defaults.tags ?? {}), Object.entries(s.tags ?? {}));
     const protect = s.protect ?? false;
-    const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0);
+    const ownWindow = s.recoveryWindowDays !== undefined;
+    const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0) - (ownWindow ? 1 : 0);
     if (Object.keys(tags).length > maxTags) {
       report(
         s.tags ? [...path, "tags"] : path,
@@ -117,6 +118,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
       policy: s.policy,
       replicas: s.replicas,
       recoveryWindowDays: s.recoveryWindowDays ?? defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
+      ...(ownWindow ? { recoveryWindowOwn: true } : {}),
       protect,
       adopt: s.adopt ?? false,
       at: { file, ...at(node?.range?.[0] ?? 0) },
@@ -173,7 +175,19 @@ function desiredValue(s: { value?: unknown; binary?: string }, path: PathKey[], 
   } else {
     value = { kind: "string", text: scalarText(s.value) };
   }
-  if (storedSize(toStoredValue(value)) > MAX_VALUE_BYTES) {
+  const size = storedSize(toStoredValue(value));
+  // AWS refuses an empty SecretString or SecretBinary ("Minimum length of 1",
+  // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutSecretValue.html); moto stores it.
+  if (size === 0) {
+    report(
+      path,
+      value.kind === "binary"
+        ? "`binary` is empty; Secrets Manager needs at least 1 byte"
+        : "`value` is empty; Secrets Manager needs at least 1 character",
+    );
+    return undefined;
+  }
+  if (size > MAX_VALUE_BYTES) {
     // The size itself is not reported: a value's length is one of the things never shown.
     report(path, `the stored value is larger than ${MAX_VALUE_BYTES.toLocaleString("en-US")} bytes, Secrets Manager's limit`);
     return undefined;

@@ -29,6 +29,8 @@ const CAUSE: Record<DriftCause, string> = {
   "changed-outside": "changed outside sopsync since the last apply",
   unknown: "differs from the manifest (no record of sopsync's last write)",
   "not-readable": "not readable while pending deletion; written again after the restore",
+  "no-current-value": "the secret has no current value (no AWSCURRENT version); the manifest's is written",
+  "kms-key-changed": "written again as a new version under the new KMS key, so only that key decrypts it",
 };
 
 export function causeText(cause: DriftCause): string {
@@ -56,6 +58,7 @@ export function actionLines(a: Action): string[] {
     }
     case "update-value": {
       const head = `value: ${causeText(a.cause)}`;
+      if (a.cause === "kms-key-changed") return [head]; // the same value, under the new key
       if (!a.keys) return [head, "  (value changed)"];
       return [
         head,
@@ -90,7 +93,14 @@ export function actionLines(a: Action): string[] {
     case "adopt":
       return ["adopt: existing secret, not managed until now; sopsync takes ownership"];
     case "delete":
-      return [`delete: no longer in the manifest; scheduled for deletion with a ${a.recoveryWindowDays}-day recovery window`];
+      return [
+        `delete: no longer in the manifest; scheduled for deletion with a ${a.recoveryWindowDays}-day recovery window` +
+          (a.recoveryWindowFrom === "secret"
+            ? " (the secret's own, recorded when sopsync wrote it)"
+            : a.recoveryWindowFrom === "defaults"
+              ? " (defaults.recoveryWindowDays)"
+              : ""),
+      ];
   }
 }
 

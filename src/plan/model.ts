@@ -38,7 +38,14 @@ export type DriftCause =
   /** No record of sopsync's last write (adopted, or tag missing). */
   | "unknown"
   /** Pending deletion: the value cannot be read, so it is written again after the restore. */
-  | "not-readable";
+  | "not-readable"
+  /** The secret has no current value (no AWSCURRENT version, e.g. created without one). */
+  | "no-current-value"
+  /**
+   * The value is the manifest's, but the KMS key changes: the value is written again as a new version,
+   * so AWSCURRENT is encrypted under the new key only (UpdateSecret alone keeps it readable with the old key).
+   */
+  | "kms-key-changed";
 
 export type Action =
   | { type: "create"; valueKind: ValueKind; description: string; kmsKeyId?: string; tags: Record<string, string> }
@@ -57,7 +64,16 @@ export type Action =
   | { type: "remove-replica"; region: string }
   | { type: "restore" }
   | { type: "adopt" }
-  | { type: "delete"; recoveryWindowDays: number };
+  | {
+      type: "delete";
+      recoveryWindowDays: number;
+      /**
+       * Where the window comes from: the secret's own, recorded in its sopsync:recovery-window-days
+       * tag while the manifest declared it, or the manifest's defaults (no tag: older secrets too).
+       * Always set by this planner; absent in plans made before it.
+       */
+      recoveryWindowFrom?: "secret" | "defaults";
+    };
 
 export type ActionType = Action["type"];
 

@@ -7,7 +7,16 @@ import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { keyDiff, valuesEqual } from "../manifest/values.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { sameKmsKey } from "../state/kms.js";
-import { isAwsTag, isUnknownSopsyncTag, ownershipOf, TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import {
+  isAwsTag,
+  isUnknownSopsyncTag,
+  ownershipOf,
+  recordedRecoveryWindow,
+  TAG_MANAGED_BY,
+  TAG_PROTECTED,
+  TAG_RECOVERY_WINDOW,
+  TAG_VERSION,
+} from "../state/ownership.js";
 import { canonicalJson } from "./canonical.js";
 import { checkGuards, type GuardOptions } from "./guards.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
@@ -61,10 +70,18 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
       continue;
     }
     if (l.pendingDeletion) continue; // already leaving, nothing to do
+    // The secret's own window, recorded while it was declared, wins over today's defaults.
+    const recorded = recordedRecoveryWindow(l.tags);
     changes.push({
       name: l.name,
       precondition: preconditionOf(l),
-      actions: [{ type: "delete", recoveryWindowDays: desired.recoveryWindowDays }],
+      actions: [
+        {
+          type: "delete",
+          recoveryWindowDays: recorded ?? desired.recoveryWindowDays,
+          recoveryWindowFrom: recorded === undefined ? "defaults" : "secret",
+        },
+      ],
     });
   }
   if (problems.length) {
@@ -89,6 +106,7 @@ function ownershipTags(d: DesiredSecret, scopeId: string): Record<string, string
   const tags = ownRecord(Object.entries(d.tags));
   tags[TAG_MANAGED_BY] = scopeId;
   if (d.protect) tags[TAG_PROTECTED] = "true";
+  if (d.recoveryWindowOwn) tags[TAG_RECOVERY_WINDOW] = String(d.recoveryWindowDays);
   return tags;
 }
 
@@ -125,7 +143,16 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   const valueInSync = l.value !== undefined && valuesEqual(d.value, l.value);
   if (!valueInSync) {
     actions.push({ type: "update-value", valueKind: d.value.kind, cause: driftCause(l), keys: keyDiff(d.value, l.value) });
+  } else if (kmsChanged) {
+    // UpdateSecret re-encrypts AWSCURRENT with the new key only when it may decrypt with the old one,
+    // and leaves it decryptable with the old key either way: "to make AWSCURRENT decryptable only with
+    // the new key, create a new version of the secret with the new key"
+    // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-encryption-key.html).
+    // The manifest's value, for ordinary secrets. Generated values (the value read back from AWS) and
+    // rotation-owned ones (a rotation, not a write) are the values-owned-elsewhere issue's to add.
+    actions.push({ type: "update-value", valueKind: d.value.kind, cause: "kms-key-changed" });
   }
+  const writesValue = actions.some((a) => a.type === "update-value");
 
   if (d.policy !== undefined) {
     if (d.policy === null) {
@@ -157,7 +184,7 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   // would make an in-sync secret show up as changed.
   const written = l.tags[TAG_VERSION];
   const anyChange = actions.length > 0 || Object.keys(added).length > 0 || Object.keys(removed).length > 0;
-  if (valueInSync && l.versionId && written !== l.versionId && anyChange)
+  if (!writesValue && l.versionId && written !== l.versionId && anyChange)
     added[TAG_VERSION] = { before: written, after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
@@ -184,6 +211,7 @@ function planReplicas(want: readonly Replica[], have: readonly Replica[], kms: K
 
 function driftCause(l: LiveSecret): DriftCause {
   if (l.pendingDeletion) return "not-readable";
+  if (l.noCurrentValue) return "no-current-value";
   const written = l.tags[TAG_VERSION];
   if (!written || l.versionId === undefined) return "unknown";
   return written === l.versionId ? "manifest-changed" : "changed-outside";

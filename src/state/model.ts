@@ -11,8 +11,13 @@ export interface LiveSecret {
   pendingDeletion: boolean;
   /** AWSCURRENT VersionId: the precondition a saved plan is checked against. */
   versionId?: string;
-  /** AWSCURRENT value; undefined when not read (pending deletion, or not declared). */
+  /** AWSCURRENT value; undefined when not read (pending deletion, or not declared), or when there is none. */
   value?: StoredValue;
+  /**
+   * The secret has no AWSCURRENT version (CreateSecret without a value is legal): a state, not an
+   * error. A declared one gets its value written.
+   */
+  noCurrentValue?: boolean;
   /** undefined = not read; null = none attached. */
   policy?: unknown | null;
   /**

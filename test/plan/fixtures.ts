@@ -2,7 +2,7 @@
 import type { DesiredSecret, DesiredState, DesiredValue } from "../../src/manifest/model.js";
 import { toStoredValue } from "../../src/manifest/values.js";
 import type { LiveSecret, LiveState } from "../../src/state/model.js";
-import { TAG_MANAGED_BY, TAG_VERSION } from "../../src/state/ownership.js";
+import { TAG_MANAGED_BY, TAG_RECOVERY_WINDOW, TAG_VERSION } from "../../src/state/ownership.js";
 
 export const SCOPE = "team-a";
 export const ACCOUNT = "123456789012";
@@ -44,7 +44,13 @@ export function liveOf(d: DesiredSecret, over: Partial<LiveSecret> = {}): LiveSe
     arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${d.name}-AbCdEf`,
     description: d.description,
     kmsKeyId: d.kmsKeyId,
-    tags: { ...d.tags, [TAG_MANAGED_BY]: SCOPE, [TAG_VERSION]: "v1", ...(d.protect ? { "sopsync:protected": "true" } : {}) },
+    tags: {
+      ...d.tags,
+      [TAG_MANAGED_BY]: SCOPE,
+      [TAG_VERSION]: "v1",
+      ...(d.protect ? { "sopsync:protected": "true" } : {}),
+      ...(d.recoveryWindowOwn ? { [TAG_RECOVERY_WINDOW]: String(d.recoveryWindowDays) } : {}),
+    },
     pendingDeletion: false,
     versionId: "v1",
     value: toStoredValue(d.value),

@@ -150,6 +150,7 @@ describe("planner: metadata and tags", () => {
     );
     expect(change(other, "a").actions).toEqual([
       { type: "update-metadata", kmsKeyId: { before: "arn:aws:kms:eu-west-1:123456789012:key/9999", after: "alias/platform" } },
+      { type: "update-value", valueKind: "string", cause: "kms-key-changed" },
     ]);
     // Omitted kmsKeyId: not managed.
     expect(change(planOne([secret("c")], [liveOf(secret("c"), { kmsKeyId: keyArn })]), "c").actions).toEqual([]);
@@ -321,7 +322,7 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     expect(change(p, "gone")).toEqual({
       name: "gone",
       precondition: { state: "present", versionId: "v1", managedBy: SCOPE, protected: false, description: "", kmsKeyId: null },
-      actions: [{ type: "delete", recoveryWindowDays: 9 }],
+      actions: [{ type: "delete", recoveryWindowDays: 9, recoveryWindowFrom: "defaults" }],
     });
     expect(p.changes.map((c) => c.name)).toEqual(["gone", "k1", "k2", "k3", "k4"]);
   });
