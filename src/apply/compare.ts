@@ -10,6 +10,7 @@ import { canonicalJson } from "../plan/canonical.js";
 import { ownValue } from "../records.js";
 import type { Action, Plan, Precondition, SecretChange, TargetPlan } from "../plan/model.js";
 import { preconditionOf } from "../plan/planner.js";
+import { equivalentPolicies, partitionOf } from "../plan/policy.js";
 import { sameKmsKey } from "../state/kms.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
@@ -241,7 +242,7 @@ function inEffect(
         (a.kmsKeyId?.after === undefined || sameKmsKey(a.kmsKeyId.after, l.kmsKeyId, kms))
       );
     case "put-policy":
-      return l.policy !== undefined && l.policy !== null && canonicalJson(l.policy) === canonicalJson(a.after);
+      return l.policy !== undefined && l.policy !== null && equivalentPolicies(l.policy, a.after, partitionOf(l.arn));
     case "delete-policy":
       return l.policy === null;
     case "add-replica":

@@ -209,7 +209,7 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
     case "untag":
       return write(() => port.untagResource(name, Object.keys(action.tags)));
     case "put-policy":
-      return write(() => port.putResourcePolicy(name, action.after));
+      return write(() => port.putResourcePolicy(name, action.after, { blockPublicPolicy: action.blockPublicPolicy !== false }));
     case "delete-policy":
       return write(() => port.deleteResourcePolicy(name));
     case "add-replica":

@@ -57,7 +57,13 @@ const action = z.discriminatedUnion("type", [
     tags: z.record(tagKey, z.strictObject({ before: tagValue.optional(), after: tagValue })),
   }),
   z.strictObject({ type: z.literal("untag"), tags: z.record(tagKey, tagValue) }),
-  z.strictObject({ type: z.literal("put-policy"), before: json.optional(), after: json }),
+  z.strictObject({
+    type: z.literal("put-policy"),
+    before: json.optional(),
+    after: json,
+    // Optional so a plan from before the field reads, and is then refused as differing from a fresh one.
+    blockPublicPolicy: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal("delete-policy"), before: json.optional() }),
   z.strictObject({ type: z.literal("add-replica"), region, kmsKeyId: kmsKeyId.optional() }),
   z.strictObject({ type: z.literal("remove-replica"), region }),

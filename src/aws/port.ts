@@ -106,7 +106,12 @@ export interface SecretsPort {
   updateSecret(input: { id: string; description?: string; kmsKeyId?: string }): Promise<void>;
   tagResource(id: string, tags: Record<string, string>): Promise<void>;
   untagResource(id: string, keys: string[]): Promise<void>;
-  putResourcePolicy(id: string, policy: unknown): Promise<void>;
+  /**
+   * `blockPublicPolicy`: AWS refuses a policy granting broad access. Without it, public policies are
+   * not blocked ("By default, public policies aren't blocked",
+   * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_PutResourcePolicy.html).
+   */
+  putResourcePolicy(id: string, policy: unknown, opts: { blockPublicPolicy: boolean }): Promise<void>;
   deleteResourcePolicy(id: string): Promise<void>;
   replicateToRegions(id: string, replicas: Replica[]): Promise<void>;
   removeRegionsFromReplication(id: string, regions: string[]): Promise<void>;

@@ -260,9 +260,15 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     async untagResource(id, keys) {
       await call("UntagResource", () => sm.send(new UntagResourceCommand({ SecretId: id, TagKeys: keys })));
     },
-    async putResourcePolicy(id, policy) {
+    async putResourcePolicy(id, policy, { blockPublicPolicy }) {
       await call("PutResourcePolicy", () =>
-        sm.send(new PutResourcePolicyCommand({ SecretId: id, ResourcePolicy: JSON.stringify(policy) })),
+        sm.send(
+          new PutResourcePolicyCommand({
+            SecretId: id,
+            ResourcePolicy: JSON.stringify(policy),
+            BlockPublicPolicy: blockPublicPolicy,
+          }),
+        ),
       );
     },
     async deleteResourcePolicy(id) {

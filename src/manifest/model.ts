@@ -35,6 +35,8 @@ export interface DesiredSecret {
   tags: Record<string, string>;
   /** Omitted (undefined): not managed, whatever is attached stays. `null`: none (an attached one is removed). */
   policy?: unknown;
+  /** The policy is attached without BlockPublicPolicy, so it may grant broad access (off unless declared). */
+  allowPublicPolicy?: boolean;
   /** Omitted (undefined): not managed. A list (`[]` too): exactly these replica regions. */
   replicas?: ReplicaSpec[];
   recoveryWindowDays: number;

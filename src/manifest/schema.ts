@@ -69,6 +69,12 @@ export const secretSchema = z.strictObject({
     .nullable()
     .optional()
     .describe("resource policy document; omitted: not managed; null: none attached"),
+  allowPublicPolicy: z
+    .boolean()
+    .optional()
+    .describe(
+      "attach the policy even if it grants broad access (PutResourcePolicy without BlockPublicPolicy); default false: AWS refuses such a policy",
+    ),
   recoveryWindowDays: recoveryWindowDays.optional(),
   protect: z.boolean().optional().describe("removing this secret from the manifest is a plan error"),
   adopt: z.boolean().optional().describe("may take over an existing secret of this name that nobody manages"),

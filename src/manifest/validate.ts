@@ -116,6 +116,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
       kmsKeyId: s.kmsKeyId ?? defaults.kmsKeyId,
       tags,
       policy: s.policy,
+      ...(s.allowPublicPolicy ? { allowPublicPolicy: true } : {}),
       replicas: s.replicas,
       recoveryWindowDays: s.recoveryWindowDays ?? defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
       ...(ownWindow ? { recoveryWindowOwn: true } : {}),
@@ -158,6 +159,9 @@ function checkSecretEntries(data: unknown, report: Report): void {
       report(path, `secrets.${name}: a secret needs \`value\` or \`binary\``);
     if (entry.value !== undefined && entry.binary !== undefined)
       report(path, `secrets.${name}: \`value\` and \`binary\` are exclusive`);
+    // Without a policy to attach the flag would do nothing, and its reader would believe otherwise.
+    if (entry.allowPublicPolicy === true && (entry.policy === undefined || entry.policy === null))
+      report([...path, "allowPublicPolicy"], `secrets.${name}: \`allowPublicPolicy\` needs a \`policy\` to attach`, true);
   }
 }
 

@@ -57,7 +57,17 @@ export type Action =
     }
   | { type: "tag"; tags: Record<string, { before?: string; after: string }> }
   | { type: "untag"; tags: Record<string, string> }
-  | { type: "put-policy"; before?: unknown; after: unknown }
+  | {
+      type: "put-policy";
+      /** The attached policy, spelled like `after` wherever the two mean the same (plan/policy.ts). */
+      before?: unknown;
+      after: unknown;
+      /**
+       * Sent as PutResourcePolicy's BlockPublicPolicy: true unless the secret says allowPublicPolicy.
+       * Always set by this planner; absent in plans made before it (apply then blocks).
+       */
+      blockPublicPolicy?: boolean;
+    }
   /** `before` is undefined when it could not be read (the secret was pending deletion). */
   | { type: "delete-policy"; before: unknown }
   | { type: "add-replica"; region: string; kmsKeyId?: string }

@@ -17,8 +17,8 @@ import {
   TAG_RECOVERY_WINDOW,
   TAG_VERSION,
 } from "../state/ownership.js";
-import { canonicalJson } from "./canonical.js";
 import { checkGuards, type GuardOptions } from "./guards.js";
+import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 
 export interface PlanOptions extends GuardOptions {
@@ -121,7 +121,8 @@ function planCreate(d: DesiredSecret, scopeId: string): Action[] {
     },
   ];
   for (const r of d.replicas ?? []) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
-  if (d.policy !== undefined && d.policy !== null) actions.push({ type: "put-policy", after: d.policy });
+  if (d.policy !== undefined && d.policy !== null)
+    actions.push({ type: "put-policy", after: d.policy, blockPublicPolicy: !d.allowPublicPolicy });
   return actions;
 }
 
@@ -158,8 +159,12 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     if (d.policy === null) {
       // undefined = not readable (pending deletion): remove whatever may be there; it is idempotent.
       if (l.policy !== null) actions.push({ type: "delete-policy", before: l.policy });
-    } else if (l.policy === undefined || l.policy === null || canonicalJson(l.policy) !== canonicalJson(d.policy)) {
-      actions.push({ type: "put-policy", before: l.policy ?? undefined, after: d.policy });
+    } else if (l.policy === undefined || l.policy === null) {
+      actions.push({ type: "put-policy", after: d.policy, blockPublicPolicy: !d.allowPublicPolicy });
+    } else if (!equivalentPolicies(l.policy, d.policy, partitionOf(l.arn))) {
+      // AWS hands a policy back in its own spelling: only a difference in meaning is a change.
+      const before = alignPolicy(l.policy, d.policy, partitionOf(l.arn));
+      actions.push({ type: "put-policy", before, after: d.policy, blockPublicPolicy: !d.allowPublicPolicy });
     }
   }
 

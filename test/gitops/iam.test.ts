@@ -31,6 +31,22 @@ function calls(): string[] {
 const isLockStatement = (s: Statement) =>
   (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).every((r) => /:secret:sopsync-lock\/[^*]*\*?$/.test(r));
 
+/**
+ * Bool and BoolIfExists as IAM evaluates them: a key missing from the request context makes a
+ * condition false, except with ...IfExists, which is then true; all conditions must hold
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists).
+ */
+function conditionsHold(condition: Record<string, Record<string, unknown>>, context: Record<string, string>): boolean {
+  return Object.entries(condition).every(([operator, keys]) => {
+    if (operator !== "Bool" && operator !== "BoolIfExists") throw new Error(`operator ${operator} not modelled here`);
+    return Object.entries(keys).every(([key, want]) => {
+      const have = context[key];
+      if (have === undefined) return operator === "BoolIfExists";
+      return [want].flat().some((w) => String(w).toLowerCase() === have);
+    });
+  });
+}
+
 const READS = /^(secretsmanager:(List|BatchGet|Get|Describe)|kms:(Decrypt|DescribeKey)$|sts:GetCallerIdentity$)/;
 
 describe("docs/iam policies", () => {
@@ -78,6 +94,17 @@ describe("docs/iam policies", () => {
         s.Condition?.["ForAllValues:StringLike"]?.["aws:TagKeys"] ?? s.Condition?.["ForAllValues:StringEquals"]?.["aws:TagKeys"];
       expect([["sopsync:lock-*"], ["sopsync:lock"]], s.Sid).toContainEqual(keys);
     }
+  });
+
+  it("the apply role denies PutResourcePolicy unless the request blocks public policies, also when it leaves the flag out", () => {
+    const denies = policy("apply-role.json").filter(
+      (s) => s.Effect === "Deny" && actions(s).includes("secretsmanager:PutResourcePolicy"),
+    );
+    const denied = (context: Record<string, string>) => denies.some((s) => conditionsHold(s.Condition ?? {}, context));
+    // AWS does not block public policies when BlockPublicPolicy is left out (API_PutResourcePolicy).
+    expect(denied({})).toBe(true);
+    expect(denied({ "secretsmanager:BlockPublicPolicy": "false" })).toBe(true);
+    expect(denied({ "secretsmanager:BlockPublicPolicy": "true" })).toBe(false);
   });
 
   it("the plan role cannot touch the lock (plan never takes it)", () => {

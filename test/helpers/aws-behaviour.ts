@@ -4,6 +4,8 @@
 // it copes with AWS as documented, and without it to prove nothing leans on the layer.
 // docs/aws-behaviour.md lists every behaviour sopsync relies on and how it is tested.
 
+import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
+
 /** One Secrets Manager (or KMS) JSON-protocol request, as the SDK sent it. */
 export interface AwsRequest {
   operation: string;
@@ -40,5 +42,23 @@ export function compose(rules: readonly Rule[], service: Next): Next {
  * lags). Pass to startFaultProxy({ behaviour: documentedAws() }).
  */
 export function documentedAws(): Rule[] {
-  return [];
+  return [canonicalPolicies()];
+}
+
+/**
+ * GetResourcePolicy answers with the policy in AWS's own form (aws-policy-form.ts says exactly what
+ * that is and where it is documented or observed); moto answers with the text as it was put.
+ */
+export function canonicalPolicies(): Rule {
+  return {
+    name: "GetResourcePolicy returns the policy in AWS's canonical form",
+    doc: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html",
+    async handle(req, next) {
+      const res = await next(req);
+      const text = res.body.ResourcePolicy;
+      if (req.operation !== "GetResourcePolicy" || res.status !== 200 || typeof text !== "string") return res;
+      const partition = /^arn:([a-z-]+):/.exec(String(res.body.ARN ?? ""))?.[1] ?? "aws";
+      return { ...res, body: { ...res.body, ResourcePolicy: awsPolicyText(awsPolicyForm(JSON.parse(text), partition)) } };
+    },
+  };
 }

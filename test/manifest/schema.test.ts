@@ -21,6 +21,7 @@ describe("schema/manifest.schema.json", () => {
     const secret = schema.properties.secrets.anyOf[0].additionalProperties;
     expect(Object.keys(secret.properties).sort()).toEqual([
       "adopt",
+      "allowPublicPolicy",
       "binary",
       "description",
       "kmsKeyId",

@@ -49,7 +49,7 @@ describe("planner: create", () => {
         tags: { team: "x", [TAG_MANAGED_BY]: SCOPE, [TAG_PROTECTED]: "true" },
       },
       { type: "add-replica", region: "us-east-1", kmsKeyId: undefined },
-      { type: "put-policy", after: { Version: "2012-10-17", Statement: [] } },
+      { type: "put-policy", after: { Version: "2012-10-17", Statement: [] }, blockPublicPolicy: true },
     ]);
   });
 
@@ -214,10 +214,10 @@ describe("planner: policies and replicas", () => {
     ]);
     expect(change(planOne([secret("a", { policy: null })], [l(null)]), "a").actions).toEqual([]);
     expect(change(planOne([secret("a", { policy: pol("y") })], [l(pol("x"))]), "a").actions).toEqual([
-      { type: "put-policy", before: pol("x"), after: pol("y") },
+      { type: "put-policy", before: pol("x"), after: pol("y"), blockPublicPolicy: true },
     ]);
     expect(change(planOne([secret("a", { policy: pol("y") })], [l(null)]), "a").actions).toEqual([
-      { type: "put-policy", before: undefined, after: pol("y") },
+      { type: "put-policy", before: undefined, after: pol("y"), blockPublicPolicy: true },
     ]);
     const reordered = {
       Statement: [{ Resource: "*", Action: "*", Principal: "*", Effect: "Deny", Sid: "y" }],
