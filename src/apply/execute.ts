@@ -6,6 +6,7 @@
 // alone when it no longer shows what the plan was made against.
 import { mapConcurrent, Pacer } from "../aws/pacing.js";
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
+import { type PacedOperation, QuotaPacers } from "../aws/quotas.js";
 import { NOT_RETRIED } from "../aws/retry.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
@@ -27,8 +28,13 @@ export interface ActionEvent {
 }
 
 export interface ApplyOptions {
-  /** Write calls started per second across all secrets (AWS allows 50/s per family). */
+  /**
+   * Write calls started per second across all secrets and quota families; each family is also kept
+   * below its own quota (aws/quotas.ts), which binds once this is raised above it.
+   */
   maxRps?: number;
+  /** The target's quota pacers, when a run shares them between reading and writing. */
+  pacers?: QuotaPacers;
   /** Secrets worked on at once. */
   concurrency?: number;
   /** Called after each action, for progress display. */
@@ -53,9 +59,9 @@ export async function applyTarget(
   const now = opts.now ?? Date.now;
   const started = now();
   const pacer = new Pacer(opts.maxRps ?? DEFAULT_WRITE_RPS);
+  const quotas = opts.pacers ?? new QuotaPacers();
   const byName = new Map(desired.secrets.map((s) => [s.name, s]));
-  const ctx: Ctx = { tokens, port, pacer, calls: 0 };
-  const recheckPacer = new Pacer(RECHECK_RPS);
+  const ctx: Ctx = { tokens, port, pacer, quotas, calls: 0 };
 
   const [writes, deletes] = phases(target.changes);
   const total = [...writes, ...deletes].reduce((n, c) => n + c.actions.length, 0);
@@ -68,7 +74,7 @@ export async function applyTarget(
   let quotaReached = false;
   const applyChange = async (change: SecretChange) => {
     if (quotaReached || opts.signal?.aborted) return;
-    await recheckPacer.take();
+    await quotas.take("DescribeSecret");
     const moved = await changedSincePlanned(port, change).catch(
       (err) => `could not be read again before writing: ${(err as Error).message}`,
     );
@@ -139,29 +145,27 @@ function awsMessage(e: AwsCallError): string {
   return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
 }
 
-/**
- * DescribeSecret before each secret's first write. Its quota is separate from the write families
- * and much larger (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html).
- */
-const RECHECK_RPS = 80;
-
 interface Ctx {
   tokens: TokenContext;
   port: SecretsPort;
+  /** The --max-rps budget, shared by every write whatever its family. */
   pacer: Pacer;
+  quotas: QuotaPacers;
   /** Write calls made (SDK retries not included). */
   calls: number;
 }
 
-async function paced(ctx: Ctx, fn: () => Promise<unknown>): Promise<void> {
-  await ctx.pacer.take();
+async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>): Promise<void> {
+  await ctx.quotas.take(operation, ctx.pacer);
   ctx.calls++;
   await fn();
 }
 
 /** Records the version this plan wrote, for drift attribution (design §3). */
 function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
-  return paced(ctx, () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }));
+  return paced(ctx, "TagResource", () =>
+    ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }),
+  );
 }
 
 /** Runs one action, pacing each write call. */
@@ -172,14 +176,14 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
     return d;
   };
-  const write = (fn: () => Promise<unknown>) => paced(ctx, fn);
+  const write = (operation: PacedOperation, fn: () => Promise<unknown>) => paced(ctx, operation, fn);
   switch (action.type) {
     case "adopt":
       return; // the ownership tag is written by the tag action, after values and metadata
     case "restore":
-      return write(() => port.restoreSecret(name));
+      return write("RestoreSecret", () => port.restoreSecret(name));
     case "create":
-      return write(() =>
+      return write("CreateSecret", () =>
         port
           .createSecret({
             name,
@@ -198,24 +202,30 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
           }),
       );
     case "update-value":
-      await write(() => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
+      await write("PutSecretValue", () => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
       return writeVersionTag(name, ctx);
     case "update-metadata":
-      return write(() =>
+      return write("UpdateSecret", () =>
         port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }),
       );
     case "tag":
-      return write(() => port.tagResource(name, Object.fromEntries(Object.entries(action.tags).map(([k, v]) => [k, v.after]))));
+      return write("TagResource", () =>
+        port.tagResource(name, Object.fromEntries(Object.entries(action.tags).map(([k, v]) => [k, v.after]))),
+      );
     case "untag":
-      return write(() => port.untagResource(name, Object.keys(action.tags)));
+      return write("UntagResource", () => port.untagResource(name, Object.keys(action.tags)));
     case "put-policy":
-      return write(() => port.putResourcePolicy(name, action.after, { blockPublicPolicy: action.blockPublicPolicy !== false }));
+      return write("PutResourcePolicy", () =>
+        port.putResourcePolicy(name, action.after, { blockPublicPolicy: action.blockPublicPolicy !== false }),
+      );
     case "delete-policy":
-      return write(() => port.deleteResourcePolicy(name));
+      return write("DeleteResourcePolicy", () => port.deleteResourcePolicy(name));
     case "add-replica":
-      return write(() => port.replicateToRegions(name, [{ region: action.region, kmsKeyId: action.kmsKeyId }]));
+      return write("ReplicateSecretToRegions", () =>
+        port.replicateToRegions(name, [{ region: action.region, kmsKeyId: action.kmsKeyId }]),
+      );
     case "remove-replica":
-      return write(() => port.removeRegionsFromReplication(name, [action.region]));
+      return write("RemoveRegionsFromReplication", () => port.removeRegionsFromReplication(name, [action.region]));
     case "delete": {
       const days = action.recoveryWindowDays;
       // Always a recovery window, never ForceDeleteWithoutRecovery: a plan asking otherwise is refused.
@@ -226,7 +236,7 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
           `recovery window ${days} is outside ${MIN_RECOVERY_DAYS}..${MAX_RECOVERY_DAYS} days`,
         );
       }
-      return write(() =>
+      return write("DeleteSecret", () =>
         port.deleteSecret(name, days).catch(async (err) => {
           // A repeated DeleteSecret (retry after a lost response) finds the secret already pending
           // deletion and fails with InvalidRequestException: that is the state we asked for.

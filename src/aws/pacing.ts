@@ -10,10 +10,18 @@ export class Pacer {
   ) {}
 
   async take(): Promise<void> {
-    const t = this.now();
-    const slot = Math.max(t, this.next);
-    this.next = slot + 1000 / this.ratePerSecond;
-    if (slot > t) await this.sleep(slot - t);
+    return Pacer.takeAll([this], this.now, this.sleep);
+  }
+
+  /**
+   * One start time that is a free slot of every pacer given, reserved in all of them at once: taking
+   * them one after another would let a wait for the second squeeze two starts of the first together.
+   */
+  static async takeAll(pacers: readonly Pacer[], now: () => number, sleep: (ms: number) => Promise<void>): Promise<void> {
+    const t = now();
+    const slot = pacers.reduce((s, p) => Math.max(s, p.next), t);
+    for (const p of pacers) p.next = slot + 1000 / p.ratePerSecond;
+    if (slot > t) await sleep(slot - t);
   }
 }
 

@@ -4,8 +4,9 @@
 // replicas go first). For N declared secrets in sync without policies or
 // replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity). Values are read while the
 // listing pages in: each page tells which declared secrets exist and are not pending deletion.
-import { chunk, limiter, mapConcurrent, Pacer } from "../aws/pacing.js";
+import { chunk, limiter, mapConcurrent } from "../aws/pacing.js";
 import type { FetchedValue, ListedSecret, SecretsPort } from "../aws/port.js";
+import { QuotaPacers } from "../aws/quotas.js";
 import { SopsyncError } from "../errors.js";
 import type { DesiredState } from "../manifest/model.js";
 import { RESERVED_NAME_PREFIX } from "../manifest/schema.js";
@@ -16,28 +17,19 @@ import { TAG_MANAGED_BY } from "./ownership.js";
 
 export interface ReadOptions {
   /**
-   * Calls per second for each read quota family (ListSecrets; BatchGetSecretValue; the others).
-   * AWS allows 100/s for each of ListSecrets and BatchGetSecretValue per account and region.
+   * A ceiling on calls per second in any one quota family; each family is otherwise paced at its own
+   * share of its quota (aws/quotas.ts).
    */
   readRps?: number;
+  /** The target's pacers, when a run shares them between reading and writing (quotas are per account and Region). */
+  pacers?: QuotaPacers;
   concurrency?: number;
   /** The caller's account when already known (a run asks STS once per credential set). */
   account?: string;
 }
 
-/** 80% of the per-family quota: the rest stays with whatever else reads the account. */
-export const DEFAULT_READ_RPS = 80;
-
-/** One pacer per quota family: they are separate quotas on AWS. */
-interface ReadPacers {
-  list: Pacer;
-  values: Pacer;
-  other: Pacer;
-}
-
-function readPacers(opts: ReadOptions): ReadPacers {
-  const rps = opts.readRps ?? DEFAULT_READ_RPS;
-  return { list: new Pacer(rps), values: new Pacer(rps), other: new Pacer(rps) };
+function readPacers(opts: ReadOptions): QuotaPacers {
+  return opts.pacers ?? new QuotaPacers({ ceiling: opts.readRps });
 }
 
 /** AWS accepts at most 10 values in one ListSecrets filter. */
@@ -50,7 +42,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   const concurrency = opts.concurrency ?? 8;
   let account = opts.account;
   if (account === undefined) {
-    await pacers.other.take();
+    await pacers.take("GetCallerIdentity");
     account = await port.callerAccount();
   }
   // The account guard, before anything is read: the wrong account's secrets are none of our business.
@@ -66,8 +58,8 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   // Nor of a replica: it is never managed here (declaring one is a plan error).
   const readable = (page: readonly ListedSecret[]) =>
     page.filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region)).map((l) => l.name);
-  const values = valueReader(port, pacers.values, concurrency);
-  const listed = await listInScope(port, desired, pacers.list, concurrency, (page) => values.add(readable(page)));
+  const values = valueReader(port, pacers, concurrency);
+  const listed = await listInScope(port, desired, pacers, concurrency, (page) => values.add(readable(page)));
   // Also for a port that does not report pages; names already handed over are not read twice.
   values.add(readable(listed));
 
@@ -90,22 +82,22 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     // DescribeSecret answers for a secret pending deletion; the policy calls may not, so a restored
     // secret's policy stays unknown and the planner writes the declared one unconditionally.
     if (s.policy !== undefined && !live.pendingDeletion) {
-      await pacers.other.take();
+      await pacers.take("GetResourcePolicy");
       live.policy = (await port.getResourcePolicy(s.name)) ?? null;
     }
     if (s.replicas !== undefined) {
-      await pacers.other.take();
+      await pacers.take("DescribeSecret");
       live.replicas = (await port.describeSecret(s.name)).replicas;
     }
   });
 
   await mapConcurrent(leavingOwned(secrets, declaredNames, desired.scope.id), concurrency, async (live) => {
-    await pacers.other.take();
+    await pacers.take("DescribeSecret");
     live.replicas = (await port.describeSecret(live.name)).replicas;
   });
 
-  const kmsKeyArns = await resolveKmsKeys(port, desired, secrets, pacers.other);
-  const replicaKmsKeyArns = await resolveReplicaKmsKeys(port, desired, secrets, pacers.other);
+  const kmsKeyArns = await resolveKmsKeys(port, desired, secrets, pacers);
+  const replicaKmsKeyArns = await resolveReplicaKmsKeys(port, desired, secrets, pacers.pacer("DescribeKey"));
   return { region: port.region, account, secrets, kmsKeyArns, replicaKmsKeyArns };
 }
 
@@ -117,11 +109,11 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
 async function listInScope(
   port: SecretsPort,
   desired: DesiredState,
-  pacer: Pacer,
+  pacers: QuotaPacers,
   concurrency: number,
   onPage: (page: ListedSecret[]) => void,
 ): Promise<ListedSecret[]> {
-  await pacer.take();
+  await pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
   const found = desired.scope.prefix
@@ -132,7 +124,7 @@ async function listInScope(
   // Under a prefix every declared name was already listed (validation keeps names inside it).
   if (desired.scope.prefix || missing.length === 0) return found;
   const more = await mapConcurrent(chunk(missing, NAMES_PER_LIST), concurrency, async (names) => {
-    await pacer.take();
+    await pacers.take("ListSecrets");
     return port.listSecrets({ names }, onPage);
   });
   return [...found, ...more.flat()];
@@ -143,19 +135,19 @@ async function listInScope(
  * like readLiveState. `sopsync import` reads every secret under a prefix with it.
  */
 export async function readValues(port: SecretsPort, names: readonly string[], opts: ReadOptions = {}): Promise<FetchedValue[]> {
-  const reader = valueReader(port, readPacers(opts).values, opts.concurrency ?? 8);
+  const reader = valueReader(port, readPacers(opts), opts.concurrency ?? 8);
   reader.add(names);
   return reader.finish();
 }
 
 /** Reads values 20 per BatchGetSecretValue as names are handed over; a short last batch on finish. */
-function valueReader(port: SecretsPort, pacer: Pacer, concurrency: number) {
+function valueReader(port: SecretsPort, pacers: QuotaPacers, concurrency: number) {
   const run = limiter(concurrency);
   const seen = new Set<string>();
   const buffer: string[] = [];
   const batches: Promise<FetchedValue[]>[] = [];
   const dispatch = (ids: string[]) => {
-    const batch = run(() => fetchBatch(port, ids, pacer));
+    const batch = run(() => fetchBatch(port, ids, pacers));
     batch.catch(() => {}); // rethrown by finish(); not an unhandled rejection meanwhile
     batches.push(batch);
   };
@@ -176,8 +168,8 @@ function valueReader(port: SecretsPort, pacer: Pacer, concurrency: number) {
 }
 
 /** One BatchGetSecretValue; if the batch fails as a whole, each id is read on its own. */
-async function fetchBatch(port: SecretsPort, ids: string[], pacer: Pacer): Promise<FetchedValue[]> {
-  await pacer.take();
+async function fetchBatch(port: SecretsPort, ids: string[], pacers: QuotaPacers): Promise<FetchedValue[]> {
+  await pacers.take("BatchGetSecretValue");
   let values: FetchedValue[];
   let failed: string[];
   try {
@@ -189,7 +181,7 @@ async function fetchBatch(port: SecretsPort, ids: string[], pacer: Pacer): Promi
     failed = ids;
   }
   for (const id of failed) {
-    await pacer.take();
+    await pacers.take("GetSecretValue");
     values.push(await port.getValue(id));
   }
   return values;
@@ -203,7 +195,7 @@ async function resolveKmsKeys(
   port: SecretsPort,
   desired: DesiredState,
   live: ReadonlyMap<string, LiveSecret>,
-  pacer: Pacer,
+  pacers: QuotaPacers,
 ): Promise<Record<string, string>> {
   const refs = new Set<string>();
   for (const d of desired.secrets) {
@@ -216,7 +208,7 @@ async function resolveKmsKeys(
   const arns: Record<string, string> = {};
   for (const ref of [...refs].sort()) {
     if (/^arn:[^:]+:kms:[^:]*:\d*:key\//.test(ref)) continue; // already a key ARN
-    await pacer.take();
+    await pacers.take("DescribeKey");
     const arn = await port.describeKey(ref);
     if (arn) arns[ref] = arn;
   }

@@ -55,7 +55,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .argument("[plan-or-files...]", "a saved plan (plan.json) and optionally its manifests, or manifest files or directories", [])
     .option("--yes", "apply without asking (required when not on a terminal)")
     .addOption(formatOption())
-    .option("--max-rps <n>", "write calls started per second (AWS allows 50/s per family)", atLeastOne, DEFAULT_WRITE_RPS)
+    .option(
+      "--max-rps <n>",
+      "write calls started per second, all quota families together (each also stays below 80% of its own quota)",
+      atLeastOne,
+      DEFAULT_WRITE_RPS,
+    )
     .addOption(
       new Option("--lock-timeout <duration>", "wait this long for another apply's lock (e.g. 30s, 5m)")
         .argParser(duration)
