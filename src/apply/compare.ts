@@ -11,9 +11,11 @@ import { ownValue } from "../records.js";
 import type { Action, Plan, Precondition, SecretChange, TargetPlan } from "../plan/model.js";
 import { preconditionOf } from "../plan/planner.js";
 import { equivalentPolicies, partitionOf } from "../plan/policy.js";
+import type { ReplicaKms } from "../plan/replicas.js";
 import { sameKmsKey } from "../state/kms.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { TAG_MANAGED_BY, TAG_PROTECTED, TAG_VERSION } from "../state/ownership.js";
+import { replicaInEffect } from "./replica-effect.js";
 import { requestToken, type TokenContext, tokenContext } from "./tokens.js";
 
 export interface Comparison {
@@ -151,7 +153,8 @@ function compareTarget(
       out.push(`${name}: would ${fc?.actions.map((a) => a.type).join(", ")}, which the saved plan does not`);
       continue;
     }
-    out.push(...compareChange(sc, fc?.actions ?? [], l, ctx, live.kmsKeyArns ?? {}).map((d) => `${name}: ${d}`));
+    const keys = { primary: live.kmsKeyArns ?? {}, replicas: live.replicaKmsKeyArns ?? {} };
+    out.push(...compareChange(sc, fc?.actions ?? [], l, ctx, keys).map((d) => `${name}: ${d}`));
     const token = requestToken(ctx, name, "update-value");
     if (
       !fc &&
@@ -172,7 +175,7 @@ function compareChange(
   freshActions: readonly Action[],
   l: LiveSecret | undefined,
   ctx: TokenContext,
-  kms: Readonly<Record<string, string>>,
+  kms: { primary: Readonly<Record<string, string>>; replicas: ReplicaKms },
 ): string[] {
   const out: string[] = [];
   const freshBy = new Map(withoutOwnVersionTag(freshActions, sc.name, ctx).map((a) => [actionKey(a), a]));
@@ -193,7 +196,7 @@ function compareChange(
           "its current version carries this plan's request token although the value differs: the plan id was already used",
         );
       }
-    } else if (!inEffect(a, sc.name, l, ctx, kms) && !(a.type === "update-value" && restoredInSync(sc))) {
+    } else if (!inEffect(a, sc, l, ctx, kms) && !(a.type === "update-value" && restoredInSync(sc))) {
       out.push(`the saved plan's ${key} is not what the manifest and the account call for now`);
     }
   }
@@ -216,12 +219,13 @@ function restoredInSync(sc: SecretChange): boolean {
 /** The live secret already shows this action's effect, made by this plan. */
 function inEffect(
   a: Action,
-  name: string,
+  sc: SecretChange,
   l: LiveSecret | undefined,
   ctx: TokenContext,
-  kms: Readonly<Record<string, string>>,
+  kms: { primary: Readonly<Record<string, string>>; replicas: ReplicaKms },
 ): boolean {
   if (!l) return false;
+  const name = sc.name;
   switch (a.type) {
     case "create":
     case "update-value":
@@ -239,16 +243,15 @@ function inEffect(
     case "update-metadata":
       return (
         (a.description === undefined || l.description === a.description.after) &&
-        (a.kmsKeyId?.after === undefined || sameKmsKey(a.kmsKeyId.after, l.kmsKeyId, kms))
+        (a.kmsKeyId?.after === undefined || sameKmsKey(a.kmsKeyId.after, l.kmsKeyId, kms.primary))
       );
     case "put-policy":
       return l.policy !== undefined && l.policy !== null && equivalentPolicies(l.policy, a.after, partitionOf(l.arn));
     case "delete-policy":
       return l.policy === null;
     case "add-replica":
-      return (l.replicas ?? []).some((r) => r.region === a.region && (!a.kmsKeyId || sameKmsKey(a.kmsKeyId, r.kmsKeyId, kms)));
     case "remove-replica":
-      return l.replicas !== undefined && !l.replicas.some((r) => r.region === a.region);
+      return replicaInEffect(a, sc, l, kms.replicas);
   }
 }
 

@@ -77,6 +77,12 @@ const action = z.discriminatedUnion("type", [
   }),
 ]);
 
+const replicaNote = z.strictObject({
+  region,
+  status: z.string().regex(/^[A-Za-z]{1,32}$/, "a replication status"),
+  message: z.string().min(1).max(4096).refine(noControlCharacters, "a message without control characters").optional(),
+});
+
 const count = z.number().int().min(0);
 const target = z.strictObject({
   manifests: z
@@ -89,8 +95,11 @@ const target = z.strictObject({
     .min(1),
   target: z.strictObject({ account: z.string().regex(/^\d{12}$/, "a 12-digit account id"), region }),
   scope: z.strictObject({ id: z.string().regex(SCOPE_ID, "a scope id"), prefix: z.string().min(1).max(512).optional() }),
-  changes: z.array(z.strictObject({ name, actions: z.array(action), precondition })),
+  changes: z.array(
+    z.strictObject({ name, actions: z.array(action), precondition, replicaStatus: z.array(replicaNote).optional() }),
+  ),
   unmanaged: z.array(name),
+  replicaSecrets: z.array(z.strictObject({ name, primaryRegion: region })).optional(),
   summary: z.strictObject({ create: count, update: count, restore: count, adopt: count, delete: count, noop: count }),
 });
 

@@ -1,12 +1,14 @@
 // Read-back after apply: the values just written, through BatchGetSecretValue (ListSecrets can lag
 // minutes behind on AWS). A value must equal the manifest and, where this plan wrote it, its current
-// version must be the one this plan made. Reports names and what differs, never values.
-import { chunk } from "../aws/pacing.js";
+// version must be the one this plan made; replicas this plan changed are read back too
+// (verify-replicas.ts). Reports names and what differs, never values.
+import { chunk, mapConcurrent } from "../aws/pacing.js";
 import type { SecretsPort } from "../aws/port.js";
 import type { DesiredSecret } from "../manifest/model.js";
 import { valuesEqual } from "../manifest/values.js";
 import type { SecretChange } from "../plan/model.js";
 import { requestToken, type TokenContext } from "./tokens.js";
+import { changesReplicas, replicaReadBack } from "./verify-replicas.js";
 
 export interface ReadBackProblem {
   name: string;
@@ -48,5 +50,13 @@ export async function verifyWrites(
       }
     }
   }
+  // Replicas: ListSecrets does not carry them, so one DescribeSecret per secret whose replicas changed.
+  await mapConcurrent(changes.filter(changesReplicas), 8, async (c) => {
+    try {
+      for (const problem of replicaReadBack(c, await port.describeSecret(c.name))) problems.push({ name: c.name, problem });
+    } catch (err) {
+      problems.push({ name: c.name, problem: `could not read back its replicas: ${(err as Error).message}` });
+    }
+  });
   return problems;
 }

@@ -87,7 +87,7 @@ export function actionLines(a: Action): string[] {
     case "add-replica":
       return [`+ replica ${a.region}${a.kmsKeyId ? ` (kmsKeyId ${a.kmsKeyId})` : ""}`];
     case "remove-replica":
-      return [`- replica ${a.region}`];
+      return [`- replica ${a.region} (deleted at once, no recovery window)`];
     case "restore":
       return ["restore: the secret is scheduled for deletion; it is restored, then reconciled"];
     case "adopt":
@@ -102,6 +102,16 @@ export function actionLines(a: Action): string[] {
               : ""),
       ];
   }
+}
+
+/** Replicas not in sync (display only): InProgress is being created, Failed says why. */
+export function replicaStatusLines(change: SecretChange): string[] {
+  return (change.replicaStatus ?? []).map((r) => {
+    const why = r.message ? `: ${JSON.stringify(r.message)}` : "";
+    if (r.status === "InProgress") return `replica ${r.region}: replication in progress${why}`;
+    if (r.status === "Failed") return `replica ${r.region}: replication failed${why}`;
+    return `replica ${r.region}: status ${JSON.stringify(r.status)}${why}`;
+  });
 }
 
 /** Unified diff of two policy documents, pretty-printed; only the changed hunks. */

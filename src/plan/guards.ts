@@ -24,6 +24,10 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
     );
   }
   const deleted = plan.changes.filter((c) => c.actions.some((a) => a.type === "delete")).map((c) => c.name);
+  // A replica removal deletes the replica at once, without a recovery window
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_delete-secret.html): a deletion.
+  const replicasRemoved = plan.changes.flatMap((c) => c.actions).filter((a) => a.type === "remove-replica").length;
+  const deletions = deleted.length + replicasRemoved;
   const protectedNames = deleted.filter((n) => live.secrets.get(n)?.tags[TAG_PROTECTED] === "true");
   if (protectedNames.length) {
     throw new SopsyncError(
@@ -33,7 +37,9 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
     );
   }
   if (opts.allowMassDelete) return;
-  const owned = [...live.secrets.values()].filter((s) => !s.pendingDeletion && ownershipOf(s.tags, desired.scope.id) === "ours");
+  const owned = [...live.secrets.values()].filter(
+    (s) => !s.pendingDeletion && !s.replicaOf && ownershipOf(s.tags, desired.scope.id) === "ours",
+  );
   if (desired.secrets.length === 0 && owned.length > 0) {
     throw new SopsyncError(
       "GUARD",
@@ -41,13 +47,21 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
     );
   }
   const max = opts.maxDeletes ?? DEFAULT_MAX_DELETES;
-  if (deleted.length > max) {
-    throw new SopsyncError("GUARD", `${file}: the plan deletes ${deleted.length} secrets, more than --max-deletes ${max}`);
-  }
-  if (deleted.length > 1 && deleted.length > owned.length * MAX_DELETE_SHARE) {
+  const replicaNote = replicasRemoved ? `; ${replicasRemoved} of them replica removals, each deleted at once` : "";
+  if (deletions > max) {
     throw new SopsyncError(
       "GUARD",
-      `${file}: the plan deletes ${deleted.length} of ${owned.length} owned secrets (more than 25%); pass --allow-mass-delete if that is intended`,
+      `${file}: the plan deletes ${deletions} secrets, more than --max-deletes ${max}${replicaNote}`,
+    );
+  }
+  // Replicas count on both sides: the owned secrets' replicas the plan read are owned too.
+  const ownedReplicas = owned.reduce((n, s) => n + (s.replicas?.length ?? 0), 0);
+  const population = owned.length + ownedReplicas;
+  if (deletions > 1 && deletions > population * MAX_DELETE_SHARE) {
+    const what = ownedReplicas || replicasRemoved ? "owned secrets and replicas" : "owned secrets";
+    throw new SopsyncError(
+      "GUARD",
+      `${file}: the plan deletes ${deletions} of ${population} ${what} (more than 25%${replicaNote}); pass --allow-mass-delete if that is intended`,
     );
   }
 }

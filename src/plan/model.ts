@@ -87,11 +87,22 @@ export type Action =
 
 export type ActionType = Action["type"];
 
+/** A replica that is not InSync, as DescribeSecret reported it. Display only: apply never decides on it. */
+export interface ReplicaNote {
+  region: string;
+  /** `InProgress` (no change: being created) or `Failed` (its message says why). */
+  status: string;
+  /** AWS's StatusMessage. */
+  message?: string;
+}
+
 export interface SecretChange {
   name: string;
   /** In the order apply runs them. Empty means in sync (noop). */
   actions: Action[];
   precondition: Precondition;
+  /** Replicas not in sync; absent when there are none or they were not read. */
+  replicaStatus?: ReplicaNote[];
 }
 
 export interface PlanSummary {
@@ -112,6 +123,11 @@ export interface TargetPlan {
   changes: SecretChange[];
   /** In scope, not ours and not declared: listed, never touched. */
   unmanaged: string[];
+  /**
+   * In scope, but replicas of a primary in another region: never managed, whatever their tags (they
+   * carry their primary's). Absent when there are none.
+   */
+  replicaSecrets?: { name: string; primaryRegion: string }[];
   summary: PlanSummary;
 }
 

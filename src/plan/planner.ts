@@ -1,6 +1,5 @@
 // The planner: a pure function of (desired, live, options). No I/O, no clock, no randomness —
 // the plan id and time come in through `options`.
-import type { Replica } from "../aws/port.js";
 import { type Problem, SopsyncError } from "../errors.js";
 import { ownRecord, ownValue } from "../records.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
@@ -20,6 +19,7 @@ import {
 import { checkGuards, type GuardOptions } from "./guards.js";
 import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
+import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
 
 export interface PlanOptions extends GuardOptions {
   /** Adopt every declared secret that exists without an ownership tag (`--adopt`). */
@@ -37,6 +37,15 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     const l = live.secrets.get(d.name);
     if (!l) {
       changes.push({ name: d.name, precondition: preconditionOf(undefined), actions: planCreate(d, scopeId) });
+      continue;
+    }
+    if (l.replicaOf) {
+      problems.push({
+        ...d.at,
+        message:
+          `secret '${d.name}' is a replica of the secret in ${l.replicaOf}, which "can't be updated independently from its ` +
+          `primary secret"; declare it in a manifest for ${l.replicaOf}`,
+      });
       continue;
     }
     const owner = ownershipOf(l.tags, scopeId);
@@ -58,13 +67,20 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     const actions: Action[] = [];
     if (l.pendingDeletion) actions.push({ type: "restore" });
     if (adopting) actions.push({ type: "adopt" });
-    actions.push(...planReconcile(d, l, scopeId, live.kmsKeyArns ?? {}));
-    changes.push({ name: d.name, precondition: preconditionOf(l), actions });
+    const replicas = d.replicas && planReplicas(d.replicas, l.replicas ?? [], live.replicaKmsKeyArns ?? {});
+    for (const message of replicas?.problems ?? []) problems.push({ ...d.at, message: `secret '${d.name}': ${message}` });
+    actions.push(...planReconcile(d, l, scopeId, live.kmsKeyArns ?? {}, replicas?.actions ?? []));
+    changes.push({ name: d.name, precondition: preconditionOf(l), actions, ...replicaStatusOf(l) });
   }
 
   const unmanaged: string[] = [];
+  const replicaSecrets: { name: string; primaryRegion: string }[] = [];
   for (const l of live.secrets.values()) {
     if (declared.has(l.name)) continue;
+    if (l.replicaOf) {
+      replicaSecrets.push({ name: l.name, primaryRegion: l.replicaOf });
+      continue;
+    }
     if (ownershipOf(l.tags, scopeId) !== "ours") {
       if (!desired.scope.prefix || l.name.startsWith(desired.scope.prefix)) unmanaged.push(l.name);
       continue;
@@ -75,13 +91,16 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     changes.push({
       name: l.name,
       precondition: preconditionOf(l),
+      // A replicated primary cannot be deleted: its replicas go first, each deleted at once.
       actions: [
+        ...removeAllReplicas(l),
         {
           type: "delete",
           recoveryWindowDays: recorded ?? desired.recoveryWindowDays,
           recoveryWindowFrom: recorded === undefined ? "defaults" : "secret",
         },
       ],
+      ...replicaStatusOf(l),
     });
   }
   if (problems.length) {
@@ -90,12 +109,14 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
 
   changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   unmanaged.sort();
+  replicaSecrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const plan: TargetPlan = {
     manifests: desired.manifests.map((m) => ({ ...m })),
     target: { account: live.account, region: live.region },
     scope: { ...desired.scope },
     changes,
     unmanaged,
+    ...(replicaSecrets.length ? { replicaSecrets } : {}),
     summary: summarize(changes),
   };
   checkGuards(desired, live, plan, options);
@@ -128,7 +149,7 @@ function planCreate(d: DesiredSecret, scopeId: string): Action[] {
 
 type KmsArns = Readonly<Record<string, string>>;
 
-function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: KmsArns): Action[] {
+function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: KmsArns, replicas: Action[]): Action[] {
   const actions: Action[] = [];
 
   const descriptionChanged = d.description !== l.description;
@@ -168,8 +189,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     }
   }
 
-  // Omitted replicas are not managed; a declared list (even []) is the whole truth.
-  if (d.replicas !== undefined) actions.push(...planReplicas(d.replicas, l.replicas ?? [], kms));
+  // Omitted replicas are not managed; a declared list (even []) is the whole truth (replicas.ts).
+  actions.push(...replicas);
 
   const want = ownershipTags(d, scopeId);
   // Tag keys are the user's: own-key lookups and records without a prototype (`constructor` is a tag).
@@ -193,24 +214,6 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     added[TAG_VERSION] = { before: written, after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
-  return actions;
-}
-
-function planReplicas(want: readonly Replica[], have: readonly Replica[], kms: KmsArns): Action[] {
-  const actions: Action[] = [];
-  const haveBy = new Map(have.map((r) => [r.region, r]));
-  const wantBy = new Map(want.map((r) => [r.region, r]));
-  for (const r of have) {
-    const w = wantBy.get(r.region);
-    // A replica's key cannot be changed in place: remove and add it again.
-    if (!w || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, r.kmsKeyId, kms)))
-      actions.push({ type: "remove-replica", region: r.region });
-  }
-  for (const w of want) {
-    const h = haveBy.get(w.region);
-    if (!h || (w.kmsKeyId !== undefined && !sameKmsKey(w.kmsKeyId, h.kmsKeyId, kms)))
-      actions.push({ type: "add-replica", region: w.region, kmsKeyId: w.kmsKeyId });
-  }
   return actions;
 }
 
