@@ -153,6 +153,14 @@ describe("a hand-edited saved plan is refused, writing nothing", () => {
       /f\/pol: put-policy differs/,
     ],
     [
+      "policy: BlockPublicPolicy turned off for a secret that does not allow public policies",
+      (p) => {
+        const a = change(p, "f/pol").actions[0];
+        if (a?.type === "put-policy") a.blockPublicPolicy = false;
+      },
+      /f\/pol: put-policy differs/,
+    ],
+    [
       "drop a change",
       (p) => {
         target(p).changes = target(p).changes.filter((c) => c.name !== "f/s1");
