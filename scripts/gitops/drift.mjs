@@ -10,6 +10,8 @@ const CAUSE = {
   "changed-outside": { kind: "outside", text: "value: changed outside sopsync since the last apply" },
   unknown: { kind: "unknown", text: "value differs; sopsync has no record of its last write (adopted or tag removed)" },
   "not-readable": { kind: "unknown", text: "value not readable while scheduled for deletion; written again after the restore" },
+  "no-current-value": { kind: "unknown", text: "the secret has no current value (no AWSCURRENT version)" },
+  "kms-key-changed": { kind: "pending", text: "value written again under the new KMS key" },
 };
 
 const ACTION = {

@@ -95,7 +95,7 @@ export async function applyTarget(
     for (const action of orderActions(change.actions)) {
       if (opts.signal?.aborted) break;
       try {
-        await runAction(action, change.name, byName.get(change.name), ctx);
+        await runAction(action, change, byName.get(change.name), ctx);
       } catch (err) {
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
         if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
@@ -134,8 +134,16 @@ export async function applyTarget(
   await mapConcurrent(writes, concurrency, applyChange);
   await mapConcurrent(deletes, concurrency, applyChange);
 
-  const applied = writes.filter((c) => outcomes.get(c.name)?.status === "applied");
-  const verification = await verifyWrites(port, tokens, applied, byName);
+  // Deletes too: that a secret is scheduled for deletion is read back like any other write.
+  const applied = [...writes, ...deletes].filter((c) => outcomes.get(c.name)?.status === "applied");
+  const verification = await verifyWrites(port, tokens, applied, byName, quotas);
+  // AWS answered, but what it holds is not what was written: that secret is not "applied".
+  for (const name of new Set(verification.map((v) => v.name))) {
+    const o = outcomes.get(name);
+    if (o?.status !== "applied") continue;
+    const message = "what was written did not all take effect (see its read-back lines); run plan to see what is left";
+    outcomes.set(name, { ...o, status: "failed", failedAction: "read-back", code: "ReadBackMismatch", message });
+  }
   return { outcomes: [...outcomes.values()], verification, calls: ctx.calls, seconds: (now() - started) / 1000 };
 }
 
@@ -168,9 +176,23 @@ function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
   );
 }
 
+/**
+ * A key change that also writes the value goes in one UpdateSecret: KmsKeyId is "the KMS key that
+ * Secrets Manager uses to encrypt new secret versions", so the new version is under the new key, and no
+ * crash can leave the key changed with AWSCURRENT still readable with the old one and no trace of it
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html).
+ */
+function valueRidesOnKeyChange(actions: readonly Action[]): boolean {
+  return (
+    actions.some((a) => a.type === "update-metadata" && a.kmsKeyId?.after !== undefined) &&
+    actions.some((a) => a.type === "update-value")
+  );
+}
+
 /** Runs one action, pacing each write call. */
-async function runAction(action: Action, name: string, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
+async function runAction(action: Action, change: SecretChange, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
   const { port } = ctx;
+  const name = change.name;
   const token = requestToken(ctx.tokens, name, action.type);
   const need = (): DesiredSecret => {
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
@@ -194,20 +216,42 @@ async function runAction(action: Action, name: string, d: DesiredSecret | undefi
             tags: { ...action.tags, [TAG_VERSION]: token },
           })
           .catch(async (err) => {
-            // AWS answers a repeated CreateSecret (an SDK retry after a lost response) with
-            // ResourceExistsException, even with the same token: the secret holding our version is ours.
             if (!(err instanceof AwsCallError && err.awsCode === "ResourceExistsException")) throw err;
-            const current = await port.getValue(name).catch(() => undefined);
-            if (current?.versionId !== token) throw err;
+            // AWS answers a repeated CreateSecret (an SDK retry after a lost response) this way too, even
+            // with the same token: the secret holding a version with our token is the one we created.
+            const details = await port.describeSecret(name).catch(() => undefined);
+            if (details && Object.hasOwn(details.versionStages, token)) return;
+            // Anyone else's: the plan's listing did not show it ("ListSecrets might not reflect changes
+            // from the last five minutes", API_ListSecrets) or it appeared since the re-read. Refused
+            // for this secret, never turned into a write to a secret nobody reviewed.
+            throw new AwsCallError(
+              "CreateSecret",
+              "SecretChanged",
+              "a secret of this name exists, which the plan did not see (created since, or not yet listed when it was read); nothing was written to it, run plan again",
+            );
           }),
       );
     case "update-value":
-      await write("PutSecretValue", () => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
+      // Already written by the key change's UpdateSecret, in the same call.
+      if (!valueRidesOnKeyChange(change.actions))
+        await write("PutSecretValue", () => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
       return writeVersionTag(name, ctx);
-    case "update-metadata":
+    case "update-metadata": {
+      const rewriteToken = valueRidesOnKeyChange(change.actions) ? requestToken(ctx.tokens, name, "update-value") : undefined;
+      const rewrite = rewriteToken ? { value: toStoredValue(need().value), token: rewriteToken } : {};
       return write("UpdateSecret", () =>
-        port.updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after }),
+        port
+          .updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after, ...rewrite })
+          .catch(async (err) => {
+            // UpdateSecret with "a ClientRequestToken that matches an existing version's VersionId ...
+            // results in an error": how AWS answers an SDK retry after a lost response. A version with
+            // this plan's token is that first call having taken effect.
+            if (!rewriteToken) throw err;
+            const details = await port.describeSecret(name).catch(() => undefined);
+            if (!details || !Object.hasOwn(details.versionStages, rewriteToken)) throw err;
+          }),
       );
+    }
     case "tag":
       return write("TagResource", () =>
         port.tagResource(name, Object.fromEntries(Object.entries(action.tags).map(([k, v]) => [k, v.after]))),

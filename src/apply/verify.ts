@@ -1,13 +1,16 @@
 // Read-back after apply: the values just written, through BatchGetSecretValue (ListSecrets can lag
 // minutes behind on AWS). A value must equal the manifest and, where this plan wrote it, its current
 // version must be the one this plan made; replicas this plan changed are read back too
-// (verify-replicas.ts). Reports names and what differs, never values.
+// (verify-replicas.ts), and so are description, KMS key, tags, deletion and policy presence
+// (verify-metadata.ts). Reports names and what differs, never values.
 import { chunk, mapConcurrent } from "../aws/pacing.js";
 import type { SecretsPort } from "../aws/port.js";
+import type { QuotaPacers } from "../aws/quotas.js";
 import type { DesiredSecret } from "../manifest/model.js";
 import { valuesEqual } from "../manifest/values.js";
 import type { SecretChange } from "../plan/model.js";
 import { requestToken, type TokenContext } from "./tokens.js";
+import { changesMetadata, changesPolicy, keyResolver, metadataReadBack, policyReadBack } from "./verify-metadata.js";
 import { changesReplicas, replicaReadBack } from "./verify-replicas.js";
 
 export interface ReadBackProblem {
@@ -23,6 +26,7 @@ export async function verifyWrites(
   tokens: TokenContext,
   changes: readonly SecretChange[],
   desired: ReadonlyMap<string, DesiredSecret>,
+  pacers?: QuotaPacers,
 ): Promise<ReadBackProblem[]> {
   const expectedVersion = new Map<string, string | undefined>();
   for (const c of changes) {
@@ -50,13 +54,31 @@ export async function verifyWrites(
       }
     }
   }
-  // Replicas: ListSecrets does not carry them, so one DescribeSecret per secret whose replicas changed.
-  await mapConcurrent(changes.filter(changesReplicas), 8, async (c) => {
-    try {
-      for (const problem of replicaReadBack(c, await port.describeSecret(c.name))) problems.push({ name: c.name, problem });
-    } catch (err) {
-      problems.push({ name: c.name, problem: `could not read back its replicas: ${(err as Error).message}` });
-    }
-  });
+  // One DescribeSecret per secret whose metadata, tags, deletion or replicas changed (current where
+  // ListSecrets lags, and the only call that carries replicas); one GetResourcePolicy per secret whose
+  // policy was put or deleted. A value-only change costs nothing more.
+  const resolve = keyResolver(port);
+  const described = (c: SecretChange) => changesReplicas(c) || changesMetadata(c);
+  await mapConcurrent(
+    changes.filter((c) => described(c) || changesPolicy(c)),
+    8,
+    async (c) => {
+      try {
+        if (described(c)) {
+          await pacers?.take("DescribeSecret");
+          const d = await port.describeSecret(c.name);
+          const found = [...replicaReadBack(c, d), ...(changesMetadata(c) ? await metadataReadBack(c, d, tokens, resolve) : [])];
+          for (const problem of found) problems.push({ name: c.name, problem });
+        }
+        if (changesPolicy(c)) {
+          await pacers?.take("GetResourcePolicy");
+          const attached = (await port.getResourcePolicy(c.name)) !== undefined;
+          for (const problem of policyReadBack(c, attached)) problems.push({ name: c.name, problem });
+        }
+      } catch (err) {
+        problems.push({ name: c.name, problem: `could not read back: ${(err as Error).message}` });
+      }
+    },
+  );
   return problems;
 }

@@ -103,7 +103,17 @@ export interface SecretsPort {
    * `removeFrom`: a compare-and-set, which the apply lock is built on.
    */
   updateSecretVersionStage(input: { id: string; stage: string; moveTo?: string; removeFrom?: string }): Promise<void>;
-  updateSecret(input: { id: string; description?: string; kmsKeyId?: string }): Promise<void>;
+  /**
+   * With `value` (and `token`, its VersionId), also writes a new version and moves AWSCURRENT to it,
+   * encrypted under `kmsKeyId` when one is given.
+   */
+  updateSecret(input: {
+    id: string;
+    description?: string;
+    kmsKeyId?: string;
+    value?: StoredValue;
+    token?: string;
+  }): Promise<void>;
   tagResource(id: string, tags: Record<string, string>): Promise<void>;
   untagResource(id: string, keys: string[]): Promise<void>;
   /**

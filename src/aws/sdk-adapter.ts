@@ -251,7 +251,14 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     },
     async updateSecret(input) {
       await call("UpdateSecret", () =>
-        sm.send(new UpdateSecretCommand({ SecretId: input.id, Description: input.description, KmsKeyId: input.kmsKeyId })),
+        sm.send(
+          new UpdateSecretCommand({
+            SecretId: input.id,
+            Description: input.description,
+            KmsKeyId: input.kmsKeyId,
+            ...(input.value ? { ClientRequestToken: input.token, ...valueInput(input.value) } : {}),
+          }),
+        ),
       );
     },
     async tagResource(id, tags) {

@@ -14,8 +14,8 @@ export interface ImportInput {
   target: { region: string; account: string };
   /** Every secret ListSecrets returned under the prefix. */
   listed: readonly ListedSecret[];
-  /** AWSCURRENT values by name (secrets pending deletion have none). */
-  values: ReadonlyMap<string, StoredValue>;
+  /** AWSCURRENT values by name (secrets pending deletion have none); null: the secret has no AWSCURRENT. */
+  values: ReadonlyMap<string, StoredValue | null>;
 }
 
 export interface Skipped {
@@ -40,12 +40,16 @@ type SecretEntry = {
 };
 
 /** Secrets that cannot be adopted as they are, and why (names only: never a value). */
-export function skipReason(l: ListedSecret, value: StoredValue | undefined): string | undefined {
+export function skipReason(l: ListedSecret, value: StoredValue | null | undefined): string | undefined {
   const owner = l.tags[TAG_MANAGED_BY];
   if (owner !== undefined) return `already managed by sopsync scope '${owner}'`;
   if (l.deletedDate) return "scheduled for deletion";
   if (!SECRET_NAME.test(l.name)) return "the name has characters a manifest does not allow";
   if (SECRET_NAME_SUFFIX.test(l.name)) return "the name ends in '-' and six characters, which a manifest does not allow";
+  // Nothing to import, and no value to invent: an empty one is refused by AWS and by validation, and
+  // any other would be written on the first apply, which should change nothing but ownership.
+  if (value === null)
+    return "it has no current value (no AWSCURRENT version); give it one in AWS and import again, or declare it by hand with the value to write and adopt: true";
   if (!value) return "its value could not be read";
   const tags = Object.keys(userTags(l.tags));
   if (tags.length > 48) return `it has ${tags.length} tags; sopsync needs room for its 2 ownership tags (AWS allows 50)`;

@@ -5,7 +5,7 @@
 // replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity). Values are read while the
 // listing pages in: each page tells which declared secrets exist and are not pending deletion.
 import { chunk, limiter, mapConcurrent } from "../aws/pacing.js";
-import type { FetchedValue, ListedSecret, SecretsPort } from "../aws/port.js";
+import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort } from "../aws/port.js";
 import { QuotaPacers } from "../aws/quotas.js";
 import { SopsyncError } from "../errors.js";
 import type { DesiredState } from "../manifest/model.js";
@@ -69,6 +69,11 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   for (const v of await values.finish()) {
     const live = secrets.get(v.name);
     if (!live) continue;
+    if (v.value === null) {
+      live.noCurrentValue = true;
+      live.versionId = undefined;
+      continue;
+    }
     live.value = v.value;
     // BatchGetSecretValue is current; ListSecrets' version map can lag behind on AWS.
     live.versionId = v.versionId;
@@ -130,11 +135,14 @@ async function listInScope(
   return [...found, ...more.flat()];
 }
 
+/** A secret's AWSCURRENT value, or `value: null` when it has none: CreateSecret without a value is legal. */
+export type ReadValue = FetchedValue | { name: string; versionId?: undefined; value: null };
+
 /**
  * AWSCURRENT values of the named secrets (none pending deletion), 20 per BatchGetSecretValue, paced
  * like readLiveState. `sopsync import` reads every secret under a prefix with it.
  */
-export async function readValues(port: SecretsPort, names: readonly string[], opts: ReadOptions = {}): Promise<FetchedValue[]> {
+export async function readValues(port: SecretsPort, names: readonly string[], opts: ReadOptions = {}): Promise<ReadValue[]> {
   const reader = valueReader(port, readPacers(opts), opts.concurrency ?? 8);
   reader.add(names);
   return reader.finish();
@@ -145,7 +153,7 @@ function valueReader(port: SecretsPort, pacers: QuotaPacers, concurrency: number
   const run = limiter(concurrency);
   const seen = new Set<string>();
   const buffer: string[] = [];
-  const batches: Promise<FetchedValue[]>[] = [];
+  const batches: Promise<ReadValue[]>[] = [];
   const dispatch = (ids: string[]) => {
     const batch = run(() => fetchBatch(port, ids, pacers));
     batch.catch(() => {}); // rethrown by finish(); not an unhandled rejection meanwhile
@@ -160,7 +168,7 @@ function valueReader(port: SecretsPort, pacers: QuotaPacers, concurrency: number
       }
       while (buffer.length >= IDS_PER_BATCH) dispatch(buffer.splice(0, IDS_PER_BATCH));
     },
-    async finish(): Promise<FetchedValue[]> {
+    async finish(): Promise<ReadValue[]> {
       if (buffer.length) dispatch(buffer.splice(0));
       return (await Promise.all(batches)).flat();
     },
@@ -168,9 +176,9 @@ function valueReader(port: SecretsPort, pacers: QuotaPacers, concurrency: number
 }
 
 /** One BatchGetSecretValue; if the batch fails as a whole, each id is read on its own. */
-async function fetchBatch(port: SecretsPort, ids: string[], pacers: QuotaPacers): Promise<FetchedValue[]> {
+async function fetchBatch(port: SecretsPort, ids: string[], pacers: QuotaPacers): Promise<ReadValue[]> {
   await pacers.take("BatchGetSecretValue");
-  let values: FetchedValue[];
+  let values: ReadValue[];
   let failed: string[];
   try {
     const r = await port.batchGetValues(ids);
@@ -180,11 +188,28 @@ async function fetchBatch(port: SecretsPort, ids: string[], pacers: QuotaPacers)
     values = [];
     failed = ids;
   }
-  for (const id of failed) {
-    await pacers.take("GetSecretValue");
-    values.push(await port.getValue(id));
-  }
+  for (const id of failed) values.push(await readOne(port, id, pacers));
   return values;
+}
+
+/**
+ * GetSecretValue for a secret the batch did not return. A secret without AWSCURRENT is reported in the
+ * batch's Errors, and GetSecretValue fails with ResourceNotFoundException ("can't find the specified
+ * secret value for staging label: AWSCURRENT",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html), as for a
+ * secret deleted since it was listed: DescribeSecret tells the two apart, without reading the message.
+ */
+async function readOne(port: SecretsPort, id: string, pacers: QuotaPacers): Promise<ReadValue> {
+  await pacers.take("GetSecretValue");
+  try {
+    return await port.getValue(id);
+  } catch (err) {
+    if (!(err instanceof AwsCallError && err.awsCode === "ResourceNotFoundException")) throw err;
+    await pacers.take("DescribeSecret");
+    const d = await port.describeSecret(id).catch(() => undefined);
+    if (!d || d.deletedDate || d.currentVersionId !== undefined) throw err;
+    return { name: d.name, value: null };
+  }
 }
 
 /**

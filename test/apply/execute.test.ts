@@ -206,7 +206,8 @@ describe("repeated deliveries (an SDK retry after a lost response)", () => {
     };
     const { tokens, target } = planOf([{ name: "p/n", actions: [create()], precondition: { state: "absent" } }]);
     const r = await applyTarget(target, tokens, desired([secret("p/n", "N")]), port, fast);
-    expect(r.outcomes[0]).toMatchObject({ status: "failed", code: "ResourceExistsException" });
+    // Refused as stale for this secret (issue 11), like the re-read's refusal; never an update.
+    expect(r.outcomes[0]).toMatchObject({ status: "failed", failedAction: "create", code: "SecretChanged" });
     expect(port.secrets.get("p/n")?.versions.map((v) => v.id)).toEqual(["theirs"]);
   });
 });

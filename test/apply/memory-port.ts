@@ -169,6 +169,12 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         const s = live("UpdateSecret", input.id);
         if (input.description !== undefined) s.description = input.description;
         if (input.kmsKeyId !== undefined) s.kmsKeyId = input.kmsKeyId;
+        if (input.value === undefined) return;
+        // "If you call this operation with a ClientRequestToken that matches an existing version's
+        // VersionId, the operation results in an error" (API_UpdateSecret), the same value or not.
+        if (s.versions.some((v) => v.id === input.token))
+          throw err("UpdateSecret", "ResourceExistsException", "A resource with the ID you requested already exists.");
+        s.versions.push({ id: input.token ?? `v${++n}`, value: input.value });
       });
     },
     tagResource(id, tags) {

@@ -64,3 +64,22 @@ describe("drift report", () => {
     expect(body).toContain("[this run](https://github.com/o/r/actions/runs/9)");
   });
 });
+
+describe("drift report: causes of issue 11", () => {
+  it("says a secret has no current value, and that a key change writes the value again", () => {
+    const p = structuredClone(plan);
+    const t = p.targets[0];
+    if (!t) throw new Error("no target");
+    t.changes = [
+      change("prod/empty", [{ type: "update-value", valueKind: "string", cause: "no-current-value" }]),
+      change("prod/rekeyed", [
+        { type: "update-metadata", kmsKeyId: { before: "k1", after: "k2" } },
+        { type: "update-value", valueKind: "string", cause: "kms-key-changed" },
+      ]),
+    ];
+    expect(driftedSecrets(p).map((d) => [d.name, d.kind, d.reasons])).toEqual([
+      ["prod/empty", "unknown", ["the secret has no current value (no AWSCURRENT version)"]],
+      ["prod/rekeyed", "unknown", ["description or KMS key differs", "value written again under the new KMS key"]],
+    ]);
+  });
+});

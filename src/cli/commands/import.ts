@@ -38,7 +38,7 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   const account = await port.callerAccount();
   const listed = await port.listSecrets({ namePrefix: o.prefix });
   const readable = listed.filter((l) => !l.deletedDate).map((l) => l.name);
-  const values = new Map<string, StoredValue>((await readValues(port, readable)).map((v) => [v.name, v.value]));
+  const values = new Map<string, StoredValue | null>((await readValues(port, readable)).map((v) => [v.name, v.value]));
 
   const result = buildImport({
     scope: { id: scopeId, prefix: o.prefix },
