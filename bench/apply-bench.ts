@@ -1,6 +1,7 @@
 // Apply benchmark: N creates, then N value updates, through sopsync's executor at its default pacing;
 // then the same writes one at a time, unpaced, for comparison.
 import { DEFAULT_WRITE_RPS } from "../src/apply/execute.js";
+import { QuotaPacers } from "../src/aws/quotas.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { CallCounter, round } from "./measure.js";
@@ -48,7 +49,8 @@ export async function applyPhase(file: string, mode: Mode, expect: "create" | "u
 
   counter = new CallCounter();
   const t = performance.now();
-  const opts = mode.kind === "one-by-one" ? { concurrency: 1, maxRps: 1e9 } : {};
+  // One by one means unpaced, quota families included (moto has no quotas).
+  const opts = mode.kind === "one-by-one" ? { concurrency: 1, maxRps: 1e9, pacers: new QuotaPacers({ rate: 1e9 }) } : {};
   const [result] = await applyPlanned(plan, targets, opts);
   const totalSeconds = (performance.now() - t) / 1000;
   if (!result) throw new Error("apply returned no result");

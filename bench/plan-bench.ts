@@ -2,6 +2,7 @@
 // refreshes the way Terraform's AWS provider does, then the same plan after 5% out-of-band drift.
 import { join } from "node:path";
 import { mapConcurrent } from "../src/aws/pacing.js";
+import { QuotaPacers } from "../src/aws/quotas.js";
 import { createSdkPort } from "../src/aws/sdk-adapter.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
@@ -36,7 +37,9 @@ export async function seedAccount(file: string): Promise<{ seconds: number; secr
   const { result, seconds } = await timed(async () => {
     const targets = await openTargets([file]);
     const { plan } = await planTargets(targets, {}, newPlanIdentity());
-    const [r] = await applyPlanned(plan, targets, { concurrency: SEED_CONCURRENCY, maxRps: 1e9 });
+    // moto has no quotas: every family unpaced too.
+    const unpaced = new QuotaPacers({ rate: 1e9 });
+    const [r] = await applyPlanned(plan, targets, { concurrency: SEED_CONCURRENCY, maxRps: 1e9, pacers: unpaced });
     return r;
   });
   const bad = result?.outcomes.filter((o) => o.status !== "applied") ?? [];

@@ -7,6 +7,7 @@ import { hostname, userInfo } from "node:os";
 import { comparePlans, targetKey, withResumedVersionTags } from "../apply/compare.js";
 import { type ApplyOptions, applyTarget } from "../apply/execute.js";
 import type { ApplyResult } from "../apply/outcome.js";
+import { QuotaPacers } from "../aws/quotas.js";
 import { tokenContext } from "../apply/tokens.js";
 import { SopsyncError } from "../errors.js";
 import { hasChanges, type Plan } from "../plan/model.js";
@@ -26,6 +27,21 @@ export function newPlanIdentity(): PlanIdentity {
   return { planId: randomUUID(), createdAt: new Date().toISOString() };
 }
 
+/**
+ * One set of quota pacers per account and Region in this process: the quotas are per account and
+ * Region, so every scope and run there shares them, reads and writes alike.
+ */
+const quotaPacers = new Map<string, QuotaPacers>();
+function pacersOf(t: Pick<RunTarget, "account" | "region">): QuotaPacers {
+  const key = `${t.account}/${t.region}`;
+  let p = quotaPacers.get(key);
+  if (!p) {
+    p = new QuotaPacers();
+    quotaPacers.set(key, p);
+  }
+  return p;
+}
+
 export interface PlannedRun {
   plan: Plan;
   /** The live state each target was planned against, by targetKey. */
@@ -36,7 +52,10 @@ export interface PlannedRun {
 export async function planTargets(targets: readonly RunTarget[], options: PlanOptions, id: PlanIdentity): Promise<PlannedRun> {
   const inputs: PlanInput[] = [];
   for (const t of targets)
-    inputs.push({ desired: t.desired, live: await readLiveState(t.port, t.desired, { account: t.account }) });
+    inputs.push({
+      desired: t.desired,
+      live: await readLiveState(t.port, t.desired, { account: t.account, pacers: pacersOf(t) }),
+    });
   const p = plan(inputs, { ...options, ...id });
   const lives = new Map(p.targets.map((t, i) => [targetKey(t), inputs[i]?.live as LiveState]));
   return { plan: p, lives };
@@ -98,7 +117,7 @@ export async function applyPlanned(fresh: Plan, targets: readonly RunTarget[], o
   const results: ApplyResult[] = [];
   for (const [i, t] of fresh.targets.entries()) {
     const rt = targets[i] as RunTarget;
-    results.push(await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, opts));
+    results.push(await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, { pacers: pacersOf(rt), ...opts }));
   }
   return results;
 }
