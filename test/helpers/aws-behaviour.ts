@@ -5,6 +5,14 @@
 // docs/aws-behaviour.md lists every behaviour sopsync relies on and how it is tested.
 
 import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
+import {
+  batchErrorsPerSecret,
+  clearedDescriptions,
+  laggingListing,
+  noValueWritesWhilePendingDeletion,
+} from "./aws-secret-rules.js";
+
+export { batchErrorsPerSecret, clearedDescriptions, laggingListing, noValueWritesWhilePendingDeletion };
 
 /** One Secrets Manager (or KMS) JSON-protocol request, as the SDK sent it. */
 export interface AwsRequest {
@@ -25,6 +33,13 @@ export interface Rule {
   /** The documentation page the rule implements. */
   doc: string;
   handle(req: AwsRequest, next: Next): Promise<AwsResponse>;
+  /** For a rule emulating eventual consistency: every answer is current again, as if minutes passed. */
+  settle?(): void;
+}
+
+/** Lets every rule catch up (what a user does by waiting): see Rule.settle. */
+export function settle(rules: readonly Rule[] | undefined): void {
+  for (const r of rules ?? []) r.settle?.();
 }
 
 /** An error answer in the JSON protocol's shape (`__type`, `message`). */
@@ -42,7 +57,16 @@ export function compose(rules: readonly Rule[], service: Next): Next {
  * lags). Pass to startFaultProxy({ behaviour: documentedAws() }).
  */
 export function documentedAws(): Rule[] {
-  return [canonicalPolicies()];
+  return [
+    // A fifth of a second, not AWS's five minutes: a listing right after a write in the same process is
+    // stale, commands run one after another are not (as if their user waited). The listing-lag tests
+    // hold the listing stale across whole commands.
+    laggingListing({ ms: 200 }),
+    canonicalPolicies(),
+    clearedDescriptions(),
+    noValueWritesWhilePendingDeletion(),
+    batchErrorsPerSecret(),
+  ];
 }
 
 /**

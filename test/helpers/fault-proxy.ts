@@ -240,8 +240,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     let headers: IncomingMessage["headers"] = {};
     const service: Next = async (r) => {
       const out = Buffer.from(JSON.stringify(r.body));
+      // A rule may ask the service something else first (DescribeSecret before a write): the target
+      // header names the operation, so it follows the request the rule passes on.
+      const target = String(req.headers["x-amz-target"] ?? "");
+      const asked = `${target.slice(0, target.lastIndexOf(".") + 1)}${r.operation}`;
       const answer = await forward(
-        { ...req, headers: { ...req.headers, "content-length": String(out.length) } } as IncomingMessage,
+        {
+          ...req,
+          headers: { ...req.headers, "x-amz-target": asked, "content-length": String(out.length) },
+        } as unknown as IncomingMessage,
         out,
       );
       headers = answer.headers;
