@@ -5,6 +5,7 @@
 // docs/aws-behaviour.md lists every behaviour sopsync relies on and how it is tested.
 
 import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
+import { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress } from "./aws-replication.js";
 import {
   batchErrorsPerSecret,
   clearedDescriptions,
@@ -13,11 +14,14 @@ import {
 } from "./aws-secret-rules.js";
 
 export { batchErrorsPerSecret, clearedDescriptions, laggingListing, noValueWritesWhilePendingDeletion };
+export { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress };
 
 /** One Secrets Manager (or KMS) JSON-protocol request, as the SDK sent it. */
 export interface AwsRequest {
   operation: string;
   body: Record<string, unknown>;
+  /** The region the request was signed for: one proxy serves every region. */
+  region?: string;
 }
 
 export interface AwsResponse {
@@ -63,6 +67,9 @@ export function documentedAws(): Rule[] {
     // hold the listing stale across whole commands.
     laggingListing({ ms: 200 }),
     canonicalPolicies(),
+    replicaKeysAsGiven(),
+    replicationInProgress(),
+    replicaNameConflictMessage(),
     clearedDescriptions(),
     noValueWritesWhilePendingDeletion(),
     batchErrorsPerSecret(),

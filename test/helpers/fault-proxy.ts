@@ -161,6 +161,12 @@ function operationOf(req: IncomingMessage, body: Buffer): string {
   return action?.[1] ?? `${req.method} ${req.url}`;
 }
 
+/** The region a SigV4 request was signed for (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`). */
+function signedRegion(req: IncomingMessage): string | undefined {
+  const auth = req.headers.authorization;
+  return typeof auth === "string" ? /Credential=[^/]+\/\d+\/([^/]+)\//.exec(auth)?.[1] : undefined;
+}
+
 function isSecretsManager(req: IncomingMessage): boolean {
   const target = req.headers["x-amz-target"];
   return typeof target === "string" && target.startsWith("secretsmanager.");
@@ -256,7 +262,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return { status: answer.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     };
     const parsed = body.length ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
-    const answer = await compose(behaviour ?? [], service)({ operation, body: parsed });
+    const answer = await compose(behaviour ?? [], service)({ operation, body: parsed, region: signedRegion(req) });
     const out = Buffer.from(JSON.stringify(answer.body));
     // The service's error header must not outlive a rule that changed the answer.
     const { "x-amzn-errortype": _, ...kept } = headers;
