@@ -1,7 +1,8 @@
-// kms:DescribeKey in any region. A key id or alias names a key only within its region (alias/tls in
-// us-east-1 is not alias/tls in eu-west-1), and a replica's key lives in the replica's region
-// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html), so each
-// region gets its own KMS client, made on first use: a plan without replica keys makes none.
+// kms:DescribeKey in any region. An alias names a key only within its region ("The alias must be unique
+// in the account and Region, but you can have aliases with the same name in different Regions":
+// https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html), and a replica's key is in
+// the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html),
+// so each region gets its own KMS client, made on first use: a plan without replica keys makes none.
 import { DescribeKeyCommand, KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
 import { AwsCallError } from "./port.js";
 

@@ -18,9 +18,9 @@ const policy = (name: string): Statement[] => JSON.parse(readFileSync(join(proje
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const allowed = (stmts: Statement[]) => new Set(stmts.filter((s) => s.Effect === "Allow").flatMap(actions));
 
-/** The IAM action of every SDK command the adapter sends. */
+/** The IAM action of every SDK command the adapter sends (KMS key lookups are in their own file). */
 function calls(): string[] {
-  const src = readFileSync(join(projectRoot, "src/aws/sdk-adapter.ts"), "utf8");
+  const src = ["src/aws/sdk-adapter.ts", "src/aws/kms-keys.ts"].map((f) => readFileSync(join(projectRoot, f), "utf8")).join("\n");
   const service: Record<string, string> = { GetCallerIdentity: "sts", DescribeKey: "kms" };
   return [...new Set([...src.matchAll(/new (\w+)Command\(/g)].map((m) => m[1] as string))].map(
     (op) => `${service[op] ?? "secretsmanager"}:${op}`,
