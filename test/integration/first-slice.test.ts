@@ -1,13 +1,12 @@
 // The whole path once, as a user runs it: a manifest written by the real sops, plan and apply
-// through the CLI against a real moto server.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// through the CLI against a real moto server behind the test proxy, once with the AWS-behaviour layer
+// (the wire as the API reference documents it) and once without (moto as it is).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describe as describeSecret, getBinary, getString, createString, smClient, tagsOf, listNames } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import { type Moto, startMoto } from "../helpers/moto.js";
-import { generateAgeKey, runSops, sopsEncrypt } from "../helpers/tools.js";
+import { type ProxiedMoto, startProxiedMoto, stopProxiedMoto } from "../apply/cli-fixtures.js";
+import { documentedAws } from "../helpers/aws-behaviour.js";
+import { runSops, sopsEncrypt } from "../helpers/tools.js";
 
 const CANARIES = {
   dbPassword: "canary-db-pw-7f3a91c2",
@@ -40,24 +39,23 @@ secrets:
     binary: ${Buffer.from(CANARIES.binary).toString("base64")}
 `;
 
-describe("first vertical slice: plan and apply through the CLI against moto", () => {
-  let moto: Moto;
-  let dir: string;
+describe.each([
+  ["with the AWS-behaviour layer", true],
+  ["on moto as it is", false],
+])("first vertical slice: plan and apply through the CLI against moto, %s", (_label, withLayer) => {
+  let w: ProxiedMoto;
   let file: string;
   let env: Record<string, string>;
-  const sm = () => smClient(moto.endpoint);
+  // Reads go through the proxy, so with the layer they see the account as AWS would show it.
+  const sm = () => smClient(w.proxy.endpoint);
 
   beforeAll(async () => {
-    moto = await startMoto();
-    dir = mkdtempSync(join(tmpdir(), "sopsync-slice-"));
-    const key = generateAgeKey(dir);
-    file = sopsEncrypt(manifest, { recipients: [key.recipient], dir, extraArgs: ["--encrypted-regex", "^(value|binary)$"] });
-    env = { ...moto.env, SOPS_AGE_KEY_FILE: key.file };
-    await createString(sm(), "app/legacy", CANARIES.unowned, { owner: "someone-else" });
+    w = await startProxiedMoto("slice", { behaviour: withLayer ? documentedAws() : undefined });
+    file = sopsEncrypt(manifest, { recipients: [w.recipient], dir: w.dir, extraArgs: ["--encrypted-regex", "^(value|binary)$"] });
+    env = w.env;
+    await createString(smClient(w.moto.endpoint), "app/legacy", CANARIES.unowned, { owner: "someone-else" });
   });
-  afterAll(async () => {
-    await moto?.stop();
-  });
+  afterAll(() => stopProxiedMoto(w));
 
   it("plans creates for a new account and lists the unmanaged secret", async () => {
     const r = await runCli(["plan", file], { env });
@@ -125,6 +123,22 @@ describe("first vertical slice: plan and apply through the CLI against moto", ()
     const d = await describeSecret(sm(), "app/blob");
     expect(d.DeletedDate).toBeInstanceOf(Date);
     expect(await listNames(sm())).toContain("app/blob");
+  });
+
+  it("a deleted secret declared again is restored before its value is written (AWS refuses the value first)", async () => {
+    const set = runSops(
+      ["set", file, '["secrets"]["app/blob"]', JSON.stringify({ binary: Buffer.from(CANARIES.binary).toString("base64") })],
+      { SOPS_AGE_KEY_FILE: env.SOPS_AGE_KEY_FILE as string },
+    );
+    expect(set.status, set.stderr).toBe(0);
+    const p = await runCli(["plan", "--detailed-exitcode", file], { env });
+    expect(p.code, p.stderr).toBe(2);
+    expect(p.stdout).toMatch(/↻ app\/blob: restore/);
+    const a = await runCli(["apply", "--yes", file], { env });
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    expect((await describeSecret(sm(), "app/blob")).DeletedDate).toBeUndefined();
+    expect(Buffer.from((await getBinary(sm(), "app/blob")) ?? []).toString()).toBe(CANARIES.binary);
+    expect((await runCli(["plan", "--detailed-exitcode", file], { env })).code).toBe(0);
   });
 
   it("never touches the secret it does not own", async () => {
