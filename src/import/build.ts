@@ -39,8 +39,15 @@ type SecretEntry = {
   adopt: true;
 };
 
-/** Secrets that cannot be adopted as they are, and why (names only: never a value). */
-export function skipReason(l: ListedSecret, value: StoredValue | null | undefined): string | undefined {
+/**
+ * Secrets that cannot be adopted as they are, and why (names only: never a value). `region`: the
+ * target's, to tell a replica of a primary elsewhere (it carries its primary's tags).
+ */
+export function skipReason(l: ListedSecret, value: StoredValue | null | undefined, region?: string): string | undefined {
+  // "A replica secret can't be updated independently from its primary secret"
+  // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html).
+  if (region && l.primaryRegion && l.primaryRegion !== region)
+    return `a replica of the secret in ${l.primaryRegion}; it is managed with its primary, in a manifest for ${l.primaryRegion}`;
   const owner = l.tags[TAG_MANAGED_BY];
   if (owner !== undefined) return `already managed by sopsync scope '${owner}'`;
   if (l.deletedDate) return "scheduled for deletion";
@@ -126,7 +133,7 @@ export function buildImport(input: ImportInput): ImportResult {
   const skipped: Skipped[] = [];
   for (const l of [...input.listed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const value = input.values.get(l.name);
-    const reason = skipReason(l, value);
+    const reason = skipReason(l, value, input.target.region);
     if (reason || !value) {
       skipped.push({ name: l.name, reason: reason ?? "its value could not be read" });
       continue;

@@ -57,6 +57,10 @@ describe("skipReason", () => {
     const many = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`t${i}`, "v"]));
     expect(skipReason(listed("p/a", many), value)).toMatch(/49 tags/);
     expect(skipReason(listed("p/a", { "aws:cloudformation:stack-name": "s", team: "x" }), value)).toBeUndefined();
+    // A replica of a primary in another region, whatever its tags (its primary's): never adopted here.
+    const replica = listed("p/r", { "sopsync:managed-by": "x" }, { primaryRegion: "us-east-1" });
+    expect(skipReason(replica, value, "eu-west-1")).toMatch(/a replica of the secret in us-east-1.*manifest for us-east-1/);
+    expect(skipReason(listed("p/r", {}, { primaryRegion: "eu-west-1" }), value, "eu-west-1")).toBeUndefined();
   });
 });
 
