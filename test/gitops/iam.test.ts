@@ -107,6 +107,27 @@ describe("docs/iam policies", () => {
     expect(denied({ "secretsmanager:BlockPublicPolicy": "true" })).toBe(false);
   });
 
+  it("a KMS key change: GenerateDataKey and Decrypt on the new key, Decrypt on the previous one, through Secrets Manager only", () => {
+    const kms = policy("apply-role.json").filter((s) => s.Effect === "Allow" && actions(s).some((a) => a.startsWith("kms:")));
+    const through = (s: Statement) =>
+      JSON.stringify(s.Condition?.StringEquals?.["kms:ViaService"] ?? "").startsWith('"secretsmanager.');
+    const onKeys = (s: Statement) =>
+      (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).every((r) => /:kms:[^:]*:\d+:key\//.test(r));
+    const write = kms.find((s) => actions(s).includes("kms:GenerateDataKey") && actions(s).includes("kms:Decrypt"));
+    const previous = kms.find((s) => /KeyChange/.test(s.Sid) && actions(s).includes("kms:Decrypt"));
+    for (const s of [write, previous]) {
+      expect(s).toBeDefined();
+      expect(through(s as Statement), s?.Sid).toBe(true);
+      expect(onKeys(s as Statement), s?.Sid).toBe(true);
+    }
+    // The page says the same, with its source.
+    const page = readFileSync(join(projectRoot, "docs/iam/README.md"), "utf8");
+    expect(page).toMatch(/the \*\*new\*\* key \| `kms:GenerateDataKey`, `kms:Decrypt`/);
+    expect(page).toMatch(/the \*\*previous\*\* key \| `kms:Decrypt`/);
+    expect(page).toContain("https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html");
+    expect(page).toContain(previous?.Sid.slice(0, 30));
+  });
+
   it("the plan role cannot touch the lock (plan never takes it)", () => {
     for (const s of policy("plan-role.json")) expect(JSON.stringify(s.Resource), s.Sid).not.toContain("sopsync-lock/");
   });
