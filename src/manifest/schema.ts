@@ -40,7 +40,9 @@ const tags = z
     (t) => Object.keys(t).length <= MAX_TAGS - OWNERSHIP_TAGS,
     `at most ${MAX_TAGS - OWNERSHIP_TAGS} tags (AWS allows ${MAX_TAGS}; sopsync uses ${OWNERSHIP_TAGS} for ownership)`,
   )
-  .describe("tags; sopsync adds sopsync:managed-by, sopsync:version and, with protect, sopsync:protected");
+  .describe(
+    "tags; sopsync adds sopsync:managed-by, sopsync:version, with protect sopsync:protected, and with the secret's own recoveryWindowDays sopsync:recovery-window-days",
+  );
 const recoveryWindowDays = z
   .number()
   .int("recovery window is a whole number of days, 7..30")
