@@ -162,6 +162,8 @@ for (const layered of [true, false]) {
       const applied = await cli(w, "apply", "--yes", m);
       expect(applied.code).toBe(1);
       expect(applied.stdout).toMatch(/! app\/taken: read-back: the replica in us-east-1 failed: "[^"]*already exists[^"]*"/);
+      // Not called applied: AWS answered, but the replica did not take.
+      expect(applied.stdout).toMatch(/Apply: 0 applied, 1 failed/);
       if (layered) expect(applied.stdout).toContain('"Secret with this name already exists in this region"');
       h.wait();
 
