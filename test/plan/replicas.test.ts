@@ -47,7 +47,7 @@ describe("replicas of primaries in other regions (item 1)", () => {
     const plan = { formatVersion: 2 as const, planId: "x", createdAt: "x", targets: [p] };
     expect(renderText(plan)).toMatch(/· app\/r: replica of us-east-1, not touched/);
     expect(renderMarkdown(plan)).toMatch(
-      /1 replica\(s\) of secrets in other regions, not touched[^]*- `app\/r`: replica of `us-east-1`/,
+      /1 replica\(s\) of secrets in other regions, not touched[\s\S]*- `app\/r`: replica of `us-east-1`/,
     );
     // An empty manifest with only a replica in scope owns nothing: no mass-deletion guard.
     expect(planFor([], [replicaHere("app/r")]).changes).toEqual([]);
