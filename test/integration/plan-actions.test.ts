@@ -229,7 +229,9 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
   it("plans deletes with the recovery window, and enforces protect, --max-deletes and the account guard", async () => {
     const withoutK3 = manifest(base().replace("  app/k3: { value: k }\n", ""));
     const p = await jsonPlan(withoutK3);
-    expect(p.targets[0]?.changes.find((c) => c.name === "app/k3")?.actions).toEqual([{ type: "delete", recoveryWindowDays: 7 }]);
+    expect(p.targets[0]?.changes.find((c) => c.name === "app/k3")?.actions).toEqual([
+      { type: "delete", recoveryWindowDays: 7, recoveryWindowFrom: "defaults" },
+    ]);
     const capped = await plan("--max-deletes", "0", withoutK3);
     expect(capped.code).toBe(1);
     expect(capped.stderr).toMatch(/deletes 1 secrets, more than --max-deletes 0/);
@@ -289,8 +291,8 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     const extra = `  app/keyed:\n    value: ${CANARIES.keyed}\n    kmsKeyId: alias/plan-it\n  app/keyed2:\n    value: ${CANARIES.keyed}\n    kmsKeyId: alias/plan-it\n`;
     const p = await jsonPlan("--allow-mass-delete", manifest(base(extra)));
     expect(actionsOf(p, "app/keyed")).toEqual([]);
-    // Seeded without sopsync:version: the version in place is recorded alongside the key change.
-    expect(actionsOf(p, "app/keyed2")).toEqual(["update-metadata", "tag"]);
+    // A key change writes the value again under the new key (issue 11), which records its own version.
+    expect(actionsOf(p, "app/keyed2")).toEqual(["update-metadata", "update-value"]);
     expect(p.targets[0]?.changes.find((c) => c.name === "app/keyed2")?.actions[0]).toEqual({
       type: "update-metadata",
       kmsKeyId: { before: other.KeyMetadata?.Arn, after: "alias/plan-it" },
