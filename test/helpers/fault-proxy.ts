@@ -3,8 +3,10 @@
 // reaches the service, or after it was processed so only the response is lost) and latency. Faults
 // are drawn from a seeded generator; every request is counted per operation (X-Amz-Target).
 // Used by the apply fault tests and by the benchmark (`latencyMs`).
-// One piece of AWS behaviour is added rather than faulted: UpdateSecretVersionStage calls on one
-// secret reach moto one at a time (see `serially`), since the apply lock relies on them being atomic.
+// One piece of AWS behaviour is always on rather than faulted: UpdateSecretVersionStage is the
+// compare-and-set the apply lock relies on, so calls on one secret reach moto one at a time (see
+// `serially`) and fail whole when MoveToVersionId does not exist (aws-version-stages.ts).
+import { atomicStageMove } from "./aws-version-stages.js";
 import { compose, type Next, type Rule } from "./aws-behaviour.js";
 import {
   createServer,
@@ -241,6 +243,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     });
 
   const behaviour = opts.behaviour?.length ? opts.behaviour : undefined;
+  const ATOMIC_STAGE_MOVE = atomicStageMove();
   /** The request through the behaviour rules, the last of which forwards to the service. */
   const viaRules = async (req: IncomingMessage, body: Buffer, operation: string) => {
     let headers: IncomingMessage["headers"] = {};
@@ -262,7 +265,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return { status: answer.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     };
     const parsed = body.length ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
-    const answer = await compose(behaviour ?? [], service)({ operation, body: parsed, region: signedRegion(req) });
+    const answer = await compose(
+      [ATOMIC_STAGE_MOVE, ...(behaviour ?? [])],
+      service,
+    )({ operation, body: parsed, region: signedRegion(req) });
     const out = Buffer.from(JSON.stringify(answer.body));
     // The service's error header must not outlive a rule that changed the answer.
     const { "x-amzn-errortype": _, ...kept } = headers;
@@ -316,7 +322,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       }
       resetAfter = true;
     }
-    const send = () => (behaviour && isSecretsManager(req) ? viaRules(req, body, operation) : forward(req, body));
+    const ruled = (behaviour !== undefined || operation === "UpdateSecretVersionStage") && isSecretsManager(req);
+    const send = () => (ruled ? viaRules(req, body, operation) : forward(req, body));
     const r = operation === "UpdateSecretVersionStage" && secret !== undefined ? await serially(secret, send) : await send();
     stats.forwarded++;
     if (decided === "drop-response") {
