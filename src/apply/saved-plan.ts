@@ -19,6 +19,8 @@ const tagKey = z.string().min(1).max(128);
 const tagValue = z.string().max(256);
 const kmsKeyId = z.string().min(1).max(2048);
 const valueKind = z.enum(["json", "string", "binary"]);
+/** An AWS service id as OwningService names it (`rds`, `appflow`): printable, never free text. */
+const owningService = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "an AWS service id");
 const json = z.unknown().refine((v) => v !== undefined, "a JSON value");
 
 const precondition = z.discriminatedUnion("state", [
@@ -100,6 +102,7 @@ const target = z.strictObject({
   ),
   unmanaged: z.array(name),
   replicaSecrets: z.array(z.strictObject({ name, primaryRegion: region })).optional(),
+  serviceSecrets: z.array(z.strictObject({ name, owningService })).optional(),
   summary: z.strictObject({ create: count, update: count, restore: count, adopt: count, delete: count, noop: count }),
 });
 

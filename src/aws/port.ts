@@ -16,6 +16,8 @@ export interface ListedSecret {
   /** VersionId carrying the AWSCURRENT stage, as ListSecrets reports it (may lag on AWS). */
   currentVersionId?: string;
   primaryRegion?: string;
+  /** The service that created the secret (e.g. `rds`); sopsync never writes such a secret. */
+  owningService?: string;
 }
 
 export interface FetchedValue {
@@ -53,6 +55,7 @@ export interface SecretDetails {
   /** Every labelled version and its staging labels. */
   versionStages: Record<string, string[]>;
   primaryRegion?: string;
+  owningService?: string;
 }
 
 export interface ListFilter {

@@ -77,6 +77,7 @@ function toListed(e: SecretListEntry): ListedSecret {
     deletedDate: e.DeletedDate,
     currentVersionId: currentOf(e.SecretVersionsToStages),
     primaryRegion: e.PrimaryRegion,
+    ...(e.OwningService ? { owningService: e.OwningService } : {}),
   };
 }
 
@@ -201,6 +202,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
         currentVersionId: currentOf(r.VersionIdsToStages),
         versionStages: r.VersionIdsToStages ?? {},
         primaryRegion: r.PrimaryRegion,
+        ...(r.OwningService ? { owningService: r.OwningService } : {}),
       };
     },
     async getResourcePolicy(id) {

@@ -8,6 +8,7 @@ import { SECRET_NAME, SECRET_NAME_SUFFIX } from "../manifest/schema.js";
 import { valuesEqual } from "../manifest/values.js";
 import { ownRecord } from "../records.js";
 import { isAwsTag, isSopsyncTag, TAG_MANAGED_BY } from "../state/ownership.js";
+import { owningServiceOf, serviceSecretSkipReason } from "../state/owning-service.js";
 
 export interface ImportInput {
   scope: { id: string; prefix: string };
@@ -48,6 +49,8 @@ export function skipReason(l: ListedSecret, value: StoredValue | null | undefine
   // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/standalone-secret.html).
   if (region && l.primaryRegion && l.primaryRegion !== region)
     return `a replica of the secret in ${l.primaryRegion}; it is managed with its primary, in a manifest for ${l.primaryRegion}`;
+  const service = owningServiceOf(l);
+  if (service) return serviceSecretSkipReason(service);
   const owner = l.tags[TAG_MANAGED_BY];
   if (owner !== undefined) return `already managed by sopsync scope '${owner}'`;
   if (l.deletedDate) return "scheduled for deletion";

@@ -38,7 +38,7 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
   }
   if (opts.allowMassDelete) return;
   const owned = [...live.secrets.values()].filter(
-    (s) => !s.pendingDeletion && !s.replicaOf && ownershipOf(s.tags, desired.scope.id) === "ours",
+    (s) => !s.pendingDeletion && !s.replicaOf && !s.owningService && ownershipOf(s.tags, desired.scope.id) === "ours",
   );
   if (desired.secrets.length === 0 && owned.length > 0) {
     throw new SopsyncError(

@@ -128,6 +128,11 @@ export interface TargetPlan {
    * carry their primary's). Absent when there are none.
    */
   replicaSecrets?: { name: string; primaryRegion: string }[];
+  /**
+   * In scope, but created by another AWS service (OwningService, e.g. `rds`): never written, adopted
+   * or deleted, whatever their tags. Absent when there are none.
+   */
+  serviceSecrets?: { name: string; owningService: string }[];
   summary: PlanSummary;
 }
 

@@ -6,6 +6,7 @@ import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import { keyDiff, valuesEqual } from "../manifest/values.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { sameKmsKey } from "../state/kms.js";
+import { declaredServiceSecretMessage } from "../state/owning-service.js";
 import {
   isAwsTag,
   isUnknownSopsyncTag,
@@ -48,6 +49,10 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
       });
       continue;
     }
+    if (l.owningService) {
+      problems.push({ ...d.at, message: declaredServiceSecretMessage(d.name, l.owningService) });
+      continue;
+    }
     const owner = ownershipOf(l.tags, scopeId);
     if (typeof owner === "object") {
       problems.push({
@@ -75,10 +80,15 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
 
   const unmanaged: string[] = [];
   const replicaSecrets: { name: string; primaryRegion: string }[] = [];
+  const serviceSecrets: { name: string; owningService: string }[] = [];
   for (const l of live.secrets.values()) {
     if (declared.has(l.name)) continue;
     if (l.replicaOf) {
       replicaSecrets.push({ name: l.name, primaryRegion: l.replicaOf });
+      continue;
+    }
+    if (l.owningService) {
+      serviceSecrets.push({ name: l.name, owningService: l.owningService });
       continue;
     }
     if (ownershipOf(l.tags, scopeId) !== "ours") {
@@ -110,6 +120,7 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
   changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   unmanaged.sort();
   replicaSecrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  serviceSecrets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const plan: TargetPlan = {
     manifests: desired.manifests.map((m) => ({ ...m })),
     target: { account: live.account, region: live.region },
@@ -117,6 +128,7 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     changes,
     unmanaged,
     ...(replicaSecrets.length ? { replicaSecrets } : {}),
+    ...(serviceSecrets.length ? { serviceSecrets } : {}),
     summary: summarize(changes),
   };
   checkGuards(desired, live, plan, options);

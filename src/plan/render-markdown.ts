@@ -52,6 +52,12 @@ function renderTarget(t: TargetPlan): string {
     for (const r of replicas) out.push(`- \`${r.name}\`: replica of \`${r.primaryRegion}\``);
     out.push("", "</details>", "");
   }
+  const services = t.serviceSecrets ?? [];
+  if (services.length) {
+    out.push(`<details><summary>${services.length} secret(s) owned by AWS services, not touched</summary>`, "");
+    for (const r of services) out.push(`- \`${r.name}\`: owned by \`${escapeHtml(r.owningService)}\``);
+    out.push("", "</details>", "");
+  }
   return out.join("\n");
 }
 

@@ -30,6 +30,7 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
     }
     for (const name of t.unmanaged) out.push(c.dim(`  · ${name}: unmanaged, not touched`));
     for (const r of t.replicaSecrets ?? []) out.push(c.dim(`  · ${r.name}: replica of ${r.primaryRegion}, not touched`));
+    for (const r of t.serviceSecrets ?? []) out.push(c.dim(`  · ${r.name}: owned by ${r.owningService}, not touched`));
     out.push(summaryLine(t));
     out.push("");
   }

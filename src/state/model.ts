@@ -32,6 +32,8 @@ export interface LiveSecret {
    * whatever its tags (they are its primary's).
    */
   replicaOf?: string;
+  /** The AWS service that created the secret (state/owning-service.ts): never managed, whatever its tags. */
+  owningService?: string;
 }
 
 export interface LiveState {

@@ -12,6 +12,7 @@ import type { DesiredState } from "../manifest/model.js";
 import { RESERVED_NAME_PREFIX } from "../manifest/schema.js";
 import type { LiveSecret, LiveState } from "./model.js";
 import { sameKmsKeyAsWritten } from "./kms.js";
+import { owningServiceOf } from "./owning-service.js";
 import { leavingOwned, replicaOf, resolveReplicaKmsKeys } from "./replicas.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
 
@@ -55,9 +56,11 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
 
   const declaredNames = new Set(desired.secrets.map((s) => s.name));
   // Never ask for the value of a secret pending deletion: AWS refuses it, and it is restored first.
-  // Nor of a replica: it is never managed here (declaring one is a plan error).
+  // Nor of a replica or a service's secret: neither is managed here (declaring one is a plan error).
   const readable = (page: readonly ListedSecret[]) =>
-    page.filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region)).map((l) => l.name);
+    page
+      .filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region) && !owningServiceOf(l))
+      .map((l) => l.name);
   const values = valueReader(port, pacers, concurrency);
   const listed = await listInScope(port, desired, pacers, concurrency, (page) => values.add(readable(page)));
   // Also for a port that does not report pages; names already handed over are not read twice.
@@ -83,7 +86,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
   const detailed = declared.filter((s) => s.policy !== undefined || s.replicas !== undefined);
   await mapConcurrent(detailed, concurrency, async (s) => {
     const live = secrets.get(s.name);
-    if (!live || live.replicaOf) return;
+    if (!live || live.replicaOf || live.owningService) return;
     // DescribeSecret answers for a secret pending deletion; the policy calls may not, so a restored
     // secret's policy stays unknown and the planner writes the declared one unconditionally.
     if (s.policy !== undefined && !live.pendingDeletion) {
@@ -242,8 +245,10 @@ async function resolveKmsKeys(
 
 function fromListed(l: ListedSecret, region: string): LiveSecret {
   const primary = replicaOf(l, region);
+  const service = owningServiceOf(l);
   return {
     ...(primary ? { replicaOf: primary } : {}),
+    ...(service ? { owningService: service } : {}),
     name: l.name,
     arn: l.arn,
     description: l.description ?? "",

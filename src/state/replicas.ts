@@ -28,7 +28,8 @@ export function leavingOwned(
   scopeId: string,
 ): LiveSecret[] {
   return [...live.values()].filter(
-    (l) => !declared.has(l.name) && !l.pendingDeletion && !l.replicaOf && ownershipOf(l.tags, scopeId) === "ours",
+    (l) =>
+      !declared.has(l.name) && !l.pendingDeletion && !l.replicaOf && !l.owningService && ownershipOf(l.tags, scopeId) === "ours",
   );
 }
 

@@ -5,6 +5,7 @@
 // docs/aws-behaviour.md lists every behaviour sopsync relies on and how it is tested.
 
 import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
+import { serviceOwnedSecrets } from "./aws-owning-service.js";
 import { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress } from "./aws-replication.js";
 import {
   batchErrorsPerSecret,
@@ -15,6 +16,7 @@ import {
 
 export { batchErrorsPerSecret, clearedDescriptions, laggingListing, noValueWritesWhilePendingDeletion };
 export { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress };
+export { serviceOwnedSecrets };
 
 /** One Secrets Manager (or KMS) JSON-protocol request, as the SDK sent it. */
 export interface AwsRequest {
@@ -73,6 +75,7 @@ export function documentedAws(): Rule[] {
     clearedDescriptions(),
     noValueWritesWhilePendingDeletion(),
     batchErrorsPerSecret(),
+    serviceOwnedSecrets(),
   ];
 }
 

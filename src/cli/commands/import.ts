@@ -10,6 +10,7 @@ import { buildImport, scopeIdFromPrefix } from "../../import/build.js";
 import { encryptText } from "../../sops/index.js";
 import { writeFileAtomic } from "../../sops/write.js";
 import { readValues } from "../../state/read.js";
+import { owningServiceOf } from "../../state/owning-service.js";
 import { replicaOf } from "../../state/replicas.js";
 import { EXIT_OK } from "../exit.js";
 import { chooseMasterKey, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
@@ -38,8 +39,9 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   const port = await connect({ region: o.region });
   const account = await port.callerAccount();
   const listed = await port.listSecrets({ namePrefix: o.prefix });
-  // Not the values of replicas of primaries elsewhere: they are skipped (import/build.ts).
-  const readable = listed.filter((l) => !l.deletedDate && !replicaOf(l, port.region)).map((l) => l.name);
+  // Not the values of replicas of primaries elsewhere, nor of services' secrets: they are skipped
+  // (import/build.ts).
+  const readable = listed.filter((l) => !l.deletedDate && !replicaOf(l, port.region) && !owningServiceOf(l)).map((l) => l.name);
   const values = new Map<string, StoredValue | null>((await readValues(port, readable)).map((v) => [v.name, v.value]));
 
   const result = buildImport({
