@@ -8,10 +8,11 @@ import { mapConcurrent, Pacer } from "../aws/pacing.js";
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
 import { type PacedOperation, QuotaPacers } from "../aws/quotas.js";
 import { NOT_RETRIED } from "../aws/retry.js";
-import type { DesiredSecret, DesiredState } from "../manifest/model.js";
+import type { DesiredSecret, DesiredState, StoredValue } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
 import type { Action, SecretChange, TargetPlan } from "../plan/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
+import { freshValue, type Paced, rewrittenValue, writeOnce } from "./generated.js";
 import { orderActions, phases } from "./order.js";
 import type { ApplyResult, SecretOutcome } from "./outcome.js";
 import { changedSincePlanned } from "./recheck.js";
@@ -189,6 +190,19 @@ function valueRidesOnKeyChange(actions: readonly Action[]): boolean {
   );
 }
 
+/**
+ * The value a write carries: the manifest's, or for a generated secret one made now (a create) or
+ * read back from AWS and completed (a re-put), never taken from the plan (apply/generated.ts).
+ */
+function storedFor(d: DesiredSecret, ctx: Ctx, create: boolean): Promise<StoredValue> {
+  if (!d.generate) return Promise.resolve(toStoredValue(d.value));
+  const p: Paced = async (operation, fn) => {
+    await ctx.quotas.take(operation);
+    return fn();
+  };
+  return create ? freshValue(d, ctx.port, p) : rewrittenValue(d, ctx.port, p);
+}
+
 /** Runs one action, pacing each write call. */
 async function runAction(action: Action, change: SecretChange, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
   const { port } = ctx;
@@ -204,12 +218,13 @@ async function runAction(action: Action, change: SecretChange, d: DesiredSecret 
       return; // the ownership tag is written by the tag action, after values and metadata
     case "restore":
       return write("RestoreSecret", () => port.restoreSecret(name));
-    case "create":
+    case "create": {
+      const value = await storedFor(need(), ctx, true);
       return write("CreateSecret", () =>
         port
           .createSecret({
             name,
-            value: toStoredValue(need().value),
+            value,
             token,
             description: action.description || undefined,
             kmsKeyId: action.kmsKeyId,
@@ -231,14 +246,19 @@ async function runAction(action: Action, change: SecretChange, d: DesiredSecret 
             );
           }),
       );
+    }
     case "update-value":
       // Already written by the key change's UpdateSecret, in the same call.
-      if (!valueRidesOnKeyChange(change.actions))
-        await write("PutSecretValue", () => port.putSecretValue({ id: name, value: toStoredValue(need().value), token }));
+      if (!valueRidesOnKeyChange(change.actions)) {
+        const value = await storedFor(need(), ctx, false);
+        const put = () => port.putSecretValue({ id: name, value, token });
+        // A generated value may differ between attempts of this token: the token tells if one landed.
+        await write("PutSecretValue", () => (d?.generate ? writeOnce(port, name, token, put) : put()));
+      }
       return writeVersionTag(name, ctx);
     case "update-metadata": {
       const rewriteToken = valueRidesOnKeyChange(change.actions) ? requestToken(ctx.tokens, name, "update-value") : undefined;
-      const rewrite = rewriteToken ? { value: toStoredValue(need().value), token: rewriteToken } : {};
+      const rewrite = rewriteToken ? { value: await storedFor(need(), ctx, false), token: rewriteToken } : {};
       return write("UpdateSecret", () =>
         port
           .updateSecret({ id: name, description: action.description?.after, kmsKeyId: action.kmsKeyId?.after, ...rewrite })

@@ -22,6 +22,17 @@ const valueKind = z.enum(["json", "string", "binary"]);
 /** An AWS service id as OwningService names it (`rds`, `appflow`): printable, never free text. */
 const owningService = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/, "an AWS service id");
 const json = z.unknown().refine((v) => v !== undefined, "a JSON value");
+const passwordOptions = z.strictObject({
+  length: z.number().int().min(1).max(4096).optional(),
+  excludeCharacters: z.string().max(4096).optional(),
+  excludeNumbers: z.boolean().optional(),
+  excludePunctuation: z.boolean().optional(),
+  excludeUppercase: z.boolean().optional(),
+  excludeLowercase: z.boolean().optional(),
+  includeSpace: z.boolean().optional(),
+  requireEachIncludedType: z.boolean().optional(),
+});
+const generatePlan = passwordOptions.extend({ keys: z.record(z.string().min(1).max(1024), passwordOptions).optional() });
 
 const precondition = z.discriminatedUnion("state", [
   z.strictObject({ state: z.literal("absent") }),
@@ -42,6 +53,7 @@ const action = z.discriminatedUnion("type", [
     description: text,
     kmsKeyId: kmsKeyId.optional(),
     tags: z.record(tagKey, tagValue),
+    generate: generatePlan.optional(),
   }),
   z.strictObject({
     type: z.literal("update-value"),

@@ -7,7 +7,7 @@ import { chunk, mapConcurrent } from "../aws/pacing.js";
 import type { SecretsPort } from "../aws/port.js";
 import type { QuotaPacers } from "../aws/quotas.js";
 import type { DesiredSecret } from "../manifest/model.js";
-import { valuesEqual } from "../manifest/values.js";
+import { storedMatches } from "../manifest/generate.js";
 import type { SecretChange } from "../plan/model.js";
 import { requestToken, type TokenContext } from "./tokens.js";
 import { changesMetadata, changesPolicy, keyResolver, metadataReadBack, policyReadBack } from "./verify-metadata.js";
@@ -47,8 +47,7 @@ export async function verifyWrites(
     for (const v of r.values) {
       const d = desired.get(v.name);
       const version = expectedVersion.get(v.name);
-      if (d && !valuesEqual(d.value, v.value))
-        problems.push({ name: v.name, problem: "the stored value differs from the manifest" });
+      if (d && !storedMatches(d, v.value)) problems.push({ name: v.name, problem: "the stored value differs from the manifest" });
       else if (version !== undefined && v.versionId !== version) {
         problems.push({ name: v.name, problem: `the current version is ${v.versionId}, not ${version} written by this apply` });
       }

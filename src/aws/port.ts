@@ -1,7 +1,7 @@
 // The narrow interface between sopsync and AWS: only the calls sopsync makes, in sopsync's terms.
 // Implemented once over the AWS SDK (sdk-adapter.ts); tests run it against moto.
 
-import type { StoredValue } from "../manifest/model.js";
+import type { PasswordOptions, StoredValue } from "../manifest/model.js";
 
 export type { StoredValue };
 
@@ -89,6 +89,12 @@ export interface SecretsPort {
    * `region` (default: the port's) is where the name is looked up: a replica's key is in its region.
    */
   describeKey(keyRef: string, region?: string): Promise<string | undefined>;
+
+  /**
+   * GetRandomPassword: a password made by Secrets Manager with these options. The result is a secret
+   * value: it goes straight into a write and nowhere else.
+   */
+  getRandomPassword(options: PasswordOptions): Promise<string>;
 
   createSecret(input: {
     name: string;

@@ -28,6 +28,7 @@ export type PacedOperation =
   | "DeleteSecret"
   | "ListSecrets"
   | "DescribeKey"
+  | "GetRandomPassword"
   | "GetCallerIdentity";
 
 export interface QuotaFamily {
@@ -73,6 +74,7 @@ export const QUOTA_FAMILIES: readonly QuotaFamily[] = [
   { name: "tags", quota: 50, operations: ["TagResource", "UntagResource"], doc: SECRETS_MANAGER },
   { name: "batch get values", quota: 100, operations: ["BatchGetSecretValue"], doc: SECRETS_MANAGER },
   { name: "create", quota: 50, operations: ["CreateSecret"], doc: SECRETS_MANAGER },
+  { name: "random password", quota: 50, operations: ["GetRandomPassword"], doc: SECRETS_MANAGER },
   { name: "delete", quota: 50, operations: ["DeleteSecret"], doc: SECRETS_MANAGER },
   { name: "list", quota: 100, operations: ["ListSecrets"], doc: SECRETS_MANAGER },
   {

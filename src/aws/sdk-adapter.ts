@@ -6,6 +6,7 @@ import {
   DeleteResourcePolicyCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  GetRandomPasswordCommand,
   GetResourcePolicyCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
@@ -210,6 +211,24 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       return r.ResourcePolicy ? JSON.parse(r.ResourcePolicy) : undefined;
     },
     describeKey: kmsKeyResolver(common, opts.onRequest),
+    async getRandomPassword(o) {
+      const r = await call("GetRandomPassword", () =>
+        sm.send(
+          new GetRandomPasswordCommand({
+            PasswordLength: o.length,
+            ExcludeCharacters: o.excludeCharacters,
+            ExcludeNumbers: o.excludeNumbers,
+            ExcludePunctuation: o.excludePunctuation,
+            ExcludeUppercase: o.excludeUppercase,
+            ExcludeLowercase: o.excludeLowercase,
+            IncludeSpace: o.includeSpace,
+            RequireEachIncludedType: o.requireEachIncludedType,
+          }),
+        ),
+      );
+      if (!r.RandomPassword) throw new AwsCallError("GetRandomPassword", "EmptyAnswer", "no password in the answer");
+      return r.RandomPassword;
+    },
     async createSecret(input) {
       const r = await call("CreateSecret", () =>
         sm.send(

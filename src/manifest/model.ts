@@ -24,9 +24,32 @@ export interface ReplicaSpec {
   kmsKeyId?: string;
 }
 
+/** GetRandomPassword's options (API_GetRandomPassword), as the manifest spells them. Never a value. */
+export interface PasswordOptions {
+  length?: number;
+  excludeCharacters?: string;
+  excludeNumbers?: boolean;
+  excludePunctuation?: boolean;
+  excludeUppercase?: boolean;
+  excludeLowercase?: boolean;
+  includeSpace?: boolean;
+  requireEachIncludedType?: boolean;
+}
+
+/**
+ * A value made by AWS at create and owned by AWS afterwards: the whole SecretString, or some keys of a
+ * JSON mapping whose other keys (`value`) stay the manifest's.
+ */
+export type GenerateSpec = { form: "whole"; options: PasswordOptions } | { form: "keys"; keys: Record<string, PasswordOptions> };
+
 export interface DesiredSecret {
   name: string;
+  /**
+   * With `generate` of form "keys": the static keys only. With form "whole": an empty string that is
+   * never written or compared (the value is AWS's).
+   */
   value: DesiredValue;
+  generate?: GenerateSpec;
   /** Undeclared means empty: the manifest is the whole truth for what it declares. */
   description: string;
   /** Omitted: not managed (a new secret gets the AWS managed key `aws/secretsmanager`). */

@@ -52,6 +52,36 @@ const kmsKeyId = z.string().min(1).max(2048).describe("KMS key id, key ARN, alia
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region like us-east-1");
 const replica = z.strictObject({ region, kmsKeyId: kmsKeyId.optional() });
 
+// GetRandomPassword's options under their API names, camelCased; AWS allows lengths 1..4096
+// (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html).
+export const passwordOptions = z.strictObject({
+  length: z
+    .number()
+    .int("length is a whole number, 1..4096")
+    .min(1, "length is 1..4096")
+    .max(4096, "length is 1..4096")
+    .optional()
+    .describe("PasswordLength; AWS's default is 32"),
+  excludeCharacters: z.string().max(4096).optional().describe("ExcludeCharacters: characters never used"),
+  excludeNumbers: z.boolean().optional(),
+  excludePunctuation: z.boolean().optional(),
+  excludeUppercase: z.boolean().optional(),
+  excludeLowercase: z.boolean().optional(),
+  includeSpace: z.boolean().optional(),
+  requireEachIncludedType: z.boolean().optional().describe("at least one character of every included type"),
+});
+const generate = passwordOptions
+  .extend({
+    keys: z
+      .record(z.string().min(1), passwordOptions)
+      .optional()
+      .describe("JSON keys generated beside the static keys of a mapping `value`; each with its own options"),
+  })
+  .describe(
+    "made by GetRandomPassword when the secret is created, never in git, a plan or any output; afterwards the value belongs to AWS. " +
+      "Without `keys`: the whole SecretString (no `value`/`binary`). With `keys`: those JSON keys, added to the mapping `value`",
+  );
+
 export const secretSchema = z.strictObject({
   description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
   value: z
@@ -59,6 +89,7 @@ export const secretSchema = z.strictObject({
     .optional()
     .describe("mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
   binary: z.string().optional().describe("base64 -> SecretBinary (compared byte-wise)"),
+  generate: generate.optional(),
   kmsKeyId: kmsKeyId.optional(),
   tags: tags.optional(),
   replicas: z

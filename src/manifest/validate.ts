@@ -16,6 +16,7 @@ import {
 } from "./schema.js";
 import { requiredVersionProblem } from "./required-version.js";
 import { hideSpecialKeys, realKey, restoreSpecialKeys, type StandIns, standInsFor } from "./own-keys.js";
+import { generateSpec } from "./generate.js";
 import { scalarText, storedSize, toStoredValue } from "./values.js";
 
 type PathKey = string | number;
@@ -95,7 +96,11 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   const secrets: DesiredSecret[] = [];
   for (const [name, s] of Object.entries(m.secrets ?? {})) {
     const path = ["secrets", name];
-    const value = desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
+    const generate = generateSpec(s.generate);
+    const value =
+      generate?.form === "whole"
+        ? ({ kind: "string", text: "" } as const)
+        : desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
     if (!value) continue;
     const tags = ownRecord(Object.entries(defaults.tags ?? {}), Object.entries(s.tags ?? {}));
     const protect = s.protect ?? false;
@@ -112,6 +117,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     secrets.push({
       name,
       value,
+      ...(generate ? { generate } : {}),
       description: s.description ?? "",
       kmsKeyId: s.kmsKeyId ?? defaults.kmsKeyId,
       tags,
@@ -155,14 +161,44 @@ function checkSecretEntries(data: unknown, report: Report): void {
     if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
     const entry = data.secrets[name];
     if (!isRecord(entry)) continue;
-    if (entry.value === undefined && entry.binary === undefined)
-      report(path, `secrets.${name}: a secret needs \`value\` or \`binary\``);
+    if (entry.value === undefined && entry.binary === undefined && entry.generate === undefined)
+      report(path, `secrets.${name}: a secret needs \`value\`, \`binary\` or \`generate\``);
+    checkGenerate(entry, [...path, "generate"], report);
     if (entry.value !== undefined && entry.binary !== undefined)
       report(path, `secrets.${name}: \`value\` and \`binary\` are exclusive`);
     // Without a policy to attach the flag would do nothing, and its reader would believe otherwise.
     if (entry.allowPublicPolicy === true && (entry.policy === undefined || entry.policy === null))
       report([...path, "allowPublicPolicy"], `secrets.${name}: \`allowPublicPolicy\` needs a \`policy\` to attach`, true);
   }
+}
+
+/** `generate` against the secret's other keys (generate.ts reads it once these hold). */
+function checkGenerate(entry: Record<string, unknown>, path: PathKey[], report: Report): void {
+  const g = entry.generate;
+  if (!isRecord(g)) return;
+  const name = path[1];
+  if (entry.binary !== undefined) report(path, `secrets.${name}: \`generate\` and \`binary\` are exclusive`, true);
+  if (g.keys === undefined) {
+    if (entry.value !== undefined)
+      report(
+        path,
+        `secrets.${name}: \`generate\` without \`keys\` makes the whole value; drop \`value\` or generate \`keys\``,
+        true,
+      );
+    return;
+  }
+  if (!isRecord(g.keys)) return;
+  const stray = Object.keys(g).filter((k) => k !== "keys");
+  if (stray.length)
+    report([...path, stray[0] as string], `secrets.${name}: with \`generate.keys\`, options go under each key`, true);
+  if (Object.keys(g.keys).length === 0) report([...path, "keys"], `secrets.${name}: \`generate.keys\` names no key`, true);
+  if (!isRecord(entry.value)) {
+    report(path, `secrets.${name}: \`generate.keys\` adds keys to a JSON mapping: \`value\` must be a mapping`, true);
+    return;
+  }
+  for (const k of Object.keys(g.keys))
+    if (Object.hasOwn(entry.value, k))
+      report([...path, "keys", k], `secrets.${name}: key '${k}' is both in \`value\` and generated`, true);
 }
 
 function desiredValue(s: { value?: unknown; binary?: string }, path: PathKey[], report: Report): DesiredValue | undefined {

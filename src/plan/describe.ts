@@ -1,5 +1,6 @@
 // Human wording shared by the text and markdown renderers. Only names and metadata: never values.
 import { createTwoFilesPatch } from "diff";
+import { generateLines } from "./generated.js";
 import type { Action, DriftCause, SecretChange } from "./model.js";
 import { hasControlCharacter } from "./printable.js";
 
@@ -51,6 +52,7 @@ export function actionLines(a: Action): string[] {
   switch (a.type) {
     case "create": {
       const lines = [`create (${a.valueKind} value)`];
+      if (a.generate) lines.push(...generateLines(a.generate));
       if (a.description) lines.push(`  description: ${quote(a.description)}`);
       if (a.kmsKeyId) lines.push(`  kmsKeyId: ${a.kmsKeyId}`);
       for (const [k, v] of Object.entries(a.tags)) lines.push(`  tag ${key(k)} = ${quote(v)}`);

@@ -2,7 +2,7 @@
 // names, metadata and the live preconditions each change was planned against — never a value, a
 // value's hash or its length. docs/plan-format.md documents it; bump PLAN_FORMAT_VERSION on any
 // incompatible change.
-import type { ManifestRef } from "../manifest/model.js";
+import type { ManifestRef, PasswordOptions } from "../manifest/model.js";
 import type { KeyChange } from "../manifest/values.js";
 
 export const PLAN_FORMAT_VERSION = 2;
@@ -47,8 +47,22 @@ export type DriftCause =
    */
   | "kms-key-changed";
 
+/**
+ * How a created secret's value is generated: the whole SecretString with these options, or (`keys`)
+ * these JSON keys added to the manifest's static keys. The value itself is made at apply, by AWS.
+ */
+export type GeneratePlan = PasswordOptions & { keys?: Record<string, PasswordOptions> };
+
 export type Action =
-  | { type: "create"; valueKind: ValueKind; description: string; kmsKeyId?: string; tags: Record<string, string> }
+  | {
+      type: "create";
+      valueKind: ValueKind;
+      description: string;
+      kmsKeyId?: string;
+      tags: Record<string, string>;
+      /** Set when the value (or some of its keys) is generated at create. */
+      generate?: GeneratePlan;
+    }
   | { type: "update-value"; valueKind: ValueKind; cause: DriftCause; keys?: KeyChange[] }
   | {
       type: "update-metadata";

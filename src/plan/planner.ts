@@ -21,6 +21,7 @@ import { checkGuards, type GuardOptions } from "./guards.js";
 import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
+import { generatePlan, planGeneratedValue } from "./generated.js";
 
 export interface PlanOptions extends GuardOptions {
   /** Adopt every declared secret that exists without an ownership tag (`--adopt`). */
@@ -151,6 +152,7 @@ function planCreate(d: DesiredSecret, scopeId: string): Action[] {
       description: d.description,
       kmsKeyId: d.kmsKeyId,
       tags: ownershipTags(d, scopeId),
+      ...(d.generate ? { generate: generatePlan(d) } : {}),
     },
   ];
   for (const r of d.replicas ?? []) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
@@ -175,7 +177,10 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   }
 
   const valueInSync = l.value !== undefined && valuesEqual(d.value, l.value);
-  if (!valueInSync) {
+  // Generated values belong to AWS: never drift, written again only as generated.ts says.
+  const generated = d.generate ? planGeneratedValue(d, l, kmsChanged, driftCause(l)) : undefined;
+  if (generated) actions.push(...generated);
+  else if (!valueInSync) {
     actions.push({ type: "update-value", valueKind: d.value.kind, cause: driftCause(l), keys: keyDiff(d.value, l.value) });
   } else if (kmsChanged) {
     // UpdateSecret re-encrypts AWSCURRENT with the new key only when it may decrypt with the old one,

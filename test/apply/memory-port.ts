@@ -4,6 +4,7 @@
 // secret pending deletion fails with InvalidRequestException; writes to a secret pending deletion fail.
 // `redeliver` replays chosen operations the way an SDK retry after a lost response does: the call
 // takes effect, then runs again, and the caller sees only the second answer.
+import { randomBytes } from "node:crypto";
 import { AwsCallError, type FetchedValue, type SecretsPort, type StoredValue } from "../../src/aws/port.js";
 
 export interface MemSecret {
@@ -225,6 +226,12 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         s.deletedDate = undefined;
         s.deletionWindow = undefined;
       });
+    },
+    async getRandomPassword(o) {
+      log.push("GetRandomPassword");
+      return randomBytes(64)
+        .toString("base64url")
+        .slice(0, o.length ?? 32);
     },
   };
   return port;

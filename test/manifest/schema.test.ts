@@ -24,6 +24,7 @@ describe("schema/manifest.schema.json", () => {
       "allowPublicPolicy",
       "binary",
       "description",
+      "generate",
       "kmsKeyId",
       "policy",
       "protect",

@@ -146,7 +146,7 @@ secrets:
       "m.yaml:6:31: secrets.a.description: description is at most 2,048 characters",
       "m.yaml:7:38: secrets.b.recoveryWindowDays: recovery window is 7..30 days",
       "m.yaml:8:6: secrets.c: `value` and `binary` are exclusive",
-      "m.yaml:9:6: secrets.d: a secret needs `value` or `binary`",
+      "m.yaml:9:6: secrets.d: a secret needs `value`, `binary` or `generate`",
       "m.yaml:11:38: secrets.f.recoveryWindowDays: recovery window is a whole number of days, 7..30",
     ]);
     expect(problems(`${head}secrets:\n  e: { binary: "not base64!" }\n`)).toEqual(["m.yaml:5:16: `binary` must be base64"]);
@@ -156,7 +156,7 @@ secrets:
     expect(problems(`${head}secrets:\n  c: { value: x, binary: aGk=, colour: red }\n  d: { colour: blue }\n`)).toEqual([
       "m.yaml:5:6: secrets.c: `value` and `binary` are exclusive",
       "m.yaml:5:32: unknown key 'colour' in secrets.c",
-      "m.yaml:6:6: secrets.d: a secret needs `value` or `binary`",
+      "m.yaml:6:6: secrets.d: a secret needs `value`, `binary` or `generate`",
       "m.yaml:6:8: unknown key 'colour' in secrets.d",
     ]);
   });

@@ -87,6 +87,7 @@ function fakePort(o: FakeOptions) {
     removeRegionsFromReplication: unused,
     deleteSecret: unused,
     restoreSecret: unused,
+    getRandomPassword: unused,
   };
   return { port, calls, events, batches, lists };
 }

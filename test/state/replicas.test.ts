@@ -49,6 +49,7 @@ function fakePort(listed: ListedSecret[], replicas: Record<string, LiveReplica[]
     removeRegionsFromReplication: unused,
     deleteSecret: unused,
     restoreSecret: unused,
+    getRandomPassword: unused,
   };
   return { port, calls };
 }
