@@ -12,6 +12,7 @@ import type { QuotaPacers } from "../aws/quotas.js";
 import { composeKeys, liveMapping } from "../manifest/generate.js";
 import type { DesiredSecret, StoredValue } from "../manifest/model.js";
 import { toJson } from "../manifest/values.js";
+import { TAG_MANAGED_BY, TAG_VERSION } from "../state/ownership.js";
 
 /** Paces one call in its quota family (the executor's pacers), then makes it. */
 export type Paced = <T>(operation: "GetRandomPassword" | "GetSecretValue", fn: () => Promise<T>) => Promise<T>;
@@ -79,15 +80,34 @@ export async function writeOnce(port: SecretsPort, name: string, token: string, 
 
 /**
  * A freshly generated value put as a new current version under `token` (`sopsync rotate` for a
- * generated secret without rotation): one token per run, the value generated once per call and the
- * same value sent on every SDK retry, a repeat after it landed recognised by the token.
+ * generated secret without rotation). The caller derives `token` from one run id per `rotate`
+ * (requestToken with the run id as plan id), so every retry of that run carries the same token: the
+ * value is generated once per call and the same value goes out on every SDK retry, and a repeat after
+ * it landed is recognised by the token. Only a secret this scope owns is written; the version is
+ * recorded in sopsync:version, so drift reports attribute it to sopsync.
  */
-export async function putFreshValue(port: SecretsPort, d: DesiredSecret, token: string, pacers?: QuotaPacers): Promise<void> {
+export async function putFreshValue(
+  port: SecretsPort,
+  d: DesiredSecret,
+  token: string,
+  scopeId: string,
+  pacers?: QuotaPacers,
+): Promise<void> {
   const paced: Paced = async (op, fn) => {
     await pacers?.take(op);
     return fn();
   };
+  await pacers?.take("DescribeSecret");
+  const details = await port.describeSecret(d.name);
+  if (details.tags[TAG_MANAGED_BY] !== scopeId || details.deletedDate)
+    throw new AwsCallError(
+      "PutSecretValue",
+      "NotOwned",
+      `'${d.name}' is not a current secret of scope '${scopeId}'; nothing was written`,
+    );
   const value = await freshValue(d, port, paced);
   await pacers?.take("PutSecretValue");
   await writeOnce(port, d.name, token, () => port.putSecretValue({ id: d.name, value, token }));
+  await pacers?.take("TagResource");
+  await port.tagResource(d.name, { [TAG_VERSION]: token });
 }

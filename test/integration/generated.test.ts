@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putFreshValue } from "../../src/apply/generated.js";
 import { requestToken } from "../../src/apply/tokens.js";
@@ -15,7 +16,7 @@ import { createSdkPort } from "../../src/aws/sdk-adapter.js";
 import type { DesiredSecret } from "../../src/manifest/model.js";
 import type { Plan } from "../../src/plan/model.js";
 import { forceUnlock, readLock } from "../../src/run/lock.js";
-import { getString, smClient } from "../helpers/aws.js";
+import { getString, smClient, tagsOf } from "../helpers/aws.js";
 import { allOutput, runCli } from "../helpers/cli.js";
 import { LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
 import { awsEnv, MOTO_ACCOUNT, type Moto, TEST_REGION } from "../helpers/moto.js";
@@ -224,14 +225,19 @@ describe("generated values", () => {
       CREDS,
       "rotate",
     );
-    await putFreshValue(port, d, token);
+    await putFreshValue(port, d, token, SCOPE);
     const after = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
     expect(after.password).not.toBe(before.password);
     expect(after).toMatchObject({ username: "app", port: 5432 });
     // The same run again (a retry that generates anew): recognised by its token, no second version.
-    await putFreshValue(port, d, token);
+    await putFreshValue(port, d, token, SCOPE);
     expect(JSON.parse((await getString(sm(), CREDS)) as string)).toEqual(after);
     expect((await versionsOf(sm(), CREDS)).filter((x) => x.id === token)).toHaveLength(1);
+    // Recorded as sopsync's version; a secret of another scope is refused before anything is generated.
+    expect(tagsOf((await sm().send(new DescribeSecretCommand({ SecretId: CREDS }))).Tags)["sopsync:version"]).toBe(token);
+    writes = new Map();
+    await expect(putFreshValue(port, d, token, "other-scope")).rejects.toThrow(/not a current secret of scope 'other-scope'/);
+    expect(writes.size).toBe(0);
     generated.push(before.password as string, after.password as string);
   });
 
