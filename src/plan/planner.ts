@@ -187,8 +187,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     // and leaves it decryptable with the old key either way: "to make AWSCURRENT decryptable only with
     // the new key, create a new version of the secret with the new key"
     // (https://docs.aws.amazon.com/secretsmanager/latest/userguide/manage_update-encryption-key.html).
-    // The manifest's value, for ordinary secrets. Generated values (the value read back from AWS) and
-    // rotation-owned ones (a rotation, not a write) are the values-owned-elsewhere issue's to add.
+    // The manifest's value, for ordinary secrets; a generated value is re-put as it is live
+    // (plan/generated.ts). Rotation-owned values are written by a rotation, not here.
     actions.push({ type: "update-value", valueKind: d.value.kind, cause: "kms-key-changed" });
   }
   const writesValue = actions.some((a) => a.type === "update-value");
