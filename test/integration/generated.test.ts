@@ -12,10 +12,13 @@ import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putFreshValue } from "../../src/apply/generated.js";
 import { requestToken } from "../../src/apply/tokens.js";
+import { QuotaPacers } from "../../src/aws/quotas.js";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
 import type { DesiredSecret } from "../../src/manifest/model.js";
 import type { Plan } from "../../src/plan/model.js";
 import { forceUnlock, readLock } from "../../src/run/lock.js";
+import { generatedRotator } from "../../src/run/rotate-generated.js";
+import type { RunTarget } from "../../src/run/targets.js";
 import { getString, smClient, tagsOf } from "../helpers/aws.js";
 import { allOutput, runCli } from "../helpers/cli.js";
 import { LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
@@ -239,6 +242,27 @@ describe("generated values", () => {
     await expect(putFreshValue(port, d, token, "other-scope")).rejects.toThrow(/not a current secret of scope 'other-scope'/);
     expect(writes.size).toBe(0);
     generated.push(before.password as string, after.password as string);
+
+    // The rotator `sopsync rotate` plugs in: one more version, named by the run id's token.
+    const target = {
+      account: MOTO_ACCOUNT,
+      region: TEST_REGION,
+      desired: { scope: { id: SCOPE } },
+      port,
+    } as unknown as RunTarget;
+    expect(generatedRotator.handles(d)).toBe(true);
+    expect(generatedRotator.describe(d)).toBe("put a new value with freshly generated password (static keys from the manifest)");
+    const said = await generatedRotator.run({ port, target, secret: d, runId: "rotate-run-2", pacers: new QuotaPacers() });
+    const runToken = requestToken(
+      { planId: "rotate-run-2", account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: SCOPE },
+      CREDS,
+      "rotate-generated",
+    );
+    expect(said).toBe(`new generated value (version ${runToken})`);
+    const third = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
+    expect(third.password).not.toBe(after.password);
+    expect((await versionsOf(sm(), CREDS)).find((x) => x.stages.includes("AWSCURRENT"))?.id).toBe(runToken);
+    generated.push(third.password as string);
   });
 
   it("no generated value appeared in any output, saved plan or file", () => {
