@@ -6,6 +6,7 @@
 
 import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
 import { serviceOwnedSecrets } from "./aws-owning-service.js";
+import { rotationDates } from "./aws-rotation-dates.js";
 import { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress } from "./aws-replication.js";
 import {
   batchErrorsPerSecret,
@@ -17,6 +18,7 @@ import {
 export { batchErrorsPerSecret, clearedDescriptions, laggingListing, noValueWritesWhilePendingDeletion };
 export { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress };
 export { serviceOwnedSecrets };
+export { rotationDates };
 
 /** One Secrets Manager (or KMS) JSON-protocol request, as the SDK sent it. */
 export interface AwsRequest {
@@ -76,6 +78,7 @@ export function documentedAws(): Rule[] {
     noValueWritesWhilePendingDeletion(),
     batchErrorsPerSecret(),
     serviceOwnedSecrets(),
+    rotationDates(),
   ];
 }
 
