@@ -16,7 +16,7 @@ import { freshValue, type Paced, rewrittenValue, writeOnce } from "./generated.j
 import { orderActions, phases } from "./order.js";
 import type { ApplyResult, SecretOutcome } from "./outcome.js";
 import { changedSincePlanned } from "./recheck.js";
-import { requestToken, type TokenContext } from "./tokens.js";
+import { requestToken, rotationToken, type TokenContext } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
 
 export interface ActionEvent {
@@ -290,6 +290,20 @@ async function runAction(action: Action, change: SecretChange, d: DesiredSecret 
       );
     case "remove-replica":
       return write("RemoveRegionsFromReplication", () => port.removeRegionsFromReplication(name, [action.region]));
+    case "enable-rotation":
+    case "update-rotation":
+      // RotateImmediately always sent: AWS rotates at once when it is omitted (API_RotateSecret).
+      return write("RotateSecret", () =>
+        port.rotateSecret({
+          id: name,
+          token: rotationToken(ctx.tokens, name, action.type),
+          lambdaArn: action.lambdaArn,
+          rules: action.rules,
+          rotateImmediately: action.rotateImmediately,
+        }),
+      );
+    case "cancel-rotation":
+      return write("CancelRotateSecret", () => port.cancelRotateSecret(name));
     case "delete": {
       const days = action.recoveryWindowDays;
       // Always a recovery window, never ForceDeleteWithoutRecovery: a plan asking otherwise is refused.

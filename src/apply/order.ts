@@ -1,6 +1,6 @@
 // The order apply runs things in, whatever order a plan lists them: design §5.
 // Per secret: restore before anything is written to it; create before replicas and policy; metadata
-// and values before tags (so the ownership and version tags land only on a secret that holds what the
+// and values before tags, rotation settings once the value is in place (so the ownership and version tags land only on a secret that holds what the
 // manifest says); delete last. Across secrets: every delete after every other change.
 import type { Action, SecretChange } from "../plan/model.js";
 
@@ -8,12 +8,17 @@ const RANK: Record<Action["type"], number> = {
   restore: 0,
   adopt: 1,
   create: 2,
+  // Before a value write: a rotation running meanwhile would replace the value being written.
+  "cancel-rotation": 2.5,
   "update-metadata": 3,
   "update-value": 4,
   "put-policy": 5,
   "delete-policy": 5,
   "remove-replica": 6,
   "add-replica": 7,
+  // After the value is in place: rotation starts from the value the manifest put there.
+  "enable-rotation": 7.5,
+  "update-rotation": 7.5,
   tag: 8,
   untag: 9,
   delete: 10,

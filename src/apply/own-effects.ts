@@ -9,6 +9,7 @@ import { sameKmsKey } from "../state/kms.js";
 import type { LiveSecret } from "../state/model.js";
 import { TAG_MANAGED_BY, TAG_PROTECTED } from "../state/ownership.js";
 import { replicaInEffect } from "./replica-effect.js";
+import { rotationInEffect } from "./rotation-effect.js";
 import { requestToken, type TokenContext } from "./tokens.js";
 
 /**
@@ -56,6 +57,11 @@ export function inEffect(
     case "add-replica":
     case "remove-replica":
       return replicaInEffect(a, sc, l, kms.replicas);
+    case "enable-rotation":
+    case "update-rotation":
+      return rotationInEffect(a, l);
+    case "cancel-rotation":
+      return !l.rotation?.enabled;
   }
 }
 
@@ -74,7 +80,8 @@ interface Fields {
 function fields(p: Observed): Fields {
   if (p.state === "absent")
     return { state: "absent", versionId: null, managedBy: null, protected: false, description: "", kmsKeyId: null };
-  return { ...p };
+  const { valueOwner: _, ...rest } = p;
+  return rest;
 }
 
 /**
@@ -121,6 +128,9 @@ export function comparePreconditions(sc: SecretChange, now: Precondition, ctx: T
         break;
     }
   }
+  // A scheduled rotation may have run since the plan: only a plan writing the value holds its version.
+  if (sc.precondition.state !== "absent" && sc.precondition.valueOwner === "rotation" && after.versionId === before.versionId)
+    after.versionId = ANY;
   const observed = fields(now);
   const out: string[] = [];
   for (const k of Object.keys(observed) as (keyof Fields)[]) {

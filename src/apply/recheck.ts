@@ -35,7 +35,9 @@ export function preconditionDifference(planned: Precondition, now: Precondition)
   if (planned.managedBy !== now.managedBy)
     return `its owner tag is now ${show(now.managedBy)}, planned as ${show(planned.managedBy)}`;
   if (planned.protected !== now.protected) return `its protect tag changed since it was read`;
-  if (planned.versionId !== now.versionId) return `a new version (${show(now.versionId)}) was written since it was read`;
+  // A rotation-owned value may be rotated at any time; no plan writes it after create (planner.ts).
+  if (planned.valueOwner !== "rotation" && planned.versionId !== now.versionId)
+    return `a new version (${show(now.versionId)}) was written since it was read`;
   if (planned.description !== now.description) return "its description changed since it was read";
   if (planned.kmsKeyId !== now.kmsKeyId) return "its KMS key changed since it was read";
   return undefined;

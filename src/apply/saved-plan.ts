@@ -34,6 +34,20 @@ const passwordOptions = z.strictObject({
 });
 const generatePlan = passwordOptions.extend({ keys: z.record(z.string().min(1).max(1024), passwordOptions).optional() });
 
+const lambdaArn = z.string().regex(/^arn:[a-z-]+:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_:$-]{1,170}$/, "a Lambda ARN");
+const rotationRules = z.strictObject({
+  automaticallyAfterDays: z.number().int().min(1).max(1000).optional(),
+  scheduleExpression: z.string().min(1).max(256).refine(noControlCharacters, "a schedule expression").optional(),
+  duration: z
+    .string()
+    .regex(/^\d{1,2}h$/, "a duration such as 3h")
+    .optional(),
+});
+const note = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("value-owned-by-rotation"), lastRotated: z.iso.datetime({ offset: true }).optional() }),
+  z.strictObject({ kind: z.literal("value-change-ignored") }),
+]);
+
 const precondition = z.discriminatedUnion("state", [
   z.strictObject({ state: z.literal("absent") }),
   z.strictObject({
@@ -43,6 +57,7 @@ const precondition = z.discriminatedUnion("state", [
     protected: z.boolean(),
     description: text,
     kmsKeyId: kmsKeyId.nullable(),
+    valueOwner: z.literal("rotation").optional(),
   }),
 ]);
 
@@ -89,6 +104,15 @@ const action = z.discriminatedUnion("type", [
     // Optional so a plan from before the field reads, and is then refused as differing from a fresh one.
     recoveryWindowFrom: z.enum(["secret", "defaults"]).optional(),
   }),
+  z.strictObject({ type: z.literal("enable-rotation"), lambdaArn, rules: rotationRules, rotateImmediately: z.boolean() }),
+  z.strictObject({
+    type: z.literal("update-rotation"),
+    before: z.strictObject({ lambdaArn: lambdaArn.optional(), rules: rotationRules.optional() }),
+    lambdaArn,
+    rules: rotationRules,
+    rotateImmediately: z.literal(false),
+  }),
+  z.strictObject({ type: z.literal("cancel-rotation"), lambdaArn: lambdaArn.optional() }),
 ]);
 
 const replicaNote = z.strictObject({
@@ -110,7 +134,13 @@ const target = z.strictObject({
   target: z.strictObject({ account: z.string().regex(/^\d{12}$/, "a 12-digit account id"), region }),
   scope: z.strictObject({ id: z.string().regex(SCOPE_ID, "a scope id"), prefix: z.string().min(1).max(512).optional() }),
   changes: z.array(
-    z.strictObject({ name, actions: z.array(action), precondition, replicaStatus: z.array(replicaNote).optional() }),
+    z.strictObject({
+      name,
+      actions: z.array(action),
+      precondition,
+      replicaStatus: z.array(replicaNote).optional(),
+      notes: z.array(note).optional(),
+    }),
   ),
   unmanaged: z.array(name),
   replicaSecrets: z.array(z.strictObject({ name, primaryRegion: region })).optional(),

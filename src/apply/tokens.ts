@@ -25,3 +25,18 @@ export function requestToken(ctx: TokenContext, secret: string, action: string):
     .digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
+
+/**
+ * The ClientRequestToken of a RotateSecret, which becomes the id of the version the rotation makes.
+ * Never in the form of requestToken's (a UUID): a rotated value must never pass for one sopsync wrote.
+ * Derived like requestToken, so a retried or re-run call never starts a second rotation.
+ */
+export function rotationToken(ctx: TokenContext, secret: string, action: string): string {
+  const h = createHash("sha256")
+    .update(["rotation", ctx.planId, ctx.account, ctx.region, ctx.scopeId, secret, action].join("\0"))
+    .digest("hex");
+  return `${ROTATION_TOKEN_PREFIX}${h.slice(0, 40)}`;
+}
+
+/** Every rotation token starts with it: 32..64 characters in all, as ClientRequestToken requires. */
+export const ROTATION_TOKEN_PREFIX = "sopsync-rotation-";

@@ -2,6 +2,7 @@
 // Implemented once over the AWS SDK (sdk-adapter.ts); tests run it against moto.
 
 import type { PasswordOptions, StoredValue } from "../manifest/model.js";
+import type { RotationRules } from "../manifest/model.js";
 
 export type { StoredValue };
 
@@ -13,11 +14,21 @@ export interface ListedSecret {
   tags: Record<string, string>;
   /** Set when the secret is scheduled for deletion. */
   deletedDate?: Date;
+  /** RotationEnabled, RotationLambdaARN, RotationRules and LastRotatedDate; absent when never enabled. */
+  rotation?: LiveRotation;
   /** VersionId carrying the AWSCURRENT stage, as ListSecrets reports it (may lag on AWS). */
   currentVersionId?: string;
   primaryRegion?: string;
   /** The service that created the secret (e.g. `rds`); sopsync never writes such a secret. */
   owningService?: string;
+}
+
+/** A secret's rotation as the account reports it (ListSecrets, DescribeSecret). */
+export interface LiveRotation {
+  enabled: boolean;
+  lambdaArn?: string;
+  rules?: RotationRules;
+  lastRotatedDate?: Date;
 }
 
 export interface FetchedValue {
@@ -52,6 +63,7 @@ export interface SecretDetails {
   deletedDate?: Date;
   /** VersionId carrying AWSCURRENT. */
   currentVersionId?: string;
+  rotation?: LiveRotation;
   /** Every labelled version and its staging labels. */
   versionStages: Record<string, string[]>;
   primaryRegion?: string;
@@ -136,6 +148,18 @@ export interface SecretsPort {
   removeRegionsFromReplication(id: string, regions: string[]): Promise<void>;
   deleteSecret(id: string, recoveryWindowDays: number): Promise<{ deletionDate?: Date }>;
   restoreSecret(id: string): Promise<void>;
+  /**
+   * RotateSecret. With `lambdaArn` and `rules`, sets (or changes) the rotation; without, rotates now
+   * with the settings the secret has. `token` becomes the id of the version the rotation makes.
+   */
+  rotateSecret(input: {
+    id: string;
+    token: string;
+    lambdaArn?: string;
+    rules?: RotationRules;
+    rotateImmediately?: boolean;
+  }): Promise<void>;
+  cancelRotateSecret(id: string): Promise<void>;
 }
 
 /** An AWS error reduced to what sopsync reports: the service's code and message. */

@@ -2,6 +2,7 @@
 // chain and the standard AWS_ENDPOINT_URL_* variables, so the same code talks to AWS and to moto.
 import {
   BatchGetSecretValueCommand,
+  CancelRotateSecretCommand,
   CreateSecretCommand,
   DeleteResourcePolicyCommand,
   DeleteSecretCommand,
@@ -16,6 +17,7 @@ import {
   RemoveRegionsFromReplicationCommand,
   ReplicateSecretToRegionsCommand,
   RestoreSecretCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
   type SecretsManagerClientConfig,
   type SecretListEntry,
@@ -30,6 +32,7 @@ import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
+import type { LiveRotation } from "./port.js";
 
 export interface SdkPortOptions {
   region?: string;
@@ -68,6 +71,30 @@ function currentOf(stages: Record<string, string[]> | undefined): string | undef
   return Object.entries(stages ?? {}).find(([, s]) => s.includes("AWSCURRENT"))?.[0];
 }
 
+/** Absent when rotation was never enabled, so a secret without it reads as before. */
+function rotationOf(e: {
+  RotationEnabled?: boolean;
+  RotationLambdaARN?: string;
+  RotationRules?: { AutomaticallyAfterDays?: number; ScheduleExpression?: string; Duration?: string };
+  LastRotatedDate?: Date;
+}): { rotation?: LiveRotation } {
+  if (!e.RotationEnabled && !e.RotationLambdaARN && !e.LastRotatedDate) return {};
+  const r = e.RotationRules;
+  const rules = r && {
+    ...(r.AutomaticallyAfterDays !== undefined ? { automaticallyAfterDays: r.AutomaticallyAfterDays } : {}),
+    ...(r.ScheduleExpression ? { scheduleExpression: r.ScheduleExpression } : {}),
+    ...(r.Duration ? { duration: r.Duration } : {}),
+  };
+  return {
+    rotation: {
+      enabled: e.RotationEnabled === true,
+      ...(e.RotationLambdaARN ? { lambdaArn: e.RotationLambdaARN } : {}),
+      ...(rules ? { rules } : {}),
+      ...(e.LastRotatedDate ? { lastRotatedDate: e.LastRotatedDate } : {}),
+    },
+  };
+}
+
 function toListed(e: SecretListEntry): ListedSecret {
   return {
     name: e.Name ?? "",
@@ -76,6 +103,7 @@ function toListed(e: SecretListEntry): ListedSecret {
     kmsKeyId: e.KmsKeyId || undefined,
     tags: tagMap(e.Tags),
     deletedDate: e.DeletedDate,
+    ...rotationOf(e),
     currentVersionId: currentOf(e.SecretVersionsToStages),
     primaryRegion: e.PrimaryRegion,
     ...(e.OwningService ? { owningService: e.OwningService } : {}),
@@ -200,6 +228,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
           statusMessage: s.StatusMessage,
         })),
         deletedDate: r.DeletedDate,
+        ...rotationOf(r),
         currentVersionId: currentOf(r.VersionIdsToStages),
         versionStages: r.VersionIdsToStages ?? {},
         primaryRegion: r.PrimaryRegion,
@@ -325,6 +354,27 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     },
     async restoreSecret(id) {
       await call("RestoreSecret", () => sm.send(new RestoreSecretCommand({ SecretId: id })));
+    },
+    async rotateSecret(input) {
+      const r = input.rules;
+      await call("RotateSecret", () =>
+        sm.send(
+          new RotateSecretCommand({
+            SecretId: input.id,
+            ClientRequestToken: input.token,
+            RotationLambdaARN: input.lambdaArn,
+            RotationRules: r && {
+              AutomaticallyAfterDays: r.automaticallyAfterDays,
+              ScheduleExpression: r.scheduleExpression,
+              Duration: r.duration,
+            },
+            RotateImmediately: input.rotateImmediately,
+          }),
+        ),
+      );
+    },
+    async cancelRotateSecret(id) {
+      await call("CancelRotateSecret", () => sm.send(new CancelRotateSecretCommand({ SecretId: id })));
     },
   };
   return port;

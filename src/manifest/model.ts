@@ -70,8 +70,25 @@ export interface DesiredSecret {
   recoveryWindowOwn?: boolean;
   protect: boolean;
   adopt: boolean;
+  /**
+   * Omitted: not declared. Declared (config or `external`), rotation owns the value: the manifest's is
+   * only the initial one, written at create. `none`: rotation must be off.
+   */
+  rotation?: RotationSpec;
   at: Position;
 }
+
+/** RotateSecret's RotationRules, as AWS reports them back. */
+export interface RotationRules {
+  automaticallyAfterDays?: number;
+  scheduleExpression?: string;
+  duration?: string;
+}
+
+export type RotationSpec =
+  | { mode: "managed"; lambdaArn: string; rules: RotationRules; rotateImmediately: boolean }
+  | { mode: "external" }
+  | { mode: "none" };
 
 export interface Target {
   region?: string;

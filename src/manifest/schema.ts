@@ -82,6 +82,35 @@ const generate = passwordOptions
       "Without `keys`: the whole SecretString (no `value`/`binary`). With `keys`: those JSON keys, added to the mapping `value`",
   );
 
+// RotationRules as RotateSecret takes them: AutomaticallyAfterDays 1..1000 or a ScheduleExpression,
+// and a Duration window of 1h..24h (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_RotationRulesType.html).
+const rotationConfig = z
+  .strictObject({
+    lambdaArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$/, "a Lambda function ARN")
+      .describe("the rotation function; the caller needs lambda:InvokeFunction on it"),
+    afterDays: z.number().int("afterDays is a whole number, 1..1000").min(1).max(1000).optional(),
+    schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, "a schedule expression: rate(...) or cron(...)")
+      .optional(),
+    duration: z
+      .string()
+      .regex(/^\d{1,2}h$/, "a window such as 3h (1h..24h)")
+      .optional(),
+    rotateImmediately: z
+      .boolean()
+      .optional()
+      .describe("rotate as soon as rotation is first enabled; default false (AWS still runs the function's testSecret step)"),
+  })
+  .refine((r) => (r.afterDays === undefined) !== (r.schedule === undefined), "either afterDays or schedule, not both");
+const rotation = z
+  .union([rotationConfig, z.literal("external"), z.literal("none")])
+  .describe(
+    "rotation owns the value after create: a rotation config managed here, `external` (configured elsewhere: settings and value left alone), or `none` (rotation is cancelled)",
+  );
+
 export const secretSchema = z.strictObject({
   description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
   value: z
@@ -111,6 +140,7 @@ export const secretSchema = z.strictObject({
   recoveryWindowDays: recoveryWindowDays.optional(),
   protect: z.boolean().optional().describe("removing this secret from the manifest is a plan error"),
   adopt: z.boolean().optional().describe("may take over an existing secret of this name that nobody manages"),
+  rotation: rotation.optional(),
 });
 // `value` xor `binary` is checked by the validator on the raw document (validate.ts), so it is
 // reported even when other keys of the same secret fail the schema.
@@ -145,9 +175,15 @@ export const manifestSchema = z.strictObject({
       .describe("every declared name must start with it; unmanaged secrets under it are listed"),
   }),
   defaults: z
-    .strictObject({ kmsKeyId: kmsKeyId.optional(), recoveryWindowDays: recoveryWindowDays.optional(), tags: tags.optional() })
+    .strictObject({
+      kmsKeyId: kmsKeyId.optional(),
+      recoveryWindowDays: recoveryWindowDays.optional(),
+      tags: tags.optional(),
+      rotation: rotation.optional(),
+    })
     .optional(),
   secrets: z.record(z.string(), secretSchema).nullable().optional(),
 });
 
 export type ManifestDoc = z.infer<typeof manifestSchema>;
+export type RotationInput = z.infer<typeof rotation>;

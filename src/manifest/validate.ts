@@ -15,6 +15,7 @@ import {
   SECRET_NAME_SUFFIX,
 } from "./schema.js";
 import { requiredVersionProblem } from "./required-version.js";
+import { rotationOf } from "./rotation.js";
 import { hideSpecialKeys, realKey, restoreSpecialKeys, type StandIns, standInsFor } from "./own-keys.js";
 import { generateSpec } from "./generate.js";
 import { scalarText, storedSize, toStoredValue } from "./values.js";
@@ -128,6 +129,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
       ...(ownWindow ? { recoveryWindowOwn: true } : {}),
       protect,
       adopt: s.adopt ?? false,
+      ...rotationOf(s.rotation ?? defaults.rotation),
       at: { file, ...at(node?.range?.[0] ?? 0) },
     });
   }

@@ -3,6 +3,8 @@ import { createTwoFilesPatch } from "diff";
 import { generateLines } from "./generated.js";
 import type { Action, DriftCause, SecretChange } from "./model.js";
 import { hasControlCharacter } from "./printable.js";
+import { rotationLines } from "./describe-rotation.js";
+export { noteLines } from "./describe-rotation.js";
 
 export type Mark = "+" | "~" | "-" | "↻" | "=";
 
@@ -103,6 +105,10 @@ export function actionLines(a: Action): string[] {
               ? " (defaults.recoveryWindowDays)"
               : ""),
       ];
+    case "enable-rotation":
+    case "update-rotation":
+    case "cancel-rotation":
+      return rotationLines(a);
   }
 }
 

@@ -2,7 +2,7 @@
 // names, metadata and the live preconditions each change was planned against — never a value, a
 // value's hash or its length. docs/plan-format.md documents it; bump PLAN_FORMAT_VERSION on any
 // incompatible change.
-import type { ManifestRef, PasswordOptions } from "../manifest/model.js";
+import type { ManifestRef, PasswordOptions, RotationRules } from "../manifest/model.js";
 import type { KeyChange } from "../manifest/values.js";
 
 export const PLAN_FORMAT_VERSION = 2;
@@ -27,6 +27,11 @@ export type Precondition =
       description: string;
       /** As Secrets Manager reports it; null for the AWS managed key. */
       kmsKeyId: string | null;
+      /**
+       * "rotation": the secret's rotation owns its value, so `versionId` is not held against the
+       * account unless the plan writes the value (a scheduled rotation may run between plan and apply).
+       */
+      valueOwner?: "rotation";
     };
 
 /** Why a value differs, for display only; apply never decides on it. */
@@ -97,7 +102,22 @@ export type Action =
        * Always set by this planner; absent in plans made before it.
        */
       recoveryWindowFrom?: "secret" | "defaults";
-    };
+    }
+  /**
+   * RotateSecret with RotationLambdaARN and RotationRules: turns rotation on. `rotateImmediately` is
+   * sent as given (false unless the manifest asks): AWS rotates at once otherwise.
+   */
+  | { type: "enable-rotation"; lambdaArn: string; rules: RotationRules; rotateImmediately: boolean }
+  /** RotateSecret with the new settings; never rotates at once (RotateImmediately: false). */
+  | {
+      type: "update-rotation";
+      before: { lambdaArn?: string; rules?: RotationRules };
+      lambdaArn: string;
+      rules: RotationRules;
+      rotateImmediately: false;
+    }
+  /** CancelRotateSecret (`rotation: none`). */
+  | { type: "cancel-rotation"; lambdaArn?: string };
 
 export type ActionType = Action["type"];
 
@@ -117,7 +137,16 @@ export interface SecretChange {
   precondition: Precondition;
   /** Replicas not in sync; absent when there are none or they were not read. */
   replicaStatus?: ReplicaNote[];
+  /** Display only, never a change: apply and the saved-plan comparison ignore them. */
+  notes?: ChangeNote[];
 }
+
+/**
+ * Something the plan does not act on but a reader should know. "value-owned-by-rotation": the live value
+ * is not the manifest's because rotation owns it (`lastRotated`: LastRotatedDate, ISO 8601).
+ * "value-change-ignored": the manifest's value changed, but rotation owns the value.
+ */
+export type ChangeNote = { kind: "value-owned-by-rotation"; lastRotated?: string } | { kind: "value-change-ignored" };
 
 export interface PlanSummary {
   create: number;

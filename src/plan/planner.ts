@@ -22,6 +22,8 @@ import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
 import { generatePlan, planGeneratedValue } from "./generated.js";
+import { planCreateRotation, planRotation, rotationNotes } from "./rotation.js";
+import { rotationOwnsValue } from "../manifest/rotation.js";
 
 export interface PlanOptions extends GuardOptions {
   /** Adopt every declared secret that exists without an ownership tag (`--adopt`). */
@@ -76,7 +78,10 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     const replicas = d.replicas && planReplicas(d.replicas, l.replicas ?? [], live.replicaKmsKeyArns ?? {});
     for (const message of replicas?.problems ?? []) problems.push({ ...d.at, message: `secret '${d.name}': ${message}` });
     actions.push(...planReconcile(d, l, scopeId, live.kmsKeyArns ?? {}, replicas?.actions ?? []));
-    changes.push({ name: d.name, precondition: preconditionOf(l), actions, ...replicaStatusOf(l) });
+    const owned = rotationOwnsValue(d.rotation);
+    const precondition = preconditionOf(l);
+    if (owned && precondition.state !== "absent") precondition.valueOwner = "rotation";
+    changes.push({ name: d.name, precondition, actions, ...replicaStatusOf(l), ...(owned ? rotationNotes(d, l) : {}) });
   }
 
   const unmanaged: string[] = [];
@@ -158,6 +163,7 @@ function planCreate(d: DesiredSecret, scopeId: string): Action[] {
   for (const r of d.replicas ?? []) actions.push({ type: "add-replica", region: r.region, kmsKeyId: r.kmsKeyId });
   if (d.policy !== undefined && d.policy !== null)
     actions.push({ type: "put-policy", after: d.policy, blockPublicPolicy: !d.allowPublicPolicy });
+  actions.push(...planCreateRotation(d.rotation));
   return actions;
 }
 
@@ -176,13 +182,15 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     });
   }
 
-  const valueInSync = l.value !== undefined && valuesEqual(d.value, l.value);
+  // Rotation owns the value (rotation.ts notes why it differs): the manifest's was only the initial one.
+  const owned = rotationOwnsValue(d.rotation);
+  const valueInSync = owned || (l.value !== undefined && valuesEqual(d.value, l.value));
   // Generated values belong to AWS: never drift, written again only as generated.ts says.
-  const generated = d.generate ? planGeneratedValue(d, l, kmsChanged, driftCause(l)) : undefined;
+  const generated = d.generate && !owned ? planGeneratedValue(d, l, kmsChanged, driftCause(l)) : undefined;
   if (generated) actions.push(...generated);
   else if (!valueInSync) {
     actions.push({ type: "update-value", valueKind: d.value.kind, cause: driftCause(l), keys: keyDiff(d.value, l.value) });
-  } else if (kmsChanged) {
+  } else if (kmsChanged && !owned) {
     // UpdateSecret re-encrypts AWSCURRENT with the new key only when it may decrypt with the old one,
     // and leaves it decryptable with the old key either way: "to make AWSCURRENT decryptable only with
     // the new key, create a new version of the secret with the new key"
@@ -208,6 +216,7 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
 
   // Omitted replicas are not managed; a declared list (even []) is the whole truth (replicas.ts).
   actions.push(...replicas);
+  actions.push(...planRotation(d.rotation, l.rotation));
 
   const want = ownershipTags(d, scopeId);
   // Tag keys are the user's: own-key lookups and records without a prototype (`constructor` is a tag).
@@ -227,7 +236,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   // would make an in-sync secret show up as changed.
   const written = l.tags[TAG_VERSION];
   const anyChange = actions.length > 0 || Object.keys(added).length > 0 || Object.keys(removed).length > 0;
-  if (!writesValue && l.versionId && written !== l.versionId && anyChange)
+  // Never a rotation's version: that would attribute rotation's value to sopsync.
+  if (!writesValue && !owned && l.versionId && written !== l.versionId && anyChange)
     added[TAG_VERSION] = { before: written, after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });

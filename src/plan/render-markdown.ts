@@ -1,6 +1,6 @@
 // The pull-request comment: a summary table, collapsible details per secret, and a hidden marker per
 // scope so CI can find and update its own sticky comment.
-import { actionLines, headline, markOf, replicaStatusLines } from "./describe.js";
+import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
 
 export function stickyMarker(scopeId: string): string {
@@ -34,12 +34,12 @@ function renderTarget(t: TargetPlan): string {
     );
     out.push("```diff");
     for (const a of ch.actions) out.push(...actionLines(a).map(diffLine));
-    out.push(...replicaStatusLines(ch));
+    out.push(...replicaStatusLines(ch), ...noteLines(ch));
     out.push("```", "</details>", "");
   }
   for (const ch of t.changes) {
     if (ch.actions.length > 0) continue;
-    for (const line of replicaStatusLines(ch)) out.push(`- \`${ch.name}\`: ${escapeHtml(line)}`, "");
+    for (const line of [...replicaStatusLines(ch), ...noteLines(ch)]) out.push(`- \`${ch.name}\`: ${escapeHtml(line)}`, "");
   }
   if (t.unmanaged.length) {
     out.push(`<details><summary>${t.unmanaged.length} unmanaged secret(s) in scope, not touched</summary>`, "");

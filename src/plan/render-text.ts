@@ -1,6 +1,6 @@
 // The default, terminal rendering of a plan. Colour only when asked (the CLI decides: TTY, NO_COLOR).
 import pc from "picocolors";
-import { actionLines, headline, markOf, replicaStatusLines } from "./describe.js";
+import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
@@ -23,10 +23,11 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
           out.push(`      ${lead ? paint[lead](line) : line}`);
         }
       }
-      for (const line of replicaStatusLines(ch)) out.push(`      ${line}`);
+      for (const line of [...replicaStatusLines(ch), ...noteLines(ch)]) out.push(`      ${line}`);
     }
     for (const ch of t.changes) {
-      if (ch.actions.length === 0) for (const line of replicaStatusLines(ch)) out.push(c.dim(`  · ${ch.name}: ${line}`));
+      if (ch.actions.length > 0) continue;
+      for (const line of [...replicaStatusLines(ch), ...noteLines(ch)]) out.push(c.dim(`  · ${ch.name}: ${line}`));
     }
     for (const name of t.unmanaged) out.push(c.dim(`  · ${name}: unmanaged, not touched`));
     for (const r of t.replicaSecrets ?? []) out.push(c.dim(`  · ${r.name}: replica of ${r.primaryRegion}, not touched`));

@@ -1,5 +1,5 @@
 // The live state: what the account holds, in the same terms as the desired state.
-import type { LiveReplica, StoredValue } from "../aws/port.js";
+import type { LiveReplica, LiveRotation, StoredValue } from "../aws/port.js";
 
 export interface LiveSecret {
   name: string;
@@ -18,6 +18,8 @@ export interface LiveSecret {
    * error. A declared one gets its value written.
    */
   noCurrentValue?: boolean;
+  /** Rotation as ListSecrets reports it; undefined when it was never enabled. */
+  rotation?: LiveRotation;
   /** undefined = not read; null = none attached. */
   policy?: unknown | null;
   /**

@@ -255,6 +255,7 @@ function fromListed(l: ListedSecret, region: string): LiveSecret {
     kmsKeyId: l.kmsKeyId,
     tags: l.tags,
     pendingDeletion: l.deletedDate !== undefined,
+    ...(l.rotation ? { rotation: l.rotation } : {}),
     versionId: l.currentVersionId,
   };
 }

@@ -6,6 +6,7 @@
 // takes effect, then runs again, and the caller sees only the second answer.
 import { randomBytes } from "node:crypto";
 import { AwsCallError, type FetchedValue, type SecretsPort, type StoredValue } from "../../src/aws/port.js";
+import type { LiveRotation } from "../../src/aws/port.js";
 
 export interface MemSecret {
   name: string;
@@ -17,6 +18,7 @@ export interface MemSecret {
   deletedDate?: Date;
   deletionWindow?: number;
   policy?: unknown;
+  rotation?: LiveRotation;
 }
 
 export interface MemoryPort extends SecretsPort {
@@ -89,6 +91,7 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
           kmsKeyId: s.kmsKeyId,
           tags: { ...s.tags },
           deletedDate: s.deletedDate,
+          ...(s.rotation ? { rotation: { ...s.rotation } } : {}),
           currentVersionId: current(s)?.id,
         }));
     },
@@ -121,6 +124,7 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         tags: { ...s.tags },
         replicas: [],
         deletedDate: s.deletedDate,
+        ...(s.rotation ? { rotation: { ...s.rotation } } : {}),
         currentVersionId: current,
         versionStages: current ? { [current]: ["AWSCURRENT"] } : {},
       };
@@ -215,6 +219,18 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
         s.deletedDate = new Date(Date.UTC(2030, 0, 1) + ++n);
         s.deletionWindow = days;
         return { deletionDate: s.deletedDate };
+      });
+    },
+    rotateSecret(input) {
+      return write("RotateSecret", input.id, () => {
+        const s = get("RotateSecret", input.id);
+        if (input.lambdaArn) s.rotation = { ...s.rotation, enabled: true, lambdaArn: input.lambdaArn, rules: input.rules };
+      });
+    },
+    cancelRotateSecret(id) {
+      return write("CancelRotateSecret", id, () => {
+        const s = get("CancelRotateSecret", id);
+        if (s.rotation) s.rotation = { ...s.rotation, enabled: false };
       });
     },
     async updateSecretVersionStage() {

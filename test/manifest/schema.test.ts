@@ -30,6 +30,7 @@ describe("schema/manifest.schema.json", () => {
       "protect",
       "recoveryWindowDays",
       "replicas",
+      "rotation",
       "tags",
       "value",
     ]);

@@ -86,6 +86,8 @@ function fakePort(o: FakeOptions) {
     replicateToRegions: unused,
     removeRegionsFromReplication: unused,
     deleteSecret: unused,
+    rotateSecret: unused,
+    cancelRotateSecret: unused,
     restoreSecret: unused,
     getRandomPassword: unused,
   };

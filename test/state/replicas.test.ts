@@ -48,6 +48,8 @@ function fakePort(listed: ListedSecret[], replicas: Record<string, LiveReplica[]
     replicateToRegions: unused,
     removeRegionsFromReplication: unused,
     deleteSecret: unused,
+    rotateSecret: unused,
+    cancelRotateSecret: unused,
     restoreSecret: unused,
     getRandomPassword: unused,
   };
