@@ -70,3 +70,14 @@ export function storedMatches(d: DesiredSecret, stored: StoredValue): boolean {
     missingGeneratedKeys(g, liveMapping(stored.string)).length === 0
   );
 }
+
+/** Options that leave GetRandomPassword no character to use: AWS would refuse them at apply. */
+export function excludesEveryType(o: Record<string, unknown>): boolean {
+  return (
+    o.excludeNumbers === true &&
+    o.excludePunctuation === true &&
+    o.excludeUppercase === true &&
+    o.excludeLowercase === true &&
+    o.includeSpace !== true
+  );
+}

@@ -17,7 +17,7 @@ import {
 import { requiredVersionProblem } from "./required-version.js";
 import { rotationOf } from "./rotation.js";
 import { hideSpecialKeys, realKey, restoreSpecialKeys, type StandIns, standInsFor } from "./own-keys.js";
-import { generateSpec } from "./generate.js";
+import { excludesEveryType, generateSpec } from "./generate.js";
 import { scalarText, storedSize, toStoredValue } from "./values.js";
 
 type PathKey = string | number;
@@ -180,7 +180,9 @@ function checkGenerate(entry: Record<string, unknown>, path: PathKey[], report: 
   if (!isRecord(g)) return;
   const name = path[1];
   if (entry.binary !== undefined) report(path, `secrets.${name}: \`generate\` and \`binary\` are exclusive`, true);
+  const noType = `secrets.${name}: every character type is excluded; GetRandomPassword would have nothing to use`;
   if (g.keys === undefined) {
+    if (excludesEveryType(g)) report(path, noType, true);
     if (entry.value !== undefined)
       report(
         path,
@@ -198,6 +200,8 @@ function checkGenerate(entry: Record<string, unknown>, path: PathKey[], report: 
     report(path, `secrets.${name}: \`generate.keys\` adds keys to a JSON mapping: \`value\` must be a mapping`, true);
     return;
   }
+  for (const [k, o] of Object.entries(g.keys))
+    if (isRecord(o) && excludesEveryType(o)) report([...path, "keys", k], noType, true);
   for (const k of Object.keys(g.keys))
     if (Object.hasOwn(entry.value, k))
       report([...path, "keys", k], `secrets.${name}: key '${k}' is both in \`value\` and generated`, true);

@@ -65,6 +65,8 @@ describe("generate: validation", () => {
     generate: { length: 4097, keys: {} }
   g:
     generate: { colour: red }
+  h:
+    generate: { excludeNumbers: true, excludePunctuation: true, excludeUppercase: true, excludeLowercase: true }
 `),
     ).toEqual([
       "m.yaml:7:5: secrets.a: `generate` and `binary` are exclusive",
@@ -78,6 +80,7 @@ describe("generate: validation", () => {
       "m.yaml:20:25: secrets.f.generate.length: length is 1..4096",
       "m.yaml:20:31: secrets.f: `generate.keys` names no key",
       "m.yaml:22:17: unknown key 'colour' in secrets.g.generate",
+      "m.yaml:24:5: secrets.h: every character type is excluded; GetRandomPassword would have nothing to use",
     ]);
   });
 });
