@@ -9,6 +9,7 @@ import * as set from "./commands/set.js";
 import * as edit from "./commands/edit.js";
 import * as importCmd from "./commands/import.js";
 import * as forceUnlock from "./commands/force-unlock.js";
+import * as rotate from "./commands/rotate.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   edit.register(program, setExit);
   importCmd.register(program, setExit);
   forceUnlock.register(program, setExit);
+  rotate.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {

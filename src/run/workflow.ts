@@ -123,7 +123,12 @@ export async function applyPlanned(fresh: Plan, targets: readonly RunTarget[], o
 }
 
 /** Takes every target's lock in sorted order (targets come sorted), runs `fn`, releases them all. */
-async function withLocks<T>(targets: readonly RunTarget[], planId: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withLocks<T>(
+  targets: readonly RunTarget[],
+  planId: string,
+  opts: LockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const held: HeldLock[] = [];
   let result: T | undefined;
   let failure: unknown;
