@@ -3,7 +3,7 @@
 // own is reported elsewhere); only `rotation: none` cancels.
 import type { LiveRotation } from "../aws/port.js";
 import type { DesiredSecret, RotationRules, RotationSpec } from "../manifest/model.js";
-import { valuesEqual } from "../manifest/values.js";
+import { storedMatches } from "../manifest/generate.js";
 import type { LiveSecret } from "../state/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
 import type { Action, ChangeNote } from "./model.js";
@@ -54,7 +54,8 @@ function sameRules(want: RotationRules, have: RotationRules | undefined): boolea
  * sopsync's last write (ignored), or rotation wrote a value of its own.
  */
 export function rotationNotes(d: DesiredSecret, l: LiveSecret): { notes?: ChangeNote[] } {
-  if (l.value === undefined || valuesEqual(d.value, l.value)) return {};
+  // storedMatches: a generated value is compared with nothing from the manifest (only static keys are).
+  if (l.value === undefined || storedMatches(d, l.value)) return {};
   const written = l.tags[TAG_VERSION];
   if (written !== undefined && written === l.versionId) return { notes: [{ kind: "value-change-ignored" }] };
   const last = l.rotation?.lastRotatedDate;

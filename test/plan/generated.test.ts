@@ -117,6 +117,18 @@ describe("generate: planning", () => {
     expect(storedMatches(whole, wholeLive.value as never)).toBe(true);
   });
 
+  it("with rotation declared, leaves the value to rotation and notes no manifest change that did not happen", () => {
+    const rotated = validate(
+      manifest.replace("requireEachIncludedType: true }", "requireEachIncludedType: true }\n    rotation: external"),
+    );
+    const w = rotated.secrets.find((s) => s.name === "whole");
+    if (!w) throw new Error("no whole");
+    const plan = planTarget(rotated, liveState([credsLive, liveOf(w, { value: { string: "AWS-made-password" } })]));
+    const change = plan.changes.find((c) => c.name === "whole");
+    expect(change?.actions).toEqual([]);
+    expect(change?.notes).toBeUndefined();
+  });
+
   it("re-puts the JSON when a static key changes, listing static keys only", () => {
     const changed = validate(manifest.replace("username: app", "username: app2"));
     const plan = planTarget(changed, liveState([credsLive, wholeLive]));
