@@ -1,6 +1,6 @@
 export const DRIFT_LABEL: string;
 export const DRIFT_TITLE: string;
-export type DriftKind = "pending" | "outside" | "unknown";
+export type DriftKind = "pending" | "outside" | "rotation" | "rotated" | "unknown";
 export interface DriftedSecret {
   scope: string;
   account: string;

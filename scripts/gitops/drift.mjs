@@ -12,6 +12,7 @@ const CAUSE = {
   "not-readable": { kind: "unknown", text: "value not readable while scheduled for deletion; written again after the restore" },
   "no-current-value": { kind: "unknown", text: "the secret has no current value (no AWSCURRENT version)" },
   "kms-key-changed": { kind: "pending", text: "value written again under the new KMS key" },
+  rotated: { kind: "rotated", text: "value: rotated by the secret's rotation" },
 };
 
 const ACTION = {
@@ -26,21 +27,47 @@ const ACTION = {
   "delete-policy": { kind: "unknown", text: "resource policy differs" },
   "add-replica": { kind: "unknown", text: "replicas differ" },
   "remove-replica": { kind: "unknown", text: "replicas differ" },
+  "enable-rotation": { kind: "pending", text: "rotation settings: the manifest's are not applied yet" },
+  "update-rotation": { kind: "pending", text: "rotation settings: the manifest's are not applied yet" },
+  "cancel-rotation": { kind: "pending", text: "rotation: the manifest cancels it (rotation: none), not applied yet" },
 };
 
-const KIND_TEXT = { pending: "pending manifest change", outside: "changed outside sopsync", unknown: "cause unknown" };
+// Drift the plan writes nothing for (a change's `drift`): the manifest must say who owns the value.
+const DRIFT = {
+  "rotation-enabled-outside": (n) => ({
+    kind: "rotation",
+    text: `rotation enabled outside sopsync (lambda ${n.lambdaArn ?? "unknown"}); value never written back: declare rotation, rotation: external, or rotation: none`,
+  }),
+};
+// Who wrote a drifted value the plan does not write back (a drift entry's `value`).
+const DRIFT_VALUE = {
+  rotated: { kind: "rotated", text: "value: rotated by the secret's rotation" },
+  "changed-outside": { kind: "outside", text: "value: changed outside sopsync after the last rotation" },
+};
+
+const KIND_TEXT = {
+  pending: "pending manifest change",
+  outside: "changed outside sopsync",
+  rotation: "rotation enabled outside sopsync",
+  rotated: "rotated by its rotation",
+  unknown: "cause unknown",
+};
 // Strongest signal first: a write nobody reviewed beats a change still waiting for apply.
-const KIND_RANK = { outside: 0, unknown: 1, pending: 2 };
+const KIND_RANK = { outside: 0, rotation: 1, unknown: 2, rotated: 3, pending: 4 };
 
 /** One entry per secret with changes: { scope, name, kind, reasons[] }. */
 export function driftedSecrets(plan) {
   const out = [];
   for (const t of plan.targets ?? []) {
     for (const c of t.changes ?? []) {
-      if (!c.actions?.length) continue;
+      if (!c.actions?.length && !c.drift?.length) continue;
       const found = c.actions.map((a) =>
         a.type === "update-value" ? (CAUSE[a.cause] ?? CAUSE.unknown) : (ACTION[a.type] ?? { kind: "unknown", text: a.type }),
       );
+      for (const n of c.drift ?? []) {
+        found.push(DRIFT[n.kind]?.(n) ?? { kind: "unknown", text: n.kind });
+        if (DRIFT_VALUE[n.value]) found.push(DRIFT_VALUE[n.value]);
+      }
       const reasons = [...new Set(found.map((f) => f.text))];
       const kind = found.map((f) => f.kind).sort((a, b) => KIND_RANK[a] - KIND_RANK[b])[0];
       out.push({ scope: t.scope.id, account: t.target.account, region: t.target.region, name: c.name, kind, reasons });
@@ -54,13 +81,13 @@ export function driftIssueBody(plan, runUrl) {
   const drifted = driftedSecrets(plan);
   const count = (k) => drifted.filter((d) => d.kind === k).length;
   const lines = [
-    `sopsync found **${drifted.length}** secret(s) that differ from the manifest: ${count("outside")} changed outside sopsync, ${count("pending")} pending manifest change(s), ${count("unknown")} of unknown cause.`,
+    `sopsync found **${drifted.length}** secret(s) that differ from the manifest: ${count("outside")} changed outside sopsync, ${count("pending")} pending manifest change(s), ${count("unknown")} of unknown cause${count("rotation") ? `, ${count("rotation")} with rotation enabled outside sopsync` : ""}${count("rotated") ? `, ${count("rotated")} rotated by their rotation` : ""}.`,
     "",
     "| scope | secret | drift | details |",
     "|---|---|---|---|",
     ...drifted.map((d) => `| \`${d.scope}\` | \`${d.name}\` | ${KIND_TEXT[d.kind]} | ${d.reasons.map(escapeCell).join("; ")} |`),
     "",
-    "A *pending manifest change* is applied by the next `sopsync apply` (merge to the default branch). A change *made outside sopsync* is overwritten by that apply too: copy it into the manifest first if it should stay.",
+    "A *pending manifest change* is applied by the next `sopsync apply` (merge to the default branch). A change *made outside sopsync* is overwritten by that apply too: copy it into the manifest first if it should stay. A secret with *rotation enabled outside sopsync* is never written back: declare `rotation:` or `rotation: external` in the manifest to keep the rotation, or `rotation: none` to cancel it.",
     "",
     `Found by ${runUrl ? `[this run](${runUrl})` : "the drift check"}. This issue is updated on each check and closed when the account matches the manifest again.`,
   ];

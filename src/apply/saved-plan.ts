@@ -43,6 +43,12 @@ const rotationRules = z.strictObject({
     .regex(/^\d{1,2}h$/, "a duration such as 3h")
     .optional(),
 });
+/** As the account reports it (display only): printable, whatever its form. */
+const driftNote = z.strictObject({
+  kind: z.literal("rotation-enabled-outside"),
+  lambdaArn: z.string().min(1).max(2048).refine(noControlCharacters, "an ARN without control characters").optional(),
+  value: z.enum(["rotated", "changed-outside"]).optional(),
+});
 const note = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("value-owned-by-rotation"), lastRotated: z.iso.datetime({ offset: true }).optional() }),
   z.strictObject({ kind: z.literal("value-change-ignored") }),
@@ -73,7 +79,15 @@ const action = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("update-value"),
     valueKind,
-    cause: z.enum(["manifest-changed", "changed-outside", "unknown", "not-readable", "no-current-value", "kms-key-changed"]),
+    cause: z.enum([
+      "manifest-changed",
+      "changed-outside",
+      "unknown",
+      "not-readable",
+      "no-current-value",
+      "kms-key-changed",
+      "rotated",
+    ]),
     keys: z.array(z.strictObject({ key: z.string().max(1024), change: z.enum(["added", "changed", "removed"]) })).optional(),
   }),
   z.strictObject({
@@ -140,12 +154,21 @@ const target = z.strictObject({
       precondition,
       replicaStatus: z.array(replicaNote).optional(),
       notes: z.array(note).optional(),
+      drift: z.array(driftNote).optional(),
     }),
   ),
   unmanaged: z.array(name),
   replicaSecrets: z.array(z.strictObject({ name, primaryRegion: region })).optional(),
   serviceSecrets: z.array(z.strictObject({ name, owningService })).optional(),
-  summary: z.strictObject({ create: count, update: count, restore: count, adopt: count, delete: count, noop: count }),
+  summary: z.strictObject({
+    create: count,
+    update: count,
+    restore: count,
+    adopt: count,
+    delete: count,
+    noop: count,
+    drift: count.optional(),
+  }),
 });
 
 const planSchema = z.strictObject({

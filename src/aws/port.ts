@@ -101,6 +101,11 @@ export interface SecretsPort {
    * `region` (default: the port's) is where the name is looked up: a replica's key is in its region.
    */
   describeKey(keyRef: string, region?: string): Promise<string | undefined>;
+  /**
+   * ListSecretVersionIds: when the version was created; undefined when it is not listed. Optional: a
+   * port without it attributes no drift to rotation.
+   */
+  versionCreatedDate?(id: string, versionId: string): Promise<Date | undefined>;
 
   /**
    * GetRandomPassword: a password made by Secrets Manager with these options. The result is a secret

@@ -11,6 +11,7 @@ import {
   GetResourcePolicyCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
+  ListSecretVersionIdsCommand,
   type ListSecretsCommandInput,
   PutResourcePolicyCommand,
   PutSecretValueCommand,
@@ -240,6 +241,18 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       return r.ResourcePolicy ? JSON.parse(r.ResourcePolicy) : undefined;
     },
     describeKey: kmsKeyResolver(common, opts.onRequest),
+    async versionCreatedDate(id, versionId) {
+      let NextToken: string | undefined;
+      do {
+        const r = await call("ListSecretVersionIds", () =>
+          sm.send(new ListSecretVersionIdsCommand({ SecretId: id, MaxResults: 100, NextToken })),
+        );
+        const found = r.Versions?.find((v) => v.VersionId === versionId);
+        if (found) return found.CreatedDate;
+        NextToken = r.NextToken || undefined;
+      } while (NextToken);
+      return undefined;
+    },
     async getRandomPassword(o) {
       const r = await call("GetRandomPassword", () =>
         sm.send(

@@ -30,6 +30,7 @@ export function headline(change: SecretChange): string {
 const CAUSE: Record<DriftCause, string> = {
   "manifest-changed": "manifest changed",
   "changed-outside": "changed outside sopsync since the last apply",
+  rotated: "rotated by the secret's rotation since the last apply",
   unknown: "differs from the manifest (no record of sopsync's last write)",
   "not-readable": "not readable while pending deletion; written again after the restore",
   "no-current-value": "the secret has no current value (no AWSCURRENT version); the manifest's is written",

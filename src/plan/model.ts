@@ -50,7 +50,13 @@ export type DriftCause =
    * The value is the manifest's, but the KMS key changes: the value is written again as a new version,
    * so AWSCURRENT is encrypted under the new key only (UpdateSecret alone keeps it readable with the old key).
    */
-  | "kms-key-changed";
+  | "kms-key-changed"
+  /**
+   * Rotation is on and the current version is not sopsync's: it was created no later than the
+   * secret's LastRotatedDate, so its rotation wrote it (plan/attribution.ts). A later one is
+   * "changed-outside".
+   */
+  | "rotated";
 
 /**
  * How a created secret's value is generated: the whole SecretString with these options, or (`keys`)
@@ -139,7 +145,24 @@ export interface SecretChange {
   replicaStatus?: ReplicaNote[];
   /** Display only, never a change: apply and the saved-plan comparison ignore them. */
   notes?: ChangeNote[];
+  /**
+   * Drift the plan reports but writes nothing for (undeclared-rotation.ts). Not an action: apply does
+   * nothing for it and the saved-plan comparison ignores it, but it counts as a change for
+   * --detailed-exitcode. Absent when there is none.
+   */
+  drift?: DriftNote[];
 }
+
+/**
+ * "rotation-enabled-outside": rotation is enabled on the account (`lambdaArn`: RotationLambdaARN) but
+ * the manifest declares no `rotation:`; the value is never written back.
+ */
+export type DriftNote = {
+  kind: "rotation-enabled-outside";
+  lambdaArn?: string;
+  /** Who wrote the current value when it is not sopsync's (plan/attribution.ts); absent when unknown or sopsync's. */
+  value?: "rotated" | "changed-outside";
+};
 
 /**
  * Something the plan does not act on but a reader should know. "value-owned-by-rotation": the live value
@@ -155,6 +178,8 @@ export interface PlanSummary {
   adopt: number;
   delete: number;
   noop: number;
+  /** Secrets with drift but no action (SecretChange.drift): not in sync, nothing written. Absent when 0. */
+  drift?: number;
 }
 
 export interface TargetPlan {

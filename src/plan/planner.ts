@@ -21,6 +21,8 @@ import { checkGuards, type GuardOptions } from "./guards.js";
 import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
+import { rotationDrift, undeclaredRotation } from "./undeclared-rotation.js";
+import { rotationAttribution } from "./attribution.js";
 import { generatePlan, planGeneratedValue } from "./generated.js";
 import { planCreateRotation, planRotation, rotationNotes } from "./rotation.js";
 import { rotationOwnsValue } from "../manifest/rotation.js";
@@ -78,10 +80,12 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     const replicas = d.replicas && planReplicas(d.replicas, l.replicas ?? [], live.replicaKmsKeyArns ?? {});
     for (const message of replicas?.problems ?? []) problems.push({ ...d.at, message: `secret '${d.name}': ${message}` });
     actions.push(...planReconcile(d, l, scopeId, live.kmsKeyArns ?? {}, replicas?.actions ?? []));
-    const owned = rotationOwnsValue(d.rotation);
+    const declaredOwner = rotationOwnsValue(d.rotation);
+    const outside = undeclaredRotation(d, l);
     const precondition = preconditionOf(l);
-    if (owned && precondition.state !== "absent") precondition.valueOwner = "rotation";
-    changes.push({ name: d.name, precondition, actions, ...replicaStatusOf(l), ...(owned ? rotationNotes(d, l) : {}) });
+    if ((declaredOwner || outside) && precondition.state !== "absent") precondition.valueOwner = "rotation";
+    const notes = declaredOwner ? rotationNotes(d, l) : {};
+    changes.push({ name: d.name, precondition, actions, ...replicaStatusOf(l), ...notes, ...rotationDrift(outside, l) });
   }
 
   const unmanaged: string[] = [];
@@ -183,7 +187,8 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
   }
 
   // Rotation owns the value (rotation.ts notes why it differs): the manifest's was only the initial one.
-  const owned = rotationOwnsValue(d.rotation);
+  // Undeclared rotation enabled on the account owns it just the same: reported, never overwritten.
+  const owned = rotationOwnsValue(d.rotation) || undeclaredRotation(d, l) !== undefined;
   const valueInSync = owned || (l.value !== undefined && valuesEqual(d.value, l.value));
   // Generated values belong to AWS: never drift, written again only as generated.ts says.
   const generated = d.generate && !owned ? planGeneratedValue(d, l, kmsChanged, driftCause(l)) : undefined;
@@ -249,7 +254,8 @@ function driftCause(l: LiveSecret): DriftCause {
   if (l.noCurrentValue) return "no-current-value";
   const written = l.tags[TAG_VERSION];
   if (!written || l.versionId === undefined) return "unknown";
-  return written === l.versionId ? "manifest-changed" : "changed-outside";
+  if (written === l.versionId) return "manifest-changed";
+  return rotationAttribution(l) ?? "changed-outside";
 }
 
 export function preconditionOf(l: LiveSecret | undefined): Precondition {
@@ -268,7 +274,8 @@ export function summarize(changes: readonly SecretChange[]): PlanSummary {
   const s: PlanSummary = { create: 0, update: 0, restore: 0, adopt: 0, delete: 0, noop: 0 };
   for (const c of changes) {
     const types = new Set(c.actions.map((a) => a.type));
-    if (types.size === 0) s.noop++;
+    if (types.size === 0 && c.drift?.length) s.drift = (s.drift ?? 0) + 1;
+    else if (types.size === 0) s.noop++;
     else if (types.has("create")) s.create++;
     else if (types.has("delete")) s.delete++;
     else if (types.has("restore")) s.restore++;

@@ -2,6 +2,7 @@
 // scope so CI can find and update its own sticky comment.
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
+import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function stickyMarker(scopeId: string): string {
   return `<!-- sopsync:${scopeId} -->`;
@@ -25,7 +26,8 @@ function renderTarget(t: TargetPlan): string {
     "",
   ];
   const changed = t.changes.filter((c) => c.actions.length > 0);
-  if (changed.length === 0) out.push("**No changes.** The account matches the manifest.", "");
+  if (changed.length === 0 && !s.drift) out.push("**No changes.** The account matches the manifest.", "");
+  if (changed.length === 0 && s.drift) out.push(`**No changes planned**, but ${s.drift} secret(s) drifted outside sopsync.`, "");
   for (const ch of changed) {
     out.push(
       "<details>",
@@ -34,8 +36,18 @@ function renderTarget(t: TargetPlan): string {
     );
     out.push("```diff");
     for (const a of ch.actions) out.push(...actionLines(a).map(diffLine));
-    out.push(...replicaStatusLines(ch), ...noteLines(ch));
+    out.push(...replicaStatusLines(ch), ...noteLines(ch), ...driftLines(ch).map((l) => `! ${l.trim()}`));
     out.push("```", "</details>", "");
+  }
+  for (const ch of driftOnly(t.changes)) {
+    out.push(
+      `- \`${ch.name}\`: **drift, nothing written**: ${escapeHtml(
+        driftLines(ch)
+          .map((l) => l.trim())
+          .join("; "),
+      )}`,
+      "",
+    );
   }
   for (const ch of t.changes) {
     if (ch.actions.length > 0) continue;

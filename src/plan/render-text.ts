@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
+import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
   const c = pc.createColors(opts.color ?? false);
@@ -24,6 +25,11 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
         }
       }
       for (const line of [...replicaStatusLines(ch), ...noteLines(ch)]) out.push(`      ${line}`);
+      for (const line of driftLines(ch)) out.push(c.yellow(`      ! ${line.trim()}`));
+    }
+    for (const ch of driftOnly(t.changes)) {
+      out.push(c.yellow(`  ! ${ch.name}: drift, nothing written`));
+      for (const line of driftLines(ch)) out.push(c.yellow(`      ${line.trim()}`));
     }
     for (const ch of t.changes) {
       if (ch.actions.length > 0) continue;
@@ -40,13 +46,15 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
 
 export function summaryLine(t: TargetPlan): string {
   const s = t.summary;
-  if (s.create + s.update + s.restore + s.adopt + s.delete === 0) return `  No changes. ${s.noop} secret(s) in sync.`;
+  const drift = s.drift ? ` ${s.drift} secret(s) drifted outside sopsync, nothing written for them.` : "";
+  if (s.create + s.update + s.restore + s.adopt + s.delete === 0) return `  No changes.${drift} ${s.noop} secret(s) in sync.`;
   const parts = [
     `${s.create} to create`,
     `${s.update} to update`,
     ...(s.restore ? [`${s.restore} to restore`] : []),
     ...(s.adopt ? [`${s.adopt} to adopt`] : []),
     `${s.delete} to delete`,
+    ...(s.drift ? [`${s.drift} drifted (nothing written)`] : []),
     `${s.noop} in sync`,
   ];
   return `  Plan: ${parts.join(", ")}.`;

@@ -20,6 +20,11 @@ export interface LiveSecret {
   noCurrentValue?: boolean;
   /** Rotation as ListSecrets reports it; undefined when it was never enabled. */
   rotation?: LiveRotation;
+  /**
+   * When the AWSCURRENT version was created (ListSecretVersionIds), for drift attribution with
+   * rotation; read only where it decides something (state/version-dates.ts), else undefined.
+   */
+  versionCreated?: Date;
   /** undefined = not read; null = none attached. */
   policy?: unknown | null;
   /**

@@ -13,6 +13,7 @@ import { RESERVED_NAME_PREFIX } from "../manifest/schema.js";
 import type { LiveSecret, LiveState } from "./model.js";
 import { sameKmsKeyAsWritten } from "./kms.js";
 import { owningServiceOf } from "./owning-service.js";
+import { readVersionDates } from "./version-dates.js";
 import { leavingOwned, replicaOf, resolveReplicaKmsKeys } from "./replicas.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
 
@@ -81,6 +82,8 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     // BatchGetSecretValue is current; ListSecrets' version map can lag behind on AWS.
     live.versionId = v.versionId;
   }
+
+  await readVersionDates(port, desired, secrets, pacers.pacer("ListSecretVersionIds"), concurrency);
 
   const declared = desired.secrets.filter((s) => secrets.has(s.name));
   const detailed = declared.filter((s) => s.policy !== undefined || s.replicas !== undefined);

@@ -83,3 +83,41 @@ describe("drift report: causes of issue 11", () => {
     ]);
   });
 });
+
+describe("drift report: rotation enabled outside sopsync (issue 12)", () => {
+  it("lists a drift-only secret with its function, counted on its own", () => {
+    const p = structuredClone(plan);
+    const t = p.targets[0];
+    if (!t) throw new Error("no target");
+    const lambdaArn = "arn:aws:lambda:eu-west-1:123456789012:function:rotate";
+    t.changes = [{ ...change("prod/rotating", []), drift: [{ kind: "rotation-enabled-outside", lambdaArn }] }];
+    expect(driftedSecrets(p).map((d) => [d.name, d.kind])).toEqual([["prod/rotating", "rotation"]]);
+    const body = driftIssueBody(p, undefined);
+    expect(body).toMatch(/1 with rotation enabled outside sopsync\./);
+    expect(body).toContain(
+      `| \`prod\` | \`prod/rotating\` | rotation enabled outside sopsync | rotation enabled outside sopsync (lambda ${lambdaArn})`,
+    );
+  });
+});
+
+describe("drift report: attribution with rotation (issue 12)", () => {
+  it("labels a rotated value apart from a manual write", () => {
+    const p = structuredClone(plan);
+    const t = p.targets[0];
+    if (!t) throw new Error("no target");
+    t.changes = [
+      change("prod/cancelled", [{ type: "cancel-rotation" }, { type: "update-value", valueKind: "string", cause: "rotated" }]),
+      { ...change("prod/rotated", []), drift: [{ kind: "rotation-enabled-outside", value: "rotated" }] },
+      { ...change("prod/written", []), drift: [{ kind: "rotation-enabled-outside", value: "changed-outside" }] },
+    ];
+    expect(driftedSecrets(p).map((d) => [d.name, d.kind])).toEqual([
+      ["prod/cancelled", "rotated"],
+      ["prod/rotated", "rotation"],
+      ["prod/written", "outside"],
+    ]);
+    const body = driftIssueBody(p, undefined);
+    expect(body).toContain("value: rotated by the secret's rotation");
+    expect(body).toContain("value: changed outside sopsync after the last rotation");
+    expect(body).toMatch(/1 rotated by their rotation\./);
+  });
+});

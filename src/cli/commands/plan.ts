@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { hasChanges } from "../../plan/model.js";
+import { hasDrift } from "../../plan/undeclared-rotation.js";
 import type { PlanOptions } from "../../plan/planner.js";
 import { FORMATS, type Format, render } from "../../plan/render.js";
 import { openTargets } from "../../run/targets.js";
@@ -49,6 +50,6 @@ export function register(program: Command, setExit: (code: number) => void): voi
       await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
       process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
     }
-    setExit(o.detailedExitcode && hasChanges(p) ? EXIT_CHANGES : EXIT_OK);
+    setExit(o.detailedExitcode && (hasChanges(p) || hasDrift(p)) ? EXIT_CHANGES : EXIT_OK);
   });
 }
