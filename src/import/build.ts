@@ -9,6 +9,7 @@ import { valuesEqual } from "../manifest/values.js";
 import { ownRecord } from "../records.js";
 import { isAwsTag, isSopsyncTag, TAG_MANAGED_BY } from "../state/ownership.js";
 import { owningServiceOf, serviceSecretSkipReason } from "../state/owning-service.js";
+import { importedRotation } from "./rotation.js";
 
 export interface ImportInput {
   scope: { id: string; prefix: string };
@@ -37,6 +38,7 @@ type SecretEntry = {
   binary?: string;
   kmsKeyId?: string;
   tags?: Record<string, string>;
+  rotation?: unknown;
   adopt: true;
 };
 
@@ -147,6 +149,7 @@ export function buildImport(input: ImportInput): ImportResult {
       ...manifestValue(value),
       ...(l.kmsKeyId ? { kmsKeyId: l.kmsKeyId } : {}),
       ...(Object.keys(tags).length ? { tags } : {}),
+      ...importedRotation(l),
       adopt: true,
     };
     imported.push(l.name);
