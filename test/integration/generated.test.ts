@@ -265,6 +265,34 @@ describe("generated values", () => {
     generated.push(third.password as string);
   });
 
+  it("sopsync rotate puts freshly generated values, keeping static keys, and re-plans clean", async () => {
+    const dir = caseDir();
+    const file = encrypt(dir, manifestYaml("app"));
+    expect((await cli(dir, ["apply", "--yes", file])).code).toBe(0);
+    const whole = (await getString(sm(), WHOLE)) as string;
+    const creds = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
+    writes = new Map();
+    const r = await cli(dir, ["rotate", WHOLE, CREDS, "--yes", "-m", file]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("put a freshly generated value");
+    expect(writes.get("GetRandomPassword")).toBe(2);
+    expect(writes.get(`PutSecretValue ${WHOLE}`)).toBe(1);
+    expect(writes.get(`PutSecretValue ${CREDS}`)).toBe(1);
+    const whole2 = (await getString(sm(), WHOLE)) as string;
+    const creds2 = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
+    expect(whole2).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(whole2).not.toBe(whole);
+    expect(creds2.password).not.toBe(creds.password);
+    expect(creds2).toMatchObject({ username: "app", port: 5432 });
+    generated.push(whole, whole2, creds.password as string, creds2.password as string);
+    // A static secret is refused, with nothing written.
+    writes = new Map();
+    const refused = await cli(dir, ["rotate", "g/plain", "--yes", "-m", file]);
+    expect(refused.code).not.toBe(0);
+    expect([...writes.keys()]).toEqual([]);
+    expect((await cli(dir, ["plan", "--detailed-exitcode", file])).code).toBe(0);
+  });
+
   it("no generated value appeared in any output, saved plan or file", () => {
     expect(generated.length).toBeGreaterThanOrEqual(5);
     for (const g of generated) expect(g.length).toBeGreaterThan(20);
