@@ -50,7 +50,11 @@ const driftNote = z.strictObject({
   value: z.enum(["rotated", "changed-outside"]).optional(),
 });
 const note = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("value-owned-by-rotation"), lastRotated: z.iso.datetime({ offset: true }).optional() }),
+  z.strictObject({
+    kind: z.literal("value-owned-by-rotation"),
+    lastRotated: z.iso.datetime({ offset: true }).optional(),
+    value: z.enum(["rotated", "changed-outside"]).optional(),
+  }),
   z.strictObject({ kind: z.literal("value-change-ignored") }),
 ]);
 

@@ -44,6 +44,7 @@ export function noteLines(change: SecretChange): string[] {
   return (change.notes ?? []).map((n) =>
     n.kind === "value-change-ignored"
       ? "value: ignored: rotation owns the value; remove `rotation:` to manage it here"
-      : `value owned by rotation, last rotated ${n.lastRotated ?? "(never)"}`,
+      : `value owned by rotation, last rotated ${n.lastRotated ?? "(never)"}` +
+        (n.value === "changed-outside" ? "; the current value was changed outside sopsync after the last rotation" : ""),
   );
 }

@@ -169,7 +169,10 @@ export type DriftNote = {
  * is not the manifest's because rotation owns it (`lastRotated`: LastRotatedDate, ISO 8601).
  * "value-change-ignored": the manifest's value changed, but rotation owns the value.
  */
-export type ChangeNote = { kind: "value-owned-by-rotation"; lastRotated?: string } | { kind: "value-change-ignored" };
+export type ChangeNote =
+  /** `value`: who wrote the current value (plan/attribution.ts); absent when unknown. */
+  | { kind: "value-owned-by-rotation"; lastRotated?: string; value?: "rotated" | "changed-outside" }
+  | { kind: "value-change-ignored" };
 
 export interface PlanSummary {
   create: number;

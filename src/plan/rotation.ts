@@ -6,6 +6,7 @@ import type { DesiredSecret, RotationRules, RotationSpec } from "../manifest/mod
 import { storedMatches } from "../manifest/generate.js";
 import type { LiveSecret } from "../state/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
+import { rotationAttribution } from "./attribution.js";
 import type { Action, ChangeNote } from "./model.js";
 
 /** The rotation actions for a secret that exists (`live`: undefined when rotation was never enabled). */
@@ -59,5 +60,10 @@ export function rotationNotes(d: DesiredSecret, l: LiveSecret): { notes?: Change
   const written = l.tags[TAG_VERSION];
   if (written !== undefined && written === l.versionId) return { notes: [{ kind: "value-change-ignored" }] };
   const last = l.rotation?.lastRotatedDate;
-  return { notes: [{ kind: "value-owned-by-rotation", ...(last ? { lastRotated: last.toISOString() } : {}) }] };
+  const value = rotationAttribution(l);
+  return {
+    notes: [
+      { kind: "value-owned-by-rotation", ...(last ? { lastRotated: last.toISOString() } : {}), ...(value ? { value } : {}) },
+    ],
+  };
 }

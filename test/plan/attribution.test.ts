@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { needsVersionDate, rotationAttribution } from "../../src/plan/attribution.js";
 import { planTarget } from "../../src/plan/planner.js";
+import { renderText } from "../../src/plan/render-text.js";
 import { desiredState, liveOf, liveState, secret } from "./fixtures.js";
 
 const at = (s: string) => new Date(`2026-01-01T${s}Z`);
@@ -49,5 +50,20 @@ describe("rotation attribution", () => {
     const t = planTarget(desiredState([secret("db", { rotation: { mode: "none" } })]), liveState([other(at("09:00:00"))]));
     const write = t.changes[0]?.actions.find((a) => a.type === "update-value");
     expect(write).toMatchObject({ cause: "rotated" });
+  });
+});
+
+describe("rotation attribution for a declared rotation", () => {
+  it("the note says whether the value was rotated or changed outside sopsync after the last rotation", () => {
+    const declared = secret("db", { rotation: { mode: "external" } });
+    const planned = (created: Date) => planTarget(desiredState([declared]), liveState([other(created)]));
+    expect(planned(at("09:00:00")).changes[0]?.notes).toEqual([
+      { kind: "value-owned-by-rotation", lastRotated: rotation.lastRotatedDate.toISOString(), value: "rotated" },
+    ]);
+    const later = planned(at("11:00:00"));
+    expect(later.changes[0]?.notes?.[0]).toMatchObject({ value: "changed-outside" });
+    expect(later.changes[0]?.actions).toEqual([]);
+    const text = renderText({ formatVersion: 2, planId: "p", createdAt: "c", targets: [later] });
+    expect(text).toContain("the current value was changed outside sopsync after the last rotation");
   });
 });
