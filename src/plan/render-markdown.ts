@@ -20,9 +20,9 @@ function renderTarget(t: TargetPlan): string {
     "",
     `${t.manifests.map((m) => `\`${m.file}\``).join(", ")} → account \`${t.target.account}\`, \`${t.target.region}\``,
     "",
-    "| create | update | restore | adopt | delete | in sync |",
-    "|---:|---:|---:|---:|---:|---:|",
-    `| ${s.create} | ${s.update} | ${s.restore} | ${s.adopt} | ${s.delete} | ${s.noop} |`,
+    "| create | update | restore | adopt | delete | drifted | in sync |",
+    "|---:|---:|---:|---:|---:|---:|---:|",
+    `| ${s.create} | ${s.update} | ${s.restore} | ${s.adopt} | ${s.delete} | ${s.drift ?? 0} | ${s.noop} |`,
     "",
   ];
   const changed = t.changes.filter((c) => c.actions.length > 0);

@@ -82,7 +82,7 @@ describe("renderers", () => {
     noCanary(out);
     expect(out.startsWith("<!-- sopsync:team-a -->\n")).toBe(true);
     expect(out).toContain(
-      "| create | update | restore | adopt | delete | in sync |\n|---:|---:|---:|---:|---:|---:|\n| 1 | 2 | 0 | 0 | 1 | 4 |",
+      "| create | update | restore | adopt | delete | drifted | in sync |\n|---:|---:|---:|---:|---:|---:|---:|\n| 1 | 2 | 0 | 0 | 1 | 0 | 4 |",
     );
     expect(out).toContain(
       "<details>\n<summary><code>~</code> <b>prod/db</b>: update-metadata, update-value, put-policy</summary>\n\n```diff\n",

@@ -71,6 +71,8 @@ describe("rotation enabled outside sopsync", () => {
     const md = renderMarkdown(p);
     expect(md).toMatch(/- `db`: \*\*drift, nothing written\*\*: rotation was enabled outside sopsync/);
     expect(md).not.toContain("**No changes.** The account matches the manifest.");
+    expect(md).toContain("| drifted | in sync |");
+    expect(md).toMatch(/\| 0 \| 0 \| 0 \| 0 \| 0 \| 1 \| 0 \|/);
     const saved = JSON.parse(JSON.stringify(p)) as Plan;
     expect(parseSavedPlan(saved, "plan.json")).toEqual(saved);
     const bad = structuredClone(saved);
