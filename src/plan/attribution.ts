@@ -20,8 +20,3 @@ export function rotationAttribution(
   const last = l.rotation.lastRotatedDate;
   return last && l.versionCreated.getTime() <= last.getTime() ? "rotated" : "changed-outside";
 }
-
-/** Whether the reader needs the current version's creation date to attribute it (rule above). */
-export function needsVersionDate(l: Pick<LiveSecret, "rotation" | "tags" | "versionId" | "pendingDeletion">): boolean {
-  return l.rotation?.enabled === true && !l.pendingDeletion && l.versionId !== undefined && l.tags[TAG_VERSION] !== l.versionId;
-}

@@ -2,7 +2,8 @@
 // secret with rotation enabled, created no later than LastRotatedDate was rotated; a later one was
 // written by someone else. The planner's cause and the drift entry say which.
 import { describe, expect, it } from "vitest";
-import { needsVersionDate, rotationAttribution } from "../../src/plan/attribution.js";
+import { rotationAttribution } from "../../src/plan/attribution.js";
+import { needsVersionDate } from "../../src/state/version-dates.js";
 import { planTarget } from "../../src/plan/planner.js";
 import { renderText } from "../../src/plan/render-text.js";
 import { desiredState, liveOf, liveState, secret } from "./fixtures.js";
