@@ -185,7 +185,7 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
 
     const md = await plan("--format", "markdown", file);
     expect(md.stdout.startsWith("<!-- sopsync:plan-it -->")).toBe(true);
-    expect(md.stdout).toContain("| 0 | 3 | 1 | 0 | 0 | 2 |");
+    expect(md.stdout).toContain("| 0 | 3 | 1 | 0 | 0 | 0 | 2 |");
 
     const a = await runCli(["apply", "--yes", file], { env });
     expect(a.code, a.stderr).toBe(0);
