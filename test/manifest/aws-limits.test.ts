@@ -1,24 +1,5 @@
-// Validation rules that follow from what AWS accepts (issue 11): an empty value or binary, which AWS
-// refuses and moto stores, and the tag that records a secret's own recovery window.
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
-import { validateManifest } from "../../src/manifest/validate.js";
-
-function validate(text: string) {
-  const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
-}
-
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
+import { problems, validate } from "./validate-text.js";
 
 const head = "sopsync: 1\nscope:\n  id: test\n";
 

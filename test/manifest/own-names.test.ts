@@ -1,33 +1,13 @@
-// `__proto__`, `constructor`, `toString` and friends are ordinary names: as secret names, tag keys and
-// keys of a JSON value, from the YAML through the desired state and the planner to the stored value.
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
-import type { DesiredState } from "../../src/manifest/model.js";
-import { validateManifest } from "../../src/manifest/validate.js";
 import { keyDiff, toStoredValue, valuesEqual } from "../../src/manifest/values.js";
 import { planTarget } from "../../src/plan/planner.js";
 import { renderText } from "../../src/plan/render-text.js";
 import { ownRecord } from "../../src/records.js";
 import { TAG_MANAGED_BY } from "../../src/state/ownership.js";
 import { liveOf, liveState } from "../plan/fixtures.js";
+import { problems, validate } from "./validate-text.js";
 
 const NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "__defineGetter__", "isPrototypeOf"];
-
-function validate(text: string): DesiredState {
-  const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
-}
-
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
 
 const manifest = `sopsync: 1
 scope: { id: team-a }

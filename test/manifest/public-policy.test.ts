@@ -1,21 +1,6 @@
 // allowPublicPolicy in the manifest: off unless declared, and only beside a policy to attach.
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
-import { validateManifest } from "../../src/manifest/validate.js";
-
-const validate = (text: string) =>
-  validateManifest({ file: "m.yaml", text, doc: parseDocument(text) as never, sha256: "0".repeat(64) });
-
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
+import { problems, validate } from "./validate-text.js";
 
 const head = "sopsync: 1\nscope:\n  id: test\nsecrets:\n";
 

@@ -2,28 +2,11 @@
 // versions of sopsync it was not written for.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
 import { requiredVersionProblem } from "../../src/manifest/required-version.js";
-import { validateManifest } from "../../src/manifest/validate.js";
 import { SOPSYNC_VERSION } from "../../src/version.js";
 import { projectRoot } from "../helpers/tools.js";
-
-function validate(text: string) {
-  const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
-}
-
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
+import { problems, validate } from "./validate-text.js";
 
 describe("reserved tag keys and names", () => {
   it("refuses sopsync: and aws: tag keys in any case, at the key", () => {

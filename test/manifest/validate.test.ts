@@ -1,25 +1,5 @@
-// Every validation rule of design §1, each reported as file:line:col, all at once.
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
-import { validateManifest } from "../../src/manifest/validate.js";
-
-function validate(text: string) {
-  // As the sops layer hands documents over: safe integers are numbers.
-  const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
-}
-
-/** The problems as `file:line:col: message` lines. */
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
+import { problems, validate } from "./validate-text.js";
 
 const head = "sopsync: 1\nscope:\n  id: test\n";
 

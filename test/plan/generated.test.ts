@@ -1,28 +1,9 @@
-// Generated values (`generate:`): validation with file:line:col, the create action that carries the
-// options (never a value), and a generated value never planned as drift once it exists.
-import { parseDocument } from "yaml";
 import { describe, expect, it } from "vitest";
-import { formatProblem, SopsyncError } from "../../src/errors.js";
 import { storedMatches } from "../../src/manifest/generate.js";
-import { validateManifest } from "../../src/manifest/validate.js";
 import { render } from "../../src/plan/render.js";
 import { planTarget } from "../../src/plan/planner.js";
 import { liveOf, liveState } from "./fixtures.js";
-
-function validate(text: string) {
-  const doc = parseDocument(text, { prettyErrors: false });
-  return validateManifest({ file: "m.yaml", text, doc: doc as never, sha256: "0".repeat(64) });
-}
-
-function problems(text: string): string[] {
-  try {
-    validate(text);
-  } catch (e) {
-    if (e instanceof SopsyncError && e.code === "MANIFEST_INVALID") return e.problems.map(formatProblem);
-    throw e;
-  }
-  throw new Error("expected the manifest to be invalid");
-}
+import { problems, validate } from "../manifest/validate-text.js";
 
 const head = "sopsync: 1\nscope:\n  id: team-a\nsecrets:\n";
 
