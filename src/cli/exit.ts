@@ -9,7 +9,16 @@ export const EXIT_CHANGES = 2;
 /** A saved plan no longer matches the manifest or the account: nothing was written; plan again. */
 export const EXIT_PLAN_STALE = 3;
 
-export function reportError(err: unknown, write: (s: string) => void): number {
+// Age private keys in bech32 (X25519 and post-quantum). Messages are built never to hold one; this is
+// the last line of defence for text that comes from a library, which may quote its input.
+const AGE_SECRET_KEY = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]+/gi;
+
+export function redactKeyMaterial(text: string): string {
+  return text.replace(AGE_SECRET_KEY, "AGE-SECRET-KEY-…(redacted)");
+}
+
+export function reportError(err: unknown, writeRaw: (s: string) => void): number {
+  const write = (s: string) => writeRaw(redactKeyMaterial(s));
   if (err instanceof SopsyncError) {
     write(`Error: ${err.message}\n`);
     for (const p of err.problems) write(`  ${formatProblem(p)}\n`);

@@ -27,9 +27,8 @@ async function unwrapWith(key: KeyEntry, ages: () => Promise<AgeIdentities>): Pr
         const where = ids.identities.length
           ? `none of the ${ids.identities.length} age identities found`
           : "no age identity found";
-        throw new Error(
-          `${where} (looked in ${ids.searched.join(", ")}${ids.problems.length ? `; ${ids.problems.join("; ")}` : ""})`,
-        );
+        const problems = [...ids.problems, ...ids.warnings];
+        throw new Error(`${where} (looked in ${ids.searched.join(", ")}${problems.length ? `; ${problems.join("; ")}` : ""})`);
       }
       return part;
     }
@@ -45,13 +44,25 @@ async function unwrapWith(key: KeyEntry, ages: () => Promise<AgeIdentities>): Pr
   }
 }
 
+const warned = new Set<string>();
+
+/** A skipped identity is worth one line per process, not one per manifest decrypted. */
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.stderr.write(`Warning: ${message}\n`);
+}
+
 // sops tries age and pgp before the others; we keep the same preference (age before KMS).
 const ORDER: Record<KeyEntry["kind"], number> = { age: 0, pgp: 1, kms: 2, gcp_kms: 2, azure_kv: 2, hc_vault: 2 };
 
 export async function getDataKey(m: SopsMetadata, env: NodeJS.ProcessEnv, fileName: string): Promise<Uint8Array> {
   let cached: Promise<AgeIdentities> | undefined;
   const ages = () => {
-    cached ??= loadAgeIdentities(env);
+    cached ??= loadAgeIdentities(env).then((ids) => {
+      for (const w of ids.warnings) warnOnce(w);
+      return ids;
+    });
     return cached;
   };
   const parts: Uint8Array[] = [];

@@ -32,7 +32,18 @@ export async function runCli(
     env: { PATH: process.env.PATH ?? "", HOME: opts.cwd ?? process.env.HOME ?? "/tmp", NO_COLOR: "1", ...opts.env },
   });
   allOutput.push(r.stdout, r.stderr);
+  assertNoKeyMaterial([r.stdout, r.stderr]);
   return r;
+}
+
+// Any age private key (even one with a typo, which is still a key minus one character) in output fails
+// the run that printed it, in every CLI test. Short prefixes like "AGE-SECRET-KEY-1…" in prose are fine.
+const AGE_KEY_TEXT = /AGE-SECRET-KEY-(?:PQ-)?1[0-9A-Z]{16,}/i;
+
+export function assertNoKeyMaterial(outputs: readonly string[]): void {
+  for (const out of outputs) {
+    if (AGE_KEY_TEXT.test(out)) throw new Error("age key material appeared in CLI output");
+  }
 }
 
 /** Fails with the canary's label (never its value) when any output contains it. */

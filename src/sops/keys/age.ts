@@ -16,6 +16,8 @@ export interface AgeIdentities {
   searched: string[];
   /** Problems reading a configured source (missing key file, failing command). */
   problems: string[];
+  /** Identities skipped as malformed, by source and line; never the key text. */
+  warnings: string[];
 }
 
 export function userConfigDir(env: NodeJS.ProcessEnv, platform = process.platform): string {
@@ -25,25 +27,43 @@ export function userConfigDir(env: NodeJS.ProcessEnv, platform = process.platfor
   return env.XDG_CONFIG_HOME || join(home, ".config");
 }
 
-/** Identity lines of a keys.txt: blank lines and # comments ignored. */
-export function parseIdentityLines(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== "" && !l.startsWith("#"))
-    .filter((l) => l.startsWith("AGE-SECRET-KEY-"));
+/**
+ * Identity lines of a keys.txt (blank lines and # comments ignored), each checked the way age-encryption
+ * will parse it. sops stops at the first line that fails to parse; we skip it with a warning naming the
+ * source and line, so one pasted typo does not hide a good key in another source. The library's own
+ * error quotes the whole key, so it is never passed on.
+ */
+export function parseIdentityLines(text: string, source: string, warnings: string[] = []): string[] {
+  const out: string[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const where = `${source} line ${i + 1}`;
+    if (!/^AGE-SECRET-KEY-/i.test(line)) {
+      warnings.push(`${where} is not an age identity (expected AGE-SECRET-KEY-1…); skipped`);
+      return;
+    }
+    try {
+      new Decrypter().addIdentity(line);
+      out.push(line);
+    } catch {
+      warnings.push(`${where}: malformed age identity (a wrong, missing or extra character); skipped`);
+    }
+  });
+  return out;
 }
 
 export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIdentities> {
-  const out: AgeIdentities = { identities: [], searched: [], problems: [] };
+  const out: AgeIdentities = { identities: [], searched: [], problems: [], warnings: [] };
+  const take = (text: string, source: string) => out.identities.push(...parseIdentityLines(text, source, out.warnings));
   if (env.SOPS_AGE_KEY) {
     out.searched.push("SOPS_AGE_KEY");
-    out.identities.push(...parseIdentityLines(env.SOPS_AGE_KEY));
+    take(env.SOPS_AGE_KEY, "SOPS_AGE_KEY");
   }
   if (env.SOPS_AGE_KEY_FILE) {
     out.searched.push(`SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
     try {
-      out.identities.push(...parseIdentityLines(await readFile(env.SOPS_AGE_KEY_FILE, "utf8")));
+      take(await readFile(env.SOPS_AGE_KEY_FILE, "utf8"), `SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}`);
     } catch (e) {
       out.problems.push(
         `cannot read SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
@@ -56,18 +76,20 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIden
       const shell = process.platform === "win32" ? "cmd.exe" : "/bin/sh";
       const args = process.platform === "win32" ? ["/c", env.SOPS_AGE_KEY_CMD] : ["-c", env.SOPS_AGE_KEY_CMD];
       const { stdout } = await run(shell, args, { env, maxBuffer: 1 << 24 });
-      out.identities.push(...parseIdentityLines(stdout));
+      take(stdout, "SOPS_AGE_KEY_CMD output");
     } catch (e) {
       out.problems.push(`SOPS_AGE_KEY_CMD failed (exit ${(e as { code?: unknown }).code ?? "?"})`);
     }
   }
   const defaultFile = join(userConfigDir(env), "sops", "age", "keys.txt");
   out.searched.push(defaultFile);
+  let defaultText: string | undefined;
   try {
-    out.identities.push(...parseIdentityLines(await readFile(defaultFile, "utf8")));
+    defaultText = await readFile(defaultFile, "utf8");
   } catch {
     // The default file is optional.
   }
+  if (defaultText !== undefined) take(defaultText, defaultFile);
   out.identities = [...new Set(out.identities)];
   return out;
 }
