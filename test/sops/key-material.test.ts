@@ -57,7 +57,10 @@ describe("age key material in output", () => {
 
   it("a bad line in a key file or a key command's output is named by file and line", async () => {
     const file = join(dir, "keys.txt");
-    writeFileSync(file, `# created: today\n# public key: ${key.recipient}\n${typo(key.identity)}\n${readFileSync(key.file, "utf8")}`);
+    writeFileSync(
+      file,
+      `# created: today\n# public key: ${key.recipient}\n${typo(key.identity)}\n${readFileSync(key.file, "utf8")}`,
+    );
     const r = await runCli(["validate", path], { cwd: dir, env: { SOPS_AGE_KEY_FILE: file } });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`SOPS_AGE_KEY_FILE ${file} line 3: malformed age identity`);
