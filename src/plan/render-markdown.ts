@@ -2,6 +2,7 @@
 // scope so CI can find and update its own sticky comment.
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
+import { safetyFlagLines } from "./safety-flags.js";
 import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function stickyMarker(scopeId: string): string {
@@ -26,6 +27,11 @@ function renderTarget(t: TargetPlan): string {
     "",
   ];
   const changed = t.changes.filter((c) => c.actions.length > 0);
+  const flagged = changed.flatMap((ch) => safetyFlagLines(ch).map((l) => `> - \`${ch.name}\`: ${escapeHtml(l)}`));
+  if (flagged.length) {
+    // Flags are manifest keys the sops MAC does not cover: the reviewer must see each flip.
+    out.push("> [!WARNING]", "> **Safety flags changed**: check who changed them in the manifest diff.", ...flagged, "");
+  }
   if (changed.length === 0 && !s.drift) out.push("**No changes.** The account matches the manifest.", "");
   if (changed.length === 0 && s.drift) out.push(`**No changes planned**, but ${s.drift} secret(s) drifted outside sopsync.`, "");
   for (const ch of changed) {
@@ -36,6 +42,7 @@ function renderTarget(t: TargetPlan): string {
     );
     out.push("```diff");
     for (const a of ch.actions) out.push(...actionLines(a).map(diffLine));
+    out.push(...safetyFlagLines(ch).map((l) => `! ${l}`));
     out.push(...replicaStatusLines(ch), ...noteLines(ch), ...driftLines(ch).map((l) => `! ${l.trim()}`));
     out.push("```", "</details>", "");
   }

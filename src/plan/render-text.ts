@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
+import { safetyFlagLines } from "./safety-flags.js";
 import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
@@ -24,6 +25,7 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
           out.push(`      ${lead ? paint[lead](line) : line}`);
         }
       }
+      for (const line of safetyFlagLines(ch)) out.push(c.bold(c.red(`      ! ${line}`)));
       for (const line of [...replicaStatusLines(ch), ...noteLines(ch)]) out.push(`      ${line}`);
       for (const line of driftLines(ch)) out.push(c.yellow(`      ! ${line.trim()}`));
     }

@@ -124,4 +124,31 @@ describe("renderers", () => {
     expect(md).toContain("<!-- sopsync:team-b -->");
     expect(render(two, "text").match(/-> account/g)?.length).toBe(2);
   });
+
+  it("safety flag changes (protect dropped, adopt, shorter recovery window) stand out in text and markdown", () => {
+    const was = secret("prod/guarded", { protect: true, recoveryWindowDays: 30, recoveryWindowOwn: true });
+    const now = secret("prod/guarded", { protect: false, recoveryWindowDays: 7, recoveryWindowOwn: true });
+    const taken = secret("prod/taken", { adopt: true });
+    const calm = secret("prod/calm", { protect: true });
+    const p = plan(
+      [
+        {
+          desired: desiredState([now, taken, calm], { scope: { id: "team-a", prefix: "prod/" } }),
+          live: liveState([liveOf(was), liveOf(taken, { tags: {} }), liveOf(secret("prod/calm"))]),
+        },
+      ],
+      { planId: "plan-2", createdAt: "2026-01-01T00:00:00Z" },
+    );
+    const text = render(p, "text");
+    expect(text).toContain("! protect removed: taking this secret out of the manifest will now delete it");
+    expect(text).toContain("! recovery window shortened from 30 to 7 days");
+    expect(text).toContain("! adopt: takes over a secret that sopsync did not manage");
+    // Adding protection narrows what a plan may do: not flagged.
+    expect(text.split("\n").filter((l) => l.includes("! ")).length).toBe(3);
+    const md = render(p, "markdown");
+    expect(md).toContain("> **Safety flags changed**");
+    expect(md).toContain("> - `prod/guarded`: protect removed");
+    expect(md).toContain("> - `prod/taken`: adopt: takes over");
+    expect(md).not.toContain("`prod/calm`: protect");
+  });
 });
