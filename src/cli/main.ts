@@ -10,6 +10,7 @@ import * as edit from "./commands/edit.js";
 import * as importCmd from "./commands/import.js";
 import * as forceUnlock from "./commands/force-unlock.js";
 import * as rotate from "./commands/rotate.js";
+import * as updatekeys from "./commands/updatekeys.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   importCmd.register(program, setExit);
   forceUnlock.register(program, setExit);
   rotate.register(program, setExit);
+  updatekeys.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {
