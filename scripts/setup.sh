@@ -18,6 +18,7 @@ need node "Node.js >= 20"
 need npm "npm, shipped with Node.js"
 need python3 "Python >= 3.10 with the venv module"
 need go "Go >= 1.25, used to build the pinned sops, age and actionlint binaries"
+need gpg "GnuPG (Debian: apt-get install gnupg), used by the tests to read public PGP-encrypted sops files"
 
 # npm packages: reinstall only when the lock file changed since the last install.
 stamp="$tools/npm.stamp"
