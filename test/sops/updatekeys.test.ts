@@ -2,9 +2,11 @@
 // with the new recipients' keys, and a removed recipient's key no longer opens the file.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runUpdateKeys } from "../../src/cli/commands/updatekeys.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
+import { type Moto, startMoto, TEST_REGION } from "../helpers/moto.js";
 import { type AgeKey, generateAgeKey } from "../helpers/tools.js";
 import { sops, sopsDecryptData, sopsEncryptFile, tempDir } from "./helpers.js";
 
@@ -296,5 +298,48 @@ describe("updatekeys", () => {
   it("no output of any run held a secret value or key material", () => {
     expect(allOutput.length).toBeGreaterThan(0);
     assertNoCanary(allOutput, canaries());
+  });
+});
+
+describe("updatekeys with AWS KMS (moto)", () => {
+  let moto: Moto;
+  let arn: string;
+  let a: AgeKey;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const kms = new KMSClient({ region: TEST_REGION });
+    arn = (await kms.send(new CreateKeyCommand({ Description: "sopsync updatekeys test" }))).KeyMetadata?.Arn ?? "";
+    kms.destroy();
+    a = generateAgeKey(tempDir("sopsync-rekey-keys-"));
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("moves a file from an age key to a KMS key with an encryption context; sops opens it through KMS alone", async () => {
+    const dir = tempDir("sopsync-rekey-kms-");
+    const file = sopsEncryptFile(dir, "secrets.yaml", PLAINTEXT, ["--age", a.recipient, ...ENCRYPTED_REGEX]);
+    writeFileSync(
+      join(dir, ".sops.yaml"),
+      `creation_rules:\n  - key_groups:\n      - kms:\n          - arn: ${arn}\n            context: { app: sopsync }\n`,
+    );
+    const r = await runCli(["updatekeys", "secrets.yaml", "--yes"], {
+      cwd: dir,
+      env: { ...moto.env, SOPS_AGE_KEY_FILE: a.file },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`+ kms ${arn} (context app=sopsync) (added)`);
+    expect(r.stdout).toContain(`- age ${a.recipient} (removed)`);
+    const text = readFileSync(file, "utf8");
+    expect(text).toMatch(/context:\n\s+app: sopsync/);
+    expect(text).not.toContain(a.recipient);
+    const data = sopsDecryptData(file, dir, moto.env)[0] as Manifest;
+    expect(data.secrets["prod/db"]?.value).toEqual({ username: "app", password: CANARY });
+    // Without the context KMS refuses: the context is part of who can unwrap the key.
+    writeFileSync(file, text.replace(/\n\s+context:\n\s+app: sopsync/, ""));
+    expect(sops(["decrypt", file], { cwd: dir, env: moto.env }).status).not.toBe(0);
+    assertNoCanary([r.stdout, r.stderr], { value: CANARY, a: a.identity });
   });
 });
