@@ -178,6 +178,23 @@ function ruleGroups(r: z.infer<typeof rawRule>, where: string): KeyGroup[] {
   return [keys];
 }
 
+/**
+ * RE2 accepts escaped punctuation such as `\-` that a JavaScript `u` regexp rejects; path_regex is
+ * then retried without `u`, which reads those escapes as RE2 does.
+ */
+function pathRegExp(pattern: string, where: string): RegExp {
+  try {
+    return goRegExp(pattern);
+  } catch {
+    try {
+      const flags = /^\(\?([ims]+)\)/.exec(pattern);
+      return new RegExp(flags ? pattern.slice(flags[0].length) : pattern, flags?.[1] ?? "");
+    } catch {
+      throw new SopsyncError("USAGE", `${where}: path_regex ${pattern} is not a valid regexp`);
+    }
+  }
+}
+
 /** The path a rule's path_regex is matched against: relative to the config's folder when inside it. */
 export function pathForMatching(configPath: string, filePath: string): string {
   const configDir = resolve(dirname(configPath));
@@ -207,12 +224,7 @@ export function creationRuleFor(configText: string, configPath: string, filePath
   for (const [i, r] of rules.entries()) {
     const pathRegex = r.path_regex ?? "";
     if (pathRegex !== "") {
-      let re: RegExp;
-      try {
-        re = goRegExp(pathRegex);
-      } catch {
-        throw new SopsyncError("USAGE", `${configPath}: creation rule ${i + 1}: path_regex ${pathRegex} is not a valid regexp`);
-      }
+      const re = pathRegExp(pathRegex, `${configPath}: creation rule ${i + 1}`);
       if (!re.test(target)) continue;
     }
     const where = `${configPath}: creation rule ${i + 1}`;

@@ -34,6 +34,10 @@ describe("creation rules", () => {
     // Outside the config's folder the absolute path is matched (sops trims only its own folder).
     expect(pathForMatching(CONFIG, "/elsewhere/prod/x.yaml")).toBe("/elsewhere/prod/x.yaml");
     expect(rule(yaml, "/elsewhere/prod/x.yaml")?.index).toBe(2);
+    // RE2 escapes a JavaScript `u` regexp rejects still match as in sops.
+    expect(
+      rule(`creation_rules:\n  - path_regex: ^secrets\\-prod\\.yaml$\n    age: ${A}\n`, "/repo/secrets-prod.yaml")?.index,
+    ).toBe(1);
     // An unanchored regexp matches anywhere, like Go's MatchString.
     expect(rule(`creation_rules:\n  - path_regex: cret\n    age: ${A}\n`)?.index).toBe(1);
   });

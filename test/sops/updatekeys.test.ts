@@ -227,8 +227,17 @@ describe("updatekeys", () => {
     };
     await expect(runUpdateKeys(file, { ...quiet, ask: ask(false) })).rejects.toMatchObject({ code: "ABORTED" });
     expect(readFileSync(file).equals(before)).toBe(true);
+    // A save made while the prompt waits is never overwritten.
+    const edited = async (q: string) => {
+      questions.push(q);
+      writeFileSync(file, `${before.toString()}# saved meanwhile\n`);
+      return true;
+    };
+    await expect(runUpdateKeys(file, { ...quiet, ask: edited })).rejects.toThrow(/changed while updatekeys was running/);
+    expect(readFileSync(file, "utf8")).toBe(`${before.toString()}# saved meanwhile\n`);
+    writeFileSync(file, before);
     await runUpdateKeys(file, { ...quiet, ask: ask(true) });
-    expect(questions).toHaveLength(2);
+    expect(questions).toHaveLength(3);
     expectOpensWith(file, dir, b);
   });
 
@@ -244,6 +253,10 @@ describe("updatekeys", () => {
     const r2 = await runCli(["updatekeys", "secrets.yaml", "--yes"], { cwd: bare.dir, env: { ...only(a), HOME: bare.dir } });
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("no .sops.yaml found in the current directory or its parents");
+    // Run from elsewhere, a config beside the file is not used (as with sops), but named in the hint.
+    const r3 = await runCli(["updatekeys", file, "--yes"], { cwd: bare.dir, env: only(a) });
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain(`${join(dir, ".sops.yaml")} is not used`);
   });
 
   it("finds the config in a parent folder and matches the path relative to it", async () => {

@@ -1,9 +1,12 @@
 // sopsync updatekeys [FILE] [--rotate-data-key]: gives an encrypted file the recipients of its
 // `.sops.yaml` creation rule (like `sops updatekeys`), and with --rotate-data-key re-encrypts every
 // value under a new data key (like `sops rotate`). Prints recipients (public keys, ARNs) only.
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
+import pc from "picocolors";
 import { SopsyncError } from "../../errors.js";
-import { loadCreationRule } from "../../sops/creation-rules.js";
+import { loadCreationRule, lookupConfigFile } from "../../sops/creation-rules.js";
 import { openText, readSopsFile } from "../../sops/decrypt.js";
 import type { KeyEntry, KeyGroup } from "../../sops/metadata.js";
 import {
@@ -22,7 +25,7 @@ import {
 } from "../../sops/rekey.js";
 import { writeFileAtomic } from "../../sops/write.js";
 import { EXIT_OK } from "../exit.js";
-import { confirm, isInteractive } from "../io.js";
+import { confirm, isInteractive, useColor } from "../io.js";
 
 export interface UpdateKeysOptions {
   rotateDataKey?: boolean;
@@ -34,6 +37,7 @@ export interface UpdateKeysOptions {
   err?: (s: string) => void;
   interactive?: boolean;
   ask?: (question: string) => Promise<boolean>;
+  color?: boolean;
 }
 
 /** The file's own master keys without their wrapped data key: what rotate keeps when no rule applies. */
@@ -52,15 +56,16 @@ function currentTarget(file: EncryptedFile): Target {
   };
 }
 
-function renderPlan(plan: RekeyPlan): string {
+function renderPlan(plan: RekeyPlan, color: boolean): string {
+  const c = pc.createColors(color);
   const lines: string[] = [];
   const several = plan.diffs.length > 1;
   for (const [i, d] of plan.diffs.entries()) {
     const pad = several ? "    " : "  ";
     if (several) lines.push(`  key group ${i + 1}:`);
     for (const k of d.common) lines.push(`${pad}  ${showKey(k)}`);
-    for (const k of d.added) lines.push(`${pad}+ ${showKey(k)} (added)`);
-    for (const k of d.removed) lines.push(`${pad}- ${showKey(k)} (removed)`);
+    for (const k of d.added) lines.push(c.green(`${pad}+ ${showKey(k)} (added)`));
+    for (const k of d.removed) lines.push(c.red(`${pad}- ${showKey(k)} (removed)`));
   }
   if (plan.thresholdBefore !== plan.thresholdAfter) {
     const t = (n: number) => (n === 0 ? "none (one key group)" : String(n));
@@ -85,11 +90,13 @@ export async function runUpdateKeys(fileName: string, opts: UpdateKeysOptions = 
   const env = opts.env ?? process.env;
   const out = opts.out ?? ((s: string) => process.stdout.write(s));
   const err = opts.err ?? ((s: string) => process.stderr.write(s));
-  const text = await readSopsFile(fileName);
+  const cwd = opts.cwd ?? process.cwd();
+  const path = resolve(cwd, fileName);
+  const text = await readSopsFile(path);
   const file = readEncrypted(text, fileName);
 
-  const lookup = await loadCreationRule(fileName, {
-    cwd: opts.cwd ?? process.cwd(),
+  const lookup = await loadCreationRule(path, {
+    cwd,
     ...(opts.config ? { configPath: opts.config } : {}),
     env,
   });
@@ -99,16 +106,18 @@ export async function runUpdateKeys(fileName: string, opts: UpdateKeysOptions = 
     target = lookup.rule;
     out(`Recipients of ${fileName} (creation rule ${lookup.rule.index} of ${lookup.rule.configPath}):\n`);
   } else {
+    // Like sops, the config is looked up from the current directory; one beside the file is only a hint.
+    const nearFile = lookup.configPath ? undefined : (await lookupConfigFile(dirname(path))).path;
     const why = lookup.configPath
       ? `no creation rule in ${lookup.configPath} matches ${lookup.matchedPath} (path_regex is matched against the path relative to the config's folder)`
-      : `no .sops.yaml found in the current directory or its parents (pass --config or set SOPS_CONFIG)`;
+      : `no .sops.yaml found in the current directory or its parents (${nearFile ? `${nearFile} is not used, as sops would not use it from here: run from its folder or ` : ""}pass --config or set SOPS_CONFIG)`;
     if (!opts.rotateDataKey) throw new SopsyncError("USAGE", `${why}; nothing was changed`);
     target = currentTarget(file);
     out(`${why[0]?.toUpperCase()}${why.slice(1)}: keeping the current recipients of ${fileName}:\n`);
   }
 
   const plan = planRekey(file.metadata, target);
-  out(renderPlan(plan));
+  out(renderPlan(plan, opts.color ?? false));
   if (!plan.changed && !opts.rotateDataKey) {
     out(`${fileName} already has these recipients; nothing to change.\n`);
     return;
@@ -141,7 +150,12 @@ export async function runUpdateKeys(fileName: string, opts: UpdateKeysOptions = 
   if (!opts.yes && !(await (opts.ask ?? confirm)(action))) {
     throw new SopsyncError("ABORTED", "updatekeys cancelled; nothing was changed");
   }
-  await writeFileAtomic(fileName, await rewrite());
+  const next = await rewrite();
+  // Someone may have saved the file while we waited at the prompt: never overwrite their change.
+  if ((await readFile(path, "utf8")) !== text) {
+    throw new SopsyncError("ABORTED", `${fileName} changed while updatekeys was running; nothing was written, run it again`);
+  }
+  await writeFileAtomic(path, next);
 
   out(
     opts.rotateDataKey
@@ -177,6 +191,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         ...(o.rotateDataKey ? { rotateDataKey: true } : {}),
         ...(o.yes ? { yes: true } : {}),
         ...(o.config ? { config: o.config } : {}),
+        color: useColor(process.stdout),
       });
       setExit(EXIT_OK);
     });
