@@ -148,7 +148,7 @@ describe("updatekeys", () => {
     expect(r.stdout).toContain(`- age ${b.recipient} (removed)`);
     expect(r.stdout).toMatch(
       new RegExp(
-        `age ${b.recipient} could recover the data key on its own, so it could read every value in secrets.yaml: prod/db, prod/api-token`,
+        `age ${b.recipient} could recover the data key on its own, so it could read every encrypted value in secrets.yaml: prod/db, prod/api-token`,
       ),
     );
     expect(r.stdout).toContain("Rotate those secret values");

@@ -75,7 +75,7 @@ function renderPlan(plan: RekeyPlan, color: boolean): string {
 }
 
 function renderExposure(e: Exposure, fileName: string, names: string[]): string {
-  const what = names.length ? `every value in ${fileName}: ${names.join(", ")}` : `every value in ${fileName}`;
+  const what = `every encrypted value in ${fileName}${names.length ? `: ${names.join(", ")}` : ""}`;
   if (e.groupsHeld >= e.needed) {
     return `  - ${showKey(e.key)} could recover the data key on its own, so it could read ${what}\n`;
   }
@@ -164,8 +164,9 @@ export async function runUpdateKeys(fileName: string, opts: UpdateKeysOptions = 
   );
   if (exposed.length) {
     out(
-      "Rotate those secret values (sopsync rotate, or set new values and apply): a removed key still opens this file's " +
-        "earlier versions in git history, and its holder may have kept decrypted copies.\n",
+      "Rotate those secret values (change them where they are issued, then sopsync set and apply; sopsync rotate for " +
+        "secrets with rotation): a removed key still opens this file's earlier versions in git history, and its holder " +
+        "may have kept decrypted copies.\n",
     );
     if (!opts.rotateDataKey) {
       out(
