@@ -11,12 +11,36 @@ export function isInteractive(): boolean {
   return process.stdin.isTTY === true && process.stdout.isTTY === true;
 }
 
-export async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
+/** `output`: where the question goes (stderr when stdout carries a JSON document). */
+export async function confirm(question: string, output: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output });
   try {
     const answer = await rl.question(`${question} Only 'yes' will be accepted: `);
     return answer.trim() === "yes";
   } finally {
     rl.close();
+  }
+}
+
+/**
+ * A reader that goes away early (`sopsync plan | head -1`) closes the pipe, and Node reports the next
+ * write's EPIPE as an 'error' event: with nobody listening, an uncaught exception and a stack trace.
+ * The output is no longer wanted, but the run is not a failure for that: later writes are dropped and
+ * the command ends with its own exit code (an apply keeps going and releases its lock). Any other
+ * write error on stdout (a full disk behind a redirect) is said once on stderr.
+ */
+export function quietOnClosedOutput(): void {
+  const said = new Set<string>();
+  for (const [name, stream] of [
+    ["stdout", process.stdout],
+    ["stderr", process.stderr],
+  ] as const) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") return;
+      if (name === "stdout" && !said.has(name)) {
+        said.add(name);
+        process.stderr.write(`Error: could not write the output: ${err.code ?? err.message}\n`);
+      }
+    });
   }
 }

@@ -13,8 +13,10 @@ import * as rotate from "./commands/rotate.js";
 import * as updatekeys from "./commands/updatekeys.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
+import { quietOnClosedOutput } from "./io.js";
 
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedOutput();
   // sopsync pins an SDK release that supports Node 20; its Node 22 notice would only be noise in
   // plans posted to pull requests.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
