@@ -4,6 +4,7 @@ import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
 import type { z } from "zod";
 import { type Problem, SopsyncError } from "../errors.js";
 import { ownRecord } from "../records.js";
+import { toJSWithoutMerge } from "../sops/document.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
 import {
   MAX_TAGS,
@@ -79,7 +80,7 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   for (const err of doc.errors) {
     problems.push({ file, ...at(err.pos[0]), message: YAML_ERRORS[err.code] ?? `invalid YAML (${err.code})` });
   }
-  const data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const data = toJSWithoutMerge(doc, { maxAliasCount: 100 }); // `<<` is a key, as sops reads it
   // A manifest for another sopsync may use keys this one does not know: that is the only problem worth saying.
   const versionProblem = requiredVersionProblem(isRecord(data) ? data.requiredVersion : undefined);
   if (versionProblem) {

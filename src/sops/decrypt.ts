@@ -24,8 +24,9 @@ export interface DecryptedFile {
   /**
    * Parsed with the `yaml` package from the encrypted text, every encrypted leaf replaced in place by
    * its decrypted value, node ranges still pointing into `text`, the top-level `sops` key removed.
-   * Integers (encrypted or not) are `number` when they are safe integers and `bigint` otherwise;
-   * floats are numbers; sops `time` values are strings as `sops -d` prints them.
+   * Every leaf, encrypted or not, holds the value yaml.v3 gives it (as `sops -d` prints it): integers are
+   * `number` when they are safe integers and `bigint` otherwise; floats are numbers; sops `time` values
+   * are strings as `sops -d` prints them. A `<<` key is an ordinary key (never merged).
    */
   documents: Document[];
   /** The original file text, for a LineCounter. */
@@ -60,11 +61,48 @@ export function setScalar(node: Scalar, v: SopsValue): void {
   node.source = undefined;
   node.tag = undefined;
   node.type = undefined;
-  if (typeof node.value === "string") {
+  // A timestamp is printed plain, as sops prints it, so that sops reads it back as a timestamp.
+  if (v.type === "time" && !plainTimeRetypes(v.value)) node.type = Scalar.PLAIN;
+  else if (typeof node.value === "string") {
     // Keep the plaintext view unambiguous for sops: "5432" or "2024-01-02" as strings must stay quoted.
     if (node.value.includes("\n")) node.type = Scalar.BLOCK_LITERAL;
     else if (plainWouldRetype(node.value)) node.type = Scalar.QUOTE_DOUBLE;
   }
+}
+
+function plainTimeRetypes(text: string): boolean {
+  const node = new Scalar(text);
+  node.source = text;
+  node.type = Scalar.PLAIN;
+  try {
+    const typed = typeScalar(node, "yaml");
+    return typed?.type !== "time" || typed.value !== text;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * A plaintext leaf takes the value yaml.v3 gives it, so the data is what `sops -d` prints (017 is 15,
+ * 1_000 is 1000, 2024-01-02 is a timestamp). A leaf the `yaml` package already reads the same way is
+ * left untouched, keeping its spelling.
+ */
+function adoptGoValue(node: Scalar, v: SopsValue, originals: WeakMap<Scalar, SopsValue>): void {
+  const current = typeof node.value === "bigint" && isSafe(node.value) ? Number(node.value) : node.value;
+  const wanted = jsValue(v);
+  if (current === wanted || (Number.isNaN(current) && Number.isNaN(wanted))) return;
+  setScalar(node, v);
+  originals.set(node, v);
+}
+
+const isSafe = (v: bigint) => v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER);
+
+/** yaml.v3 cannot decode a tagged scalar that does not fit its tag (!!int 1.5): sops holds a null. */
+function nullScalar(node: Scalar): void {
+  node.value = null;
+  node.source = undefined;
+  node.tag = undefined;
+  node.type = undefined;
 }
 
 /** Turns safe-integer bigints (from intAsBigInt parsing) back into numbers. */
@@ -115,64 +153,71 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
 
   for (const doc of documents) {
     try {
-      walkDocument(doc, format, (item) => {
-        if (item.kind === "comment") {
-          if (!shouldBeEncrypted(metadata.rule, item.path, item.stack, true)) return;
-          // A comment that does not decrypt is kept as it is, like sops (comments are not in the MAC).
-          for (const path of item.candidatePaths) {
-            try {
-              const v = decryptValue(item.text, dataKey, aadOf(path));
-              if (v.type !== "comment") break;
-              stash.remember(aadOf(path), v, item.text);
-              item.replace(v.value);
-              return;
-            } catch {
-              // try the next enclosing branch
+      walkDocument(
+        doc,
+        format,
+        (item) => {
+          if (item.kind === "comment") {
+            if (!shouldBeEncrypted(metadata.rule, item.path, item.stack, true)) return;
+            // A comment that does not decrypt is kept as it is, like sops (comments are not in the MAC).
+            for (const path of item.candidatePaths) {
+              try {
+                const v = decryptValue(item.text, dataKey, aadOf(path));
+                if (v.type !== "comment") break;
+                stash.remember(aadOf(path), v, item.text);
+                item.replace(v.value);
+                return;
+              } catch {
+                // try the next enclosing branch
+              }
             }
+            return;
           }
-          return;
-        }
-        const encrypted = shouldBeEncrypted(metadata.rule, item.path, item.stack, false);
-        if (!encrypted) {
-          const plain = typeScalar(item.node, format);
-          if (plain) mac.add(plain, false);
-          return;
-        }
-        const raw = item.node.value;
-        if (typeof raw !== "string") {
-          throw new SopsyncError(
-            "SOPS_DECRYPT",
-            `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`,
-          );
-        }
-        let v: SopsValue;
-        try {
-          v = decryptValue(raw, dataKey, aadOf(item.path));
-        } catch (e) {
-          if (e instanceof AuthenticationError) {
+          const encrypted = shouldBeEncrypted(metadata.rule, item.path, item.stack, false);
+          if (!encrypted) {
+            const plain = typeScalar(item.node, format);
+            if (!plain) return;
+            mac.add(plain, false);
+            if (format === "yaml") adoptGoValue(item.node, plain, originals);
+            return;
+          }
+          const raw = item.node.value;
+          if (typeof raw !== "string") {
             throw new SopsyncError(
               "SOPS_DECRYPT",
-              `${where(item.node)}: cannot decrypt the value at '${item.path.join(".")}': it was encrypted with another data key, moved from another key, or tampered with`,
+              `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`,
             );
           }
-          if (e instanceof ValueFormatError) {
-            throw new SopsyncError(
-              "SOPS_DECRYPT",
-              `${where(item.node)}: corrupt or unsupported value at '${item.path.join(".")}': ${e.message}`,
-            );
+          let v: SopsValue;
+          try {
+            v = decryptValue(raw, dataKey, aadOf(item.path));
+          } catch (e) {
+            if (e instanceof AuthenticationError) {
+              throw new SopsyncError(
+                "SOPS_DECRYPT",
+                `${where(item.node)}: cannot decrypt the value at '${item.path.join(".")}': it was encrypted with another data key, moved from another key, or tampered with`,
+              );
+            }
+            if (e instanceof ValueFormatError) {
+              throw new SopsyncError(
+                "SOPS_DECRYPT",
+                `${where(item.node)}: corrupt or unsupported value at '${item.path.join(".")}': ${e.message}`,
+              );
+            }
+            throw e;
           }
-          throw e;
-        }
-        if (raw !== "") stash.remember(aadOf(item.path), v, raw);
-        if (v.type === "comment") {
-          // sops writes comments inside lists as list elements of type comment; they are not data.
-          if (item.inSeq) commentItems.push({ seq: item.inSeq, node: item.node, text: v.value });
-          return;
-        }
-        mac.add(v, true);
-        setScalar(item.node, v);
-        originals.set(item.node, v);
-      });
+          if (raw !== "") stash.remember(aadOf(item.path), v, raw);
+          if (v.type === "comment") {
+            // sops writes comments inside lists as list elements of type comment; they are not data.
+            if (item.inSeq) commentItems.push({ seq: item.inSeq, node: item.node, text: v.value });
+            return;
+          }
+          mac.add(v, true);
+          setScalar(item.node, v);
+          originals.set(item.node, v);
+        },
+        { onNull: nullScalar },
+      );
     } catch (e) {
       if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError) {
         throw new SopsyncError("SOPS_FORMAT", `${fileName}: ${e.message}`);

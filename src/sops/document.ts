@@ -1,5 +1,19 @@
 // Parsing a sops file's text into `yaml` Documents and separating the `sops` metadata block.
-import { type Document, isMap, isScalar, LineCounter, parseAllDocuments, type YAMLMap } from "yaml";
+import {
+  type Document,
+  type DocumentOptions,
+  isMap,
+  isScalar,
+  LineCounter,
+  type ParseOptions,
+  parseAllDocuments,
+  type ScalarTag,
+  Scalar,
+  type SchemaOptions,
+  type ToJSOptions,
+  visit,
+  type YAMLMap,
+} from "yaml";
 import { SopsyncError } from "../errors.js";
 import type { FileFormat } from "./goyaml.js";
 
@@ -21,10 +35,52 @@ export function position(text: string, offset: number | undefined): string {
   return `${p.line}:${p.col}`;
 }
 
+/**
+ * `!!merge` as a plain string tag: yaml.v3 (and so sops) reads `<<` as an ordinary key named "<<" and
+ * never merges, and writes it back as `!!merge <<`. The `yaml` package would resolve `!!merge <<` (and
+ * a plain `<<` under `%YAML 1.1`) to a Symbol that toJS() merges into the enclosing mapping.
+ */
+const MERGE_AS_STRING: ScalarTag = {
+  tag: "tag:yaml.org,2002:merge",
+  default: false,
+  identify: () => false,
+  resolve: (text: string) => text,
+};
+
+/** Parse options for sops YAML: core schema whatever a %YAML directive says, and no merge keys. */
+export const SOPS_YAML_OPTIONS = {
+  intAsBigInt: true,
+  prettyErrors: false,
+  schema: "core",
+  merge: false,
+  resolveKnownTags: true,
+  customTags: [MERGE_AS_STRING],
+} as const satisfies ParseOptions & DocumentOptions & SchemaOptions;
+
+/**
+ * doc.toJS() with `<<` as an ordinary key, as sops reads it, however the document was parsed (a `yaml`
+ * default parse resolves `!!merge <<` to a Symbol key that toJS() merges).
+ */
+export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown {
+  const copy = doc.clone();
+  copy.setSchema("1.2", { schema: "core", merge: false, customTags: [MERGE_AS_STRING] });
+  visit(copy, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (isScalar(key) && typeof key.value === "symbol") {
+        const plain = new Scalar("<<");
+        plain.range = key.range;
+        pair.key = plain;
+      }
+    },
+  });
+  return copy.toJS(options);
+}
+
 export function parseDocuments(text: string, fileName: string): Document[] {
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { intAsBigInt: true, prettyErrors: false }) as unknown as Document[];
+    docs = parseAllDocuments(text, SOPS_YAML_OPTIONS) as unknown as Document[];
   } catch (e) {
     throw new SopsyncError("SOPS_FORMAT", `${fileName}: cannot parse the file: ${(e as Error).message}`);
   }

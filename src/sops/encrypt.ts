@@ -2,7 +2,7 @@
 // compute the MAC, attach the `sops` metadata, and print YAML or JSON that the sops binary reads.
 // An IvStash from a previous decryption makes unchanged values come out byte-identical.
 import { randomBytes } from "node:crypto";
-import { type Document, isMap, type Scalar, type YAMLMap } from "yaml";
+import { type Document, isMap, isScalar, Scalar, visit, type YAMLMap } from "yaml";
 import { SopsyncError } from "../errors.js";
 import { encryptValue, type SopsValue } from "./cipher.js";
 import { wrapDataKey } from "./datakey.js";
@@ -41,25 +41,30 @@ export function encryptDocuments(docs: Document[], format: FileFormat, ctx: Encr
   const mac = new MacAccumulator(macOnlyEncrypted);
   try {
     for (const doc of docs) {
-      walkDocument(doc, format, (item) => {
-        if (item.kind === "comment") {
-          if (format === "json" || !shouldBeEncrypted(rule, item.path, item.stack, true)) return;
-          item.replace(encryptWithStash({ type: "comment", value: item.text }, ctx, aadOf(item.path)));
-          return;
-        }
-        const original = ctx.originals?.get(item.node);
-        const current = typeScalar(item.node, format);
-        if (!current) return;
-        // An untouched decrypted leaf keeps its original sops type (a float 1500 stays a float).
-        const typed = original && sameValue(original, current) ? original : current;
-        const encrypted = shouldBeEncrypted(rule, item.path, item.stack, false);
-        mac.add(typed, encrypted);
-        if (!encrypted) return;
-        item.node.value = encryptWithStash(typed, ctx, aadOf(item.path));
-        item.node.source = undefined;
-        item.node.tag = undefined;
-        item.node.type = undefined;
-      });
+      walkDocument(
+        doc,
+        format,
+        (item) => {
+          if (item.kind === "comment") {
+            if (format === "json" || !shouldBeEncrypted(rule, item.path, item.stack, true)) return;
+            item.replace(encryptWithStash({ type: "comment", value: item.text }, ctx, aadOf(item.path)));
+            return;
+          }
+          const original = ctx.originals?.get(item.node);
+          const current = typeScalar(item.node, format);
+          if (!current) return;
+          // An untouched decrypted leaf keeps its original sops type (a float 1500 stays a float).
+          const typed = original && sameValue(original, current) ? original : current;
+          const encrypted = shouldBeEncrypted(rule, item.path, item.stack, false);
+          mac.add(typed, encrypted);
+          if (!encrypted) return;
+          item.node.value = encryptWithStash(typed, ctx, aadOf(item.path));
+          item.node.source = undefined;
+          item.node.tag = undefined;
+          item.node.type = undefined;
+        },
+        { onNull: refuseUndecodable },
+      );
     }
   } catch (e) {
     if (e instanceof TreeShapeError || e instanceof UnsupportedScalarError)
@@ -76,10 +81,31 @@ export function encryptDocuments(docs: Document[], format: FileFormat, ctx: Encr
   };
 }
 
+/**
+ * A tagged scalar that does not fit its tag (!!int 1.5): sops reads it as null in a file it opens, but
+ * refuses to write plaintext holding one (its key-uniqueness check decodes the whole file).
+ */
+function refuseUndecodable(node: Scalar): void {
+  const tag = typeof node.tag === "string" ? node.tag.replace("tag:yaml.org,2002:", "!!") : "its tag";
+  throw new UnsupportedScalarError(`a value tagged ${tag} cannot be decoded as ${tag} (sops refuses it)`);
+}
+
 function sameValue(a: SopsValue, b: SopsValue): boolean {
   const js = (v: SopsValue) =>
     v.type === "int" ? Number(v.value) : v.type === "bytes" ? Buffer.from(v.value).toString() : v.value;
   return js(a) === js(b) || (typeof js(a) === "number" && Number.isNaN(js(a)) && Number.isNaN(js(b) as number));
+}
+
+/** yaml.v3 prints the key "<<" as `!!merge <<` (an ordinary key to sops, never a merge). */
+function tagMergeKeys(doc: Document): void {
+  visit(doc, {
+    Pair(_, pair) {
+      const key = pair.key;
+      if (!isScalar(key) || typeScalar(key, "yaml")?.value !== "<<") return;
+      key.tag = "tag:yaml.org,2002:merge";
+      key.type = Scalar.PLAIN;
+    },
+  });
 }
 
 /** Prints encrypted documents with the metadata appended to each, as sops does. */
@@ -94,6 +120,7 @@ export function emitEncrypted(docs: Document[], format: FileFormat, metadata: So
     .map((doc, i) => {
       if (doc.contents !== null && !isMap(doc.contents))
         throw new SopsyncError("SOPS_FORMAT", "a sops YAML document must be a mapping");
+      tagMergeKeys(doc);
       const empty = doc.contents === null || (doc.contents as YAMLMap).items.length === 0;
       const data = empty ? "" : doc.toString({ indent: 4, lineWidth: 0, indentSeq: true });
       // A trailing comment of the data must stay before `sops:` to remain part of the data.
@@ -158,6 +185,7 @@ export function plaintextOf(opened: OpenedFile): string {
   }
   return opened.documents
     .map((d, i) => {
+      tagMergeKeys(d);
       const text = d.toString({ indent: 4, lineWidth: 0, indentSeq: true });
       return i > 0 && !text.startsWith("---") ? `---\n${text}` : text;
     })

@@ -1,82 +1,186 @@
-// How sops (gopkg.in/yaml.v3 decoding into interface{}) types a YAML scalar. The `yaml` package follows
-// the YAML 1.2 core schema, which differs in corners (0777 octal, 1_000, timestamps, 0b101), and the
-// MAC covers the Go-typed value, so unencrypted leaves and values to encrypt are typed here.
+// How sops types a YAML scalar. sops decodes every scalar with yaml.v3 into interface{} (stores/yaml
+// nodeToTreeValue: node.Decode), and the MAC covers Go's text of that typed value (sops.go ToBytes), so
+// a leaf must be typed here exactly as yaml.v3 types it. The `yaml` package's YAML 1.2 core schema
+// differs in many corners (0777 octal, 1_000, 0b101, timestamps, overflow), so its types are not used.
+//
+// This is a port of go.yaml.in/yaml/v3 v3.0.4 (the gopkg.in/yaml.v3 line that sops 3.11 uses):
+// resolve.go (resolveTable, resolveMap, resolve, parseTimestamp) and decode.go ((*decoder).scalar,
+// Node.indicatedString, (*parser).scalar). The Go number and time parsers it calls are in gofmt.ts.
 import type { Scalar } from "yaml";
 import type { SopsValue } from "./cipher.js";
-import { goTimestampText, parseGoFloat } from "./gofmt.js";
+import { goParseDecimalFloat, goParseInt, goParseUint, goTimestampText, isInt64, TimeMarshalError } from "./gofmt.js";
 
-const STR_TAG = "tag:yaml.org,2002:str";
-const INT_TAG = "tag:yaml.org,2002:int";
-const FLOAT_TAG = "tag:yaml.org,2002:float";
-const BOOL_TAG = "tag:yaml.org,2002:bool";
-const NULL_TAG = "tag:yaml.org,2002:null";
-const TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp";
-const BINARY_TAG = "tag:yaml.org,2002:binary";
+const NULL = "!!null";
+const BOOL = "!!bool";
+const STR = "!!str";
+const INT = "!!int";
+const FLOAT = "!!float";
+const TIMESTAMP = "!!timestamp";
+const BINARY = "!!binary";
+const MERGE = "!!merge";
 
-const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/;
-const INT64_MAX = 2n ** 63n - 1n;
-const UINT64_MAX = 2n ** 64n - 1n;
+/** A Go value yaml.v3 can produce for a scalar; uint64 is kept apart because sops cannot handle it. */
+type GoValue = SopsValue | null | { type: "uint64"; value: bigint };
 
-/** Go's strconv.ParseInt(s, 0, 64)-style parse: sign, 0x/0o/0b prefixes, a leading 0 meaning octal. */
-function parseGoIntBase0(s: string): bigint | undefined {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
-  if (!m) return undefined;
-  const [, sign, body] = m as unknown as [string, string, string];
-  let v: bigint;
-  if (/^0[oO]/.test(body)) v = BigInt(`0o${body.slice(2)}`);
-  else if (/^0[0-7]+$/.test(body)) v = BigInt(`0o${body.slice(1)}`);
-  else v = BigInt(body);
-  return sign === "-" ? -v : v;
+interface Resolved {
+  tag: string;
+  value: GoValue;
 }
+
+/** resolveMapList: exact spellings looked up before anything else (no yes/no/on/off: that is YAML 1.1). */
+const RESOLVE_MAP = new Map<string, Resolved>();
+for (const [value, tag, spellings] of [
+  [{ type: "bool", value: true }, BOOL, ["true", "True", "TRUE"]],
+  [{ type: "bool", value: false }, BOOL, ["false", "False", "FALSE"]],
+  [null, NULL, ["", "~", "null", "Null", "NULL"]],
+  [{ type: "float", value: Number.NaN }, FLOAT, [".nan", ".NaN", ".NAN"]],
+  [{ type: "float", value: Infinity }, FLOAT, [".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"]],
+  [{ type: "float", value: -Infinity }, FLOAT, ["-.inf", "-.Inf", "-.INF"]],
+  [{ type: "str", value: "<<" }, MERGE, ["<<"]],
+] as [GoValue, string, string[]][]) {
+  for (const s of spellings) RESOLVE_MAP.set(s, { tag, value });
+}
+
+/** resolveTable: the first character says which resolution is tried ('S'ign, 'D'igit, 'M'ap, '.'). */
+function hintOf(text: string): "S" | "D" | "M" | "." | undefined {
+  if (text === "") return "M"; // yaml.v3 uses 'N' and finds "" in the map
+  const c = text[0] as string;
+  if (c === "+" || c === "-") return "S";
+  if (c >= "0" && c <= "9") return "D";
+  if ("yYnNtTfFoO~".includes(c)) return "M";
+  if (c === ".") return ".";
+  return undefined;
+}
+
+const int = (value: bigint): GoValue => (isInt64(value) ? { type: "int", value } : { type: "uint64", value });
+
+/**
+ * The integer forms tried for a 'D'igit or 'S'ign scalar after the timestamp, in yaml.v3's order, on the
+ * text with every `_` removed. ParseInt with base 0 reads 0x/0X, 0o/0O, 0b/0B and a leading 0 (legacy
+ * octal, so 017 is 15 and 08 is not an int); values above int64 are uint64; then the float form; then
+ * yaml.v3's own 0b/-0b and 0o/-0o branches (base given, so the digits may carry a sign: 0b-1 is -1).
+ * Base 60 (1:30) is not in yaml.v3.
+ */
+const NUMBER_FORMS: ((plain: string) => GoValue | undefined)[] = [
+  (p) => maybe(goParseInt(p, 0), int),
+  (p) => maybe(goParseUint(p, 0), int),
+  (p) =>
+    /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(p)
+      ? maybe(goParseDecimalFloat(p), (value) => ({ type: "float", value }))
+      : undefined,
+  (p) => (p.startsWith("0b") ? (maybe(goParseInt(p.slice(2), 2), int) ?? maybe(goParseUint(p.slice(2), 2), int)) : undefined),
+  (p) => (p.startsWith("-0b") ? maybe(goParseInt(`-${p.slice(3)}`, 2), int) : undefined),
+  (p) => (p.startsWith("0o") ? (maybe(goParseInt(p.slice(2), 8), int) ?? maybe(goParseUint(p.slice(2), 8), int)) : undefined),
+  (p) => (p.startsWith("-0o") ? maybe(goParseInt(`-${p.slice(3)}`, 8), int) : undefined),
+];
+
+function maybe<T>(v: T | undefined, f: (v: T) => GoValue): GoValue | undefined {
+  return v === undefined ? undefined : f(v);
+}
+
+/** Tags resolve() resolves; any other tag (!!binary, !!merge, !local, ...) keeps the text as a string. */
+const RESOLVABLE = new Set(["", STR, BOOL, INT, FLOAT, NULL, TIMESTAMP]);
 
 export class UnsupportedScalarError extends Error {}
 
-/** The value sops would hold for this scalar: null for YAML null. */
+/** A tagged scalar whose text does not fit its tag: yaml.v3's Decode fails and sops keeps a nil. */
+class DecodeFailure extends Error {}
+
+/** yaml.v3 resolve(tag, in): the implicit tag and Go value of a scalar's text. */
+function resolve(tag: string, text: string): Resolved {
+  if (!RESOLVABLE.has(tag)) return { tag, value: { type: "str", value: text } };
+  const resolved = resolveImplicit(tag, text);
+  // A scalar tagged with a type it does not resolve to cannot be decoded, except an int read as !!float.
+  if (tag === "" || tag === resolved.tag || tag === STR) return resolved;
+  if (tag === FLOAT && resolved.tag === INT && resolved.value?.type === "int") {
+    return { tag: FLOAT, value: { type: "float", value: Number(resolved.value.value) } };
+  }
+  throw new DecodeFailure(`cannot decode ${resolved.tag} as ${tag}`);
+}
+
+function resolveImplicit(tag: string, text: string): Resolved {
+  const hint = hintOf(text);
+  if (hint === undefined || tag === STR) return { tag: STR, value: { type: "str", value: text } };
+  const mapped = RESOLVE_MAP.get(text);
+  if (mapped) return mapped;
+  if (hint === ".") {
+    const f = goParseDecimalFloat(text);
+    if (f !== undefined) return { tag: FLOAT, value: { type: "float", value: f } };
+  }
+  if (hint === "D" || hint === "S") {
+    // Only plain or !!timestamp-tagged text is tried as a timestamp.
+    if (tag === "" || tag === TIMESTAMP) {
+      const t = goTimestampText(text);
+      if (t !== undefined) return { tag: TIMESTAMP, value: { type: "time", value: t } };
+    }
+    const plain = text.replaceAll("_", "");
+    for (const form of NUMBER_FORMS) {
+      const v = form(plain);
+      if (v !== undefined) return { tag: v?.type === "float" ? FLOAT : INT, value: v };
+    }
+  }
+  return { tag: STR, value: { type: "str", value: text } };
+}
+
+/** yaml.v3's short form of a tag ("tag:yaml.org,2002:int" -> "!!int"); "" for none or the non-specific "!". */
+function shortTag(tag: string | undefined): string {
+  if (tag === undefined || tag === "!") return "";
+  const prefix = "tag:yaml.org,2002:";
+  return tag.startsWith(prefix) ? `!!${tag.slice(prefix.length)}` : tag;
+}
+
+/** The Go value of a parsed scalar, as Node.Decode into interface{} gives it. */
+function decodeScalar(text: string, tag: string | undefined, quoted: boolean): GoValue {
+  const explicit = shortTag(tag);
+  // Node.indicatedString: a !!str tag, or quoted/block style without a specific tag. A specific tag
+  // wins over quotes (!!int "12" is an int).
+  if (explicit === STR || (explicit === "" && quoted)) return { type: "str", value: text };
+  // (*parser).node: an untagged plain scalar gets resolve("", text)'s tag (a plain << gets !!merge).
+  const nodeTag = explicit !== "" ? explicit : text === "<<" ? MERGE : resolve("", text).tag;
+  let resolved: Resolved;
+  try {
+    resolved = resolve(nodeTag, text);
+  } catch (e) {
+    if (e instanceof DecodeFailure) return null;
+    throw e;
+  }
+  if (resolved.tag === BINARY) {
+    const bytes = decodeStdBase64(text);
+    if (bytes === undefined) return null;
+    const s = bytes.toString("utf8");
+    if (!Buffer.from(s, "utf8").equals(bytes)) throw new UnsupportedScalarError("!!binary value is not UTF-8 text");
+    return { type: "str", value: s };
+  }
+  return resolved.value;
+}
+
+/** encoding/base64 StdEncoding.DecodeString: padded standard alphabet; CR and LF are ignored. */
+function decodeStdBase64(text: string): Buffer | undefined {
+  const s = text.replace(/[\r\n]/g, "");
+  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(={0,2})$/.test(s)) return undefined;
+  const b = Buffer.from(s, "base64");
+  return b.toString("base64") === s ? b : undefined;
+}
+
+function toSops(v: GoValue): SopsValue | null {
+  if (v?.type === "uint64") throw new UnsupportedScalarError("integer out of int64 range (sops cannot handle uint64)");
+  return v;
+}
+
+/** The value sops would hold for this scalar: null for YAML null (and for a tagged scalar yaml.v3 cannot decode). */
 export function goYamlValue(node: Scalar): SopsValue | null {
   if (typeof node.source !== "string") {
     const typed = typeOfJsValue(node.value);
     if (typed !== undefined) return typed;
   }
-  const source = typeof node.source === "string" ? node.source : String(node.value ?? "");
-  const tag = node.tag;
+  const text = typeof node.source === "string" ? node.source : String(node.value ?? "");
   const quoted = node.type !== undefined && node.type !== "PLAIN";
-  if (tag === STR_TAG || tag === BINARY_TAG) return { type: "str", value: String(node.value ?? "") };
-  if (quoted && (tag === undefined || tag === "!")) return { type: "str", value: String(node.value ?? "") };
-  const text = quoted ? String(node.value ?? "") : source;
-  const resolved = resolvePlain(text, tag);
-  if (resolved === undefined) return { type: "str", value: String(node.value ?? "") };
-  return resolved;
-}
-
-function resolvePlain(text: string, tag: string | undefined): SopsValue | null | undefined {
-  if (tag === NULL_TAG || (tag === undefined && ["", "~", "null", "Null", "NULL"].includes(text))) return null;
-  if (tag === undefined || tag === BOOL_TAG) {
-    if (["true", "True", "TRUE"].includes(text)) return { type: "bool", value: true };
-    if (["false", "False", "FALSE"].includes(text)) return { type: "bool", value: false };
+  try {
+    return toSops(decodeScalar(text, node.tag, quoted));
+  } catch (e) {
+    if (e instanceof TimeMarshalError) throw new UnsupportedScalarError(e.message);
+    throw e;
   }
-  if (tag === undefined || tag === FLOAT_TAG) {
-    if ([".nan", ".NaN", ".NAN"].includes(text)) return { type: "float", value: Number.NaN };
-    if ([".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].includes(text)) return { type: "float", value: Infinity };
-    if (["-.inf", "-.Inf", "-.INF"].includes(text)) return { type: "float", value: -Infinity };
-  }
-  if (tag !== undefined && ![INT_TAG, FLOAT_TAG, TIMESTAMP_TAG].includes(tag)) return undefined;
-  if (!/^[-+.0-9]/.test(text)) return undefined;
-  if (tag === undefined || tag === TIMESTAMP_TAG) {
-    const t = goTimestampText(text);
-    if (t !== undefined) return { type: "time", value: t };
-  }
-  const plain = text.replaceAll("_", "");
-  const int = parseGoIntBase0(plain);
-  if (int !== undefined && tag !== FLOAT_TAG) {
-    if (int <= INT64_MAX && int >= -INT64_MAX - 1n) return { type: "int", value: int };
-    // yaml.v3 yields uint64 here, which sops cannot encrypt ("unsupported type uint64").
-    if (int > 0n && int <= UINT64_MAX) throw new UnsupportedScalarError("integer out of int64 range (sops cannot handle uint64)");
-  }
-  if (YAML_STYLE_FLOAT.test(plain) || (tag === FLOAT_TAG && parseGoFloat(plain) !== undefined)) {
-    const f = parseGoFloat(plain);
-    if (f !== undefined) return { type: "float", value: f };
-  }
-  return undefined;
 }
 
 export type FileFormat = "yaml" | "json";
@@ -110,8 +214,7 @@ function typeOfJsValue(v: unknown): SopsValue | null | undefined {
 /** True when a string written as a plain YAML scalar would be read back by sops as something else. */
 export function plainWouldRetype(s: string): boolean {
   try {
-    const resolved = resolvePlain(s, undefined);
-    return resolved !== undefined;
+    return resolve("", s).tag !== STR;
   } catch {
     return true;
   }

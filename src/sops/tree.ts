@@ -35,10 +35,16 @@ interface CommentHolder {
 
 type Visit = (item: WalkItem) => void;
 
+export interface WalkOptions {
+  /** Called for a non-null scalar that sops holds as null (a tagged scalar yaml.v3 cannot decode). */
+  onNull?: (node: Scalar) => void;
+}
+
 class Walker {
   constructor(
     private readonly visit: Visit,
     private readonly format: FileFormat,
+    private readonly options: WalkOptions = {},
   ) {}
 
   /** Comment lines held in one property of a node, each reported as its own comment item. */
@@ -125,7 +131,11 @@ class Walker {
       return;
     }
     if (isScalar(node)) {
-      if (node.value === null || typeScalar(node, this.format) === null) return; // nulls are neither encrypted nor hashed
+      if (node.value === null) return; // nulls are neither encrypted nor hashed
+      if (typeScalar(node, this.format) === null) {
+        this.options.onNull?.(node);
+        return;
+      }
       this.visit({ kind: "leaf", node, path, stack, ...(inSeq ? { inSeq } : {}) });
       return;
     }
@@ -145,8 +155,8 @@ class Walker {
 }
 
 /** Visits one document in sops's walk order. The top-level `sops` key must already be removed. */
-export function walkDocument(doc: Document, format: FileFormat, visit: Visit): void {
-  const walker = new Walker(visit, format);
+export function walkDocument(doc: Document, format: FileFormat, visit: Visit, options?: WalkOptions): void {
+  const walker = new Walker(visit, format, options);
   const root = doc.contents as Node | null;
   const stack: string[][] = [[]];
   walker.comments(doc as unknown as CommentHolder, "commentBefore", [], stack, []);
