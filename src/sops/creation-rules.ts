@@ -178,20 +178,11 @@ function ruleGroups(r: z.infer<typeof rawRule>, where: string): KeyGroup[] {
   return [keys];
 }
 
-/**
- * RE2 accepts escaped punctuation such as `\-` that a JavaScript `u` regexp rejects; path_regex is
- * then retried without `u`, which reads those escapes as RE2 does.
- */
 function pathRegExp(pattern: string, where: string): RegExp {
   try {
     return goRegExp(pattern);
   } catch {
-    try {
-      const flags = /^\(\?([ims]+)\)/.exec(pattern);
-      return new RegExp(flags ? pattern.slice(flags[0].length) : pattern, flags?.[1] ?? "");
-    } catch {
-      throw new SopsyncError("USAGE", `${where}: path_regex ${pattern} is not a valid regexp`);
-    }
+    throw new SopsyncError("USAGE", `${where}: path_regex ${pattern} is not a valid regexp`);
   }
 }
 

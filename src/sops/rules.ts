@@ -2,12 +2,20 @@
 // whole subtree; comment rules look at the comments preceding a value in its branch and its ancestors'.
 import type { EncryptionRule } from "./metadata.js";
 
-/** Go RE2 patterns are mostly valid JavaScript; a leading (?flags) group becomes JS flags. */
+/**
+ * Go RE2 patterns are mostly valid JavaScript; a leading (?flags) group becomes JS flags. RE2 accepts
+ * escaped punctuation such as `\-` that a `u` regexp rejects, so such a pattern is retried without
+ * `u`, which reads those escapes as RE2 does. Throws SyntaxError when neither form is valid.
+ */
 export function goRegExp(pattern: string): RegExp {
   const m = /^\(\?([imsU]+)\)/.exec(pattern);
-  if (!m) return new RegExp(pattern, "u");
-  const flags = [...new Set((m[1] ?? "").replace("U", "").split(""))].join("");
-  return new RegExp(pattern.slice(m[0].length), `u${flags}`);
+  const body = m ? pattern.slice(m[0].length) : pattern;
+  const flags = [...new Set((m?.[1] ?? "").replace("U", "").split(""))].join("");
+  try {
+    return new RegExp(body, `u${flags}`);
+  } catch {
+    return new RegExp(body, flags);
+  }
 }
 
 export function shouldBeEncrypted(rule: EncryptionRule, path: string[], stack: string[][], isComment: boolean): boolean {

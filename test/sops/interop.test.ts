@@ -78,6 +78,15 @@ const CASES: Case[] = [
     config: rule('encrypted_regex: "^(value|binary)$"\n    mac_only_encrypted: true'),
     expectInMetadata: ["mac_only_encrypted: true"],
   },
+  {
+    // RE2 accepts escaped punctuation that a JavaScript `u` regexp rejects.
+    name: "encrypted_regex with an RE2-only escape (\\-)",
+    file: "re2-escape.yaml",
+    plaintext: MANIFEST_YAML,
+    args: () => [],
+    config: rule("encrypted_regex: '^(val\\-?ue|binary)$'"),
+    expectInMetadata: ["encrypted_regex: ^(val\\-?ue|binary)$"],
+  },
   { name: "multi-document YAML", file: "multi.yaml", plaintext: MULTI_DOC_YAML, args: age },
   {
     name: "several age recipients",
