@@ -75,11 +75,14 @@ describe("sopsync edit", () => {
     assertNoCanary(allOutput, { canary: CANARY });
   });
 
-  function manifest(text = MANIFEST): { dir: string; file: string; tmp: string } {
+  function manifest(
+    text = MANIFEST,
+    rule = ["--encrypted-regex", "^(value|binary)$"],
+  ): { dir: string; file: string; tmp: string } {
     const dir = tempDir("sopsync-edit-test-");
     const tmp = join(dir, "tmp");
     mkdirSync(tmp);
-    const file = sopsEncryptFile(dir, "secrets.yaml", text, ["--age", key.recipient, "--encrypted-regex", "^(value|binary)$"]);
+    const file = sopsEncryptFile(dir, "secrets.yaml", text, ["--age", key.recipient, ...rule]);
     return { dir, file, tmp };
   }
   const secretsOf = (file: string, dir: string) => (sopsDecryptData(file, dir, env)[0] as { secrets: Secrets }).secrets;
@@ -238,5 +241,17 @@ describe("sopsync edit", () => {
     expect((secrets["prod/db"]!.value as Record<string, unknown>).port).toBe(5349);
     expect(secrets["prod/api-token"]!.value).toBe(1.25);
     expect(editDirs(tmp)).toEqual([]);
+  });
+
+  it("a value the file's rule leaves in plaintext is saved as typed, with a warning naming it and why", async () => {
+    const { dir, file, tmp } = manifest(MANIFEST, []); // sops's default rule: the _unencrypted suffix
+    const editor = editorScript(dir, "editor.sh", `sed -i 's|  prod/api-token:|  prod/api-token_unencrypted:|' "$1"`);
+    const r = await runCli(["edit", file], { env: { ...env, EDITOR: editor, TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `${file}: warning: secrets.prod/api-token_unencrypted.value is stored in plaintext: the key 'prod/api-token_unencrypted' ends with the file's unencrypted_suffix '_unencrypted' (sops's default rule)`,
+    );
+    expect(r.stderr).not.toMatch(/prod\/db\.value.*plaintext/);
+    expect(secretsOf(file, dir)["prod/api-token_unencrypted"]!.value).toBe(`${CANARY}-token`);
   });
 });

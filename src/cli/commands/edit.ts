@@ -14,10 +14,12 @@ import { chmod, readFile, writeFile } from "node:fs/promises";
 import { constants, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Command } from "commander";
+import type { Document } from "yaml";
 import { type Problem, SopsyncError } from "../../errors.js";
 import { formatSpellingNote, spellingNotes } from "../../manifest/spelling.js";
 import type { OpenedFile } from "../../sops/decrypt.js";
 import { parseDocuments } from "../../sops/document.js";
+import { type ReadableLeaf, readableLeaves } from "../../sops/readable.js";
 import { plaintextOf, reencrypt } from "../../sops/encrypt.js";
 import { openFile, writeFileAtomic } from "../../sops/write.js";
 import { checkBeforeSave } from "../save-check.js";
@@ -188,8 +190,21 @@ function prepare(edited: string, path: string, opened: OpenedFile, warn: (line: 
   checkBeforeSave(edited, path, opened);
   const docs = parseDocuments(edited, path);
   const first = docs[0];
-  if (first) for (const n of spellingNotes(first, edited, opened.format)) warn(formatSpellingNote(path, n));
+  if (first) {
+    for (const n of spellingNotes(first, edited, opened.format)) warn(formatSpellingNote(path, n));
+    // Not refused as `set` does (the user wrote it, as in sops edit), but never silent.
+    for (const leaf of readableSecretValues(first, opened)) {
+      warn(`${path}: warning: ${leaf.path.join(".")} is stored in plaintext: ${leaf.reason}`);
+    }
+  }
   return reencrypt(opened, docs, path);
+}
+
+/** Leaves under any secrets.NAME.value or .binary that the file's rule leaves unencrypted. */
+function readableSecretValues(doc: Document, opened: OpenedFile): ReadableLeaf[] {
+  return readableLeaves(doc, opened.format, opened.metadata.rule, ["secrets"]).filter(
+    (leaf) => leaf.path.length >= 3 && (leaf.path[2] === "value" || leaf.path[2] === "binary"),
+  );
 }
 
 function refusable(e: unknown): e is SopsyncError {
