@@ -17,6 +17,9 @@ export type ErrorCode =
   | "APPLY_FAILED" // some actions failed; details in the summary
   | "ABORTED" // user declined confirmation
   | "WRITE_FAILED" // an output file (plan --out, ...) could not be written: disk full, permissions, read-only
+  | "AWS_REGION" // no region from the manifest, the environment or the profile
+  | "AWS_CREDENTIALS" // no credentials, an unknown profile, or credentials AWS refuses
+  | "KMS_KEY" // a KMS key given to init/import that does not exist or cannot be used
   | "INTERNAL";
 
 export type Fault = "user" | "environment" | "internal";
@@ -37,6 +40,9 @@ const FAULT: Record<ErrorCode, Fault> = {
   APPLY_FAILED: "environment",
   ABORTED: "user",
   WRITE_FAILED: "environment",
+  AWS_REGION: "user",
+  AWS_CREDENTIALS: "user",
+  KMS_KEY: "user",
   INTERNAL: "internal",
 };
 

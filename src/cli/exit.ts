@@ -17,11 +17,26 @@ export function redactKeyMaterial(text: string): string {
   return text.replace(AGE_SECRET_KEY, "AGE-SECRET-KEY-…(redacted)");
 }
 
-export function reportError(err: unknown, writeRaw: (s: string) => void): number {
+/**
+ * Node's readline rejects a pending question with an AbortError when Ctrl-C or Ctrl-D is typed at it:
+ * the user's answer, not a bug.
+ */
+function promptCancelled(err: unknown): SopsyncError | undefined {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  if (!e || (e.name !== "AbortError" && e.code !== "ABORT_ERR")) return undefined;
+  const keys = /Ctrl\+([CD])/.exec(String(e.message));
+  if (!keys) return undefined;
+  return new SopsyncError("ABORTED", `cancelled at the prompt (Ctrl-${keys[1]}); nothing was changed`);
+}
+
+export function reportError(thrown: unknown, writeRaw: (s: string) => void): number {
   const write = (s: string) => writeRaw(redactKeyMaterial(s));
+  const err = promptCancelled(thrown) ?? thrown;
   if (err instanceof SopsyncError) {
     write(`Error: ${err.message}\n`);
-    for (const p of err.problems) write(`  ${formatProblem(p)}\n`);
+    // A single problem is already the message (manifest/validate.ts).
+    const only = err.problems.length === 1 && err.message === formatProblem(err.problems[0] as (typeof err.problems)[0]);
+    if (!only) for (const p of err.problems) write(`  ${formatProblem(p)}\n`);
     if (err.fault === "internal") write("This is a bug in sopsync; please report it.\n");
     return err.code === "PLAN_STALE" ? EXIT_PLAN_STALE : EXIT_ERROR;
   }

@@ -24,7 +24,8 @@ const REASONS: Readonly<Record<string, string>> = {
   EISDIR: "it is a directory",
 };
 
-function writeError(file: string, err: unknown, untouched: boolean): SopsyncError {
+/** A failed write of an output file, said as which file and why. `untouched`: what was there is left as it was. */
+export function writeError(file: string, err: unknown, untouched: boolean): SopsyncError {
   const code = (err as NodeJS.ErrnoException).code ?? "error";
   const reason = Object.hasOwn(REASONS, code) ? REASONS[code] : "write failed";
   const after = untouched ? "; the file was left as it was" : "";

@@ -4,7 +4,7 @@
 import YAML from "yaml";
 import type { ListedSecret, StoredValue } from "../aws/port.js";
 import type { DesiredValue } from "../manifest/model.js";
-import { SECRET_NAME, SECRET_NAME_SUFFIX } from "../manifest/schema.js";
+import { SECRET_NAME } from "../manifest/schema.js";
 import { valuesEqual } from "../manifest/values.js";
 import { ownRecord } from "../records.js";
 import { isAwsTag, isSopsyncTag, TAG_MANAGED_BY } from "../state/ownership.js";
@@ -57,7 +57,7 @@ export function skipReason(l: ListedSecret, value: StoredValue | null | undefine
   if (owner !== undefined) return `already managed by sopsync scope '${owner}'`;
   if (l.deletedDate) return "scheduled for deletion";
   if (!SECRET_NAME.test(l.name)) return "the name has characters a manifest does not allow";
-  if (SECRET_NAME_SUFFIX.test(l.name)) return "the name ends in '-' and six characters, which a manifest does not allow";
+  // A name ending in '-' and six characters is kept: AWS accepts it, validation warns about it.
   // Nothing to import, and no value to invent: an empty one is refused by AWS and by validation, and
   // any other would be written on the first apply, which should change nothing but ownership.
   if (value === null)

@@ -1,32 +1,149 @@
 // manifest file -> desired state: read the bytes, decrypt with sops (MAC verified), validate.
+// Errors from the YAML parser and the sops layer are said here in the manifest's terms, with what to do.
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { SopsyncError } from "../errors.js";
+import { parseAllDocuments } from "yaml";
+import { formatProblem, type Problem, SopsyncError } from "../errors.js";
+import { SOPS_YAML_OPTIONS } from "../sops/document.js";
 import { decryptText, type DecryptOptions } from "../sops/index.js";
 import type { DesiredState } from "./model.js";
-import { validateManifest } from "./validate.js";
+import { invalid, lineCounter, validateManifest } from "./validate.js";
+import { yamlErrorMessage } from "./yaml-errors.js";
 
-export async function loadManifest(file: string, opts: DecryptOptions = {}): Promise<DesiredState> {
+export interface LoadOptions extends DecryptOptions {
+  /** Where warnings go (names AWS advises against, ...); default: stderr as `Warning: file:line:col: ...`. */
+  onWarning?: (p: Problem) => void;
+}
+
+const stderrWarning = (p: Problem) => {
+  process.stderr.write(`Warning: ${formatProblem(p)}\n`);
+};
+
+export async function loadManifest(file: string, opts: LoadOptions = {}): Promise<DesiredState> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new SopsyncError(
-      "MANIFEST_NOT_FOUND",
-      `${file}: cannot read the manifest (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-    );
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "EACCES"
+            ? "permission denied"
+            : code;
+    throw new SopsyncError("MANIFEST_NOT_FOUND", `${file}: cannot read the manifest: ${why}`);
   }
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const text = bytes.toString("utf8");
-  const decrypted = await decryptText(text, file, opts);
+  refuseSavedPlan(file, text);
+  checkSyntax(file, text);
+  let decrypted: Awaited<ReturnType<typeof decryptText>>;
+  try {
+    decrypted = await decryptText(text, file, opts);
+  } catch (err) {
+    throw err instanceof SopsyncError ? plainSopsError(err, file) : err;
+  }
   const doc = decrypted.documents[0];
   if (!doc || decrypted.documents.length !== 1) {
-    throw new SopsyncError("MANIFEST_INVALID", `${file}: a manifest is exactly one YAML document`, {
-      problems: [{ file, line: 1, col: 1, message: "expected exactly one YAML document" }],
-    });
+    throw invalid(file, [
+      { file, line: 1, col: 1, message: "a manifest is exactly one YAML document; split the others into their own files" },
+    ]);
   }
-  return validateManifest({ file, text, doc, sha256 });
+  const desired = validateManifest({ file, text, doc, sha256 });
+  for (const w of desired.warnings ?? []) (opts.onWarning ?? stderrWarning)(w);
+  return desired;
+}
+
+/** A saved plan passed where a manifest goes (`apply secrets.yaml plan.json`, `plan plan.json`). */
+function refuseSavedPlan(file: string, text: string): void {
+  if (!/^\s*\{/.test(text)) return;
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return;
+  }
+  if (data === null || typeof data !== "object" || !("planId" in data || "formatVersion" in data)) return;
+  throw new SopsyncError(
+    "USAGE",
+    `${file} is a saved plan, not a manifest: give it first, as in \`sopsync apply ${file} [MANIFEST...]\``,
+  );
+}
+
+/** Every YAML syntax error at once, before decryption, as plain sentences (never the library's text, which quotes the source). */
+function checkSyntax(file: string, text: string): void {
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, SOPS_YAML_OPTIONS);
+  } catch {
+    return; // the sops layer reports what it cannot parse
+  }
+  const at = lineCounter(text);
+  const problems: Problem[] = [];
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    for (const err of doc.errors) problems.push({ file, ...at(err.pos[0]), message: yamlErrorMessage(err, text) });
+  }
+  if (problems.length) throw invalid(file, problems);
+}
+
+/**
+ * The sops layer's errors with the cause first and what to do. Its messages stay as they are for the
+ * library; the CLI user gets one line that says what happened.
+ */
+function plainSopsError(err: SopsyncError, file: string): SopsyncError {
+  const { code, message } = err;
+  if (code === "SOPS_MAC") {
+    return new SopsyncError(
+      "SOPS_MAC",
+      `${file}: MAC mismatch: the file was changed without sops; restore it from git, or re-encrypt it with \`sops\` / \`sopsync edit\``,
+      { cause: err },
+    );
+  }
+  if (code === "SOPS_FORMAT" && message.includes("not a sops-encrypted file")) {
+    return new SopsyncError(
+      "SOPS_FORMAT",
+      `${file}: not encrypted with sops (no \`sops:\` block): encrypt it with \`sops encrypt -i ${file}\`, or start with \`sopsync init\``,
+      { cause: err },
+    );
+  }
+  if (code === "SOPS_DECRYPT" && message.includes("no key that fits")) {
+    // "<file>: no key that fits: ... The file expects: ...\n  <key>: <reason>" -> the reasons first.
+    const reasons = message
+      .split("\n")
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const causes = reasons.map(plainKeyReason);
+    const hint = causes.some((c) => c.kms)
+      ? "check the network, the region and the credentials for KMS"
+      : "set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY to a key the file is encrypted for";
+    return new SopsyncError(
+      "SOPS_DECRYPT",
+      `${file}: cannot decrypt: ${causes.map((c) => c.text).join("; ") || "no key that fits"}; ${hint}`,
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+function plainKeyReason(line: string): { text: string; kms: boolean } {
+  const kms = /^(group \d+: )?AWS KMS /.test(line);
+  const sep = line.indexOf(": ", line.startsWith("group ") ? line.indexOf(": ") + 2 : 0);
+  const key = sep < 0 ? line : line.slice(0, sep);
+  const reason = sep < 0 ? "" : line.slice(sep + 2);
+  if (!kms) return { text: `${key}: ${reason}`, kms };
+  const net = /(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|socket hang up|TimeoutError)[^;]*/.exec(
+    reason,
+  );
+  if (net)
+    return {
+      text: `AWS KMS is unreachable (${net[0].replace(/^Error: /, "")}) for ${key.replace(/^(group \d+: )?AWS KMS /, "")}`,
+      kms,
+    };
+  return { text: `${key}: ${reason}`, kms };
 }
 
 /** FILE and DIR arguments -> manifest files. A directory contributes its *.yaml/*.yml/*.json files. */

@@ -1,5 +1,6 @@
 // The desired state: what one manifest says the account should hold, with defaults merged.
 // Values live only in memory; nothing here is ever written to a plan.
+import type { Problem } from "../errors.js";
 
 /** A secret value as the manifest declares it. */
 export type DesiredValue =
@@ -118,6 +119,8 @@ export interface DesiredState {
   /** Used for secrets that leave the manifest (they are not declared, so they have no own window). */
   recoveryWindowDays: number;
   secrets: DesiredSecret[];
+  /** Things AWS accepts but advises against (a name ending like an ARN suffix), each at its place. */
+  warnings?: Problem[];
 }
 
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;

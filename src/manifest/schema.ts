@@ -6,8 +6,14 @@ import semver from "semver";
 import { z } from "zod";
 
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-// AWS appends "-" and six random characters to every ARN; a name ending like that is ambiguous.
+// AWS appends "-" and six random characters to every ARN; a partial ARN of a name ending like that is
+// ambiguous, so AWS advises against such names (a warning in validate.ts, not an error).
 export const SECRET_NAME_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+/** Why a name matching SECRET_NAME_SUFFIX is worth a warning (validate and import say the same). */
+export function arnSuffixWarning(name: string): string {
+  return `'${name}' ends with '-' and six characters, like the random suffix Secrets Manager adds to every secret ARN: a partial ARN naming it is ambiguous; AWS advises against such names`;
+}
 export const SCOPE_ID = /^[A-Za-z0-9_.:/=+@-]{1,128}$/;
 export const MAX_VALUE_BYTES = 65_536;
 export const MAX_TAGS = 50;

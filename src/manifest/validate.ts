@@ -2,15 +2,17 @@
 // each with file:line:col. Runs before any AWS call: moto (and parts of AWS) accept invalid input.
 import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
 import type { z } from "zod";
-import { type Problem, SopsyncError } from "../errors.js";
+import { formatProblem, type Problem, SopsyncError } from "../errors.js";
 import { ownRecord } from "../records.js";
 import { toJSWithoutMerge } from "../sops/document.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
 import {
+  arnSuffixWarning,
   MAX_TAGS,
   MAX_VALUE_BYTES,
   manifestSchema,
   OWNERSHIP_TAGS,
+  secretSchema,
   RESERVED_NAME_PREFIX,
   SECRET_NAME,
   SECRET_NAME_SUFFIX,
@@ -20,12 +22,13 @@ import { rotationOf } from "./rotation.js";
 import { hideSpecialKeys, realKey, restoreSpecialKeys, type StandIns, standInsFor } from "./own-keys.js";
 import { excludesEveryType, generateSpec } from "./generate.js";
 import { scalarText, storedSize, toStoredValue } from "./values.js";
+import { yamlErrorMessage } from "./yaml-errors.js";
 
 type PathKey = string | number;
 type Report = (path: readonly PathKey[], message: string, key?: boolean) => void;
 
 /** Maps a character offset in the file to 1-based line and column. */
-function lineCounter(text: string): (offset: number) => { line: number; col: number } {
+export function lineCounter(text: string): (offset: number) => { line: number; col: number } {
   const starts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
   return (offset) => {
@@ -63,22 +66,21 @@ function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | un
   return found;
 }
 
-/** yaml's messages quote source lines, which may hold a decrypted value: say what, not where. */
-const YAML_ERRORS: Record<string, string> = {
-  DUPLICATE_KEY: "duplicate key: each key may appear once in a mapping",
-};
-
 export function validateManifest(input: { file: string; text: string; doc: Document; sha256: string }): DesiredState {
   const { file, text, doc } = input;
   const at = lineCounter(text);
   const problems: Problem[] = [];
+  const warnings: Problem[] = [];
+  const place = (path: readonly PathKey[], key: boolean) => ({ file, ...at(nodeAt(doc, path, key)?.range?.[0] ?? 0) });
   const report: Report = (path, message, key = false) => {
-    const node = nodeAt(doc, path, key);
-    problems.push({ file, ...at(node?.range?.[0] ?? 0), message });
+    problems.push({ ...place(path, key), message });
+  };
+  const warn: Report = (path, message, key = false) => {
+    warnings.push({ ...place(path, key), message });
   };
 
   for (const err of doc.errors) {
-    problems.push({ file, ...at(err.pos[0]), message: YAML_ERRORS[err.code] ?? `invalid YAML (${err.code})` });
+    problems.push({ file, ...at(err.pos[0]), message: yamlErrorMessage(err, text) });
   }
   const data = toJSWithoutMerge(doc, { maxAliasCount: 100 }); // `<<` is a key, as sops reads it
   // A manifest for another sopsync may use keys this one does not know: that is the only problem worth saying.
@@ -87,11 +89,20 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     report(["requiredVersion"], versionProblem);
     throw invalid(file, problems);
   }
+  // Likewise a manifest of another format version.
+  const format = isRecord(data) ? data.sopsync : undefined;
+  if (typeof format === "number" && format !== 1) {
+    report(["sopsync"], `format version ${format} is not supported by this build of sopsync, which reads 1`);
+    throw invalid(file, problems);
+  }
   const standIns = standInsFor(data);
   const parsed = manifestSchema.safeParse(hideSpecialKeys(data, standIns));
-  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report, standIns);
-  checkSecretEntries(data, report);
-  if (!parsed.success || problems.length) throw invalid(file, problems);
+  if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report, standIns, data);
+  checkSecretEntries(data, report, warn);
+  if (!parsed.success || problems.length) {
+    checkValuesOfWellFormedSecrets(data, report);
+    throw invalid(file, problems);
+  }
 
   const m = restoreSpecialKeys(parsed.data, standIns);
   const defaults = m.defaults ?? {};
@@ -99,22 +110,11 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
   for (const [name, s] of Object.entries(m.secrets ?? {})) {
     const path = ["secrets", name];
     const generate = generateSpec(s.generate);
-    const value =
-      generate?.form === "whole"
-        ? ({ kind: "string", text: "" } as const)
-        : desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
-    if (!value) continue;
-    const tags = ownRecord(Object.entries(defaults.tags ?? {}), Object.entries(s.tags ?? {}));
+    const checked = checkSecret(name, s, defaults.tags, report);
+    if (!checked) continue;
+    const { value, tags } = checked;
     const protect = s.protect ?? false;
     const ownWindow = s.recoveryWindowDays !== undefined;
-    const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (protect ? 1 : 0) - (ownWindow ? 1 : 0);
-    if (Object.keys(tags).length > maxTags) {
-      report(
-        s.tags ? [...path, "tags"] : path,
-        `${Object.keys(tags).length} tags with defaults.tags merged; at most ${maxTags} (AWS allows ${MAX_TAGS} including sopsync's own)`,
-        !s.tags,
-      );
-    }
     const node = nodeAt(doc, path, true);
     secrets.push({
       name,
@@ -143,14 +143,62 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     scope: m.scope,
     recoveryWindowDays: defaults.recoveryWindowDays ?? DEFAULT_RECOVERY_WINDOW_DAYS,
     secrets,
+    ...(warnings.length ? { warnings: sortProblems(warnings) } : {}),
   };
+}
+
+type SecretInput = Pick<
+  z.infer<typeof secretSchema>,
+  "value" | "binary" | "generate" | "tags" | "protect" | "recoveryWindowDays"
+>;
+
+/** The checks that need a well-formed secret: its stored value (base64, empty, size) and its merged tag count. */
+function checkSecret(
+  name: string,
+  s: SecretInput,
+  defaultTags: Record<string, string> | undefined,
+  report: Report,
+): { value: DesiredValue; tags: Record<string, string> } | undefined {
+  const path = ["secrets", name];
+  const value =
+    generateSpec(s.generate)?.form === "whole"
+      ? ({ kind: "string", text: "" } as const)
+      : desiredValue(s, [...path, s.binary !== undefined ? "binary" : "value"], report);
+  const tags = ownRecord(Object.entries(defaultTags ?? {}), Object.entries(s.tags ?? {}));
+  const maxTags = MAX_TAGS - OWNERSHIP_TAGS - (s.protect ? 1 : 0) - (s.recoveryWindowDays !== undefined ? 1 : 0);
+  if (Object.keys(tags).length > maxTags) {
+    report(
+      s.tags ? [...path, "tags"] : path,
+      `${Object.keys(tags).length} tags with defaults.tags merged; at most ${maxTags} (AWS allows ${MAX_TAGS} including sopsync's own)`,
+      !s.tags,
+    );
+  }
+  return value ? { value, tags } : undefined;
+}
+
+/**
+ * When the manifest as a whole fails its schema, the secrets that are well formed on their own still
+ * get their value and tag checks, so one run reports every problem (not schema first, sizes next time).
+ */
+function checkValuesOfWellFormedSecrets(data: unknown, report: Report): void {
+  if (!isRecord(data) || !isRecord(data.secrets)) return;
+  const defaults = isRecord(data.defaults) ? data.defaults : {};
+  const tags = isRecord(defaults.tags) && Object.values(defaults.tags).every((v) => typeof v === "string") ? defaults.tags : {};
+  for (const [name, entry] of Object.entries(data.secrets)) {
+    const s = secretSchema.safeParse(entry);
+    // Exactly one of value, binary or a whole generated value (checkSecretEntries reports the rest).
+    const forms = s.success ? [s.data.value, s.data.binary, s.data.generate].filter((x) => x !== undefined).length : 0;
+    const keysOnly = s.success && s.data.generate?.keys !== undefined;
+    if (s.success && ((forms === 1 && !keysOnly) || (forms === 2 && keysOnly && s.data.binary === undefined)))
+      checkSecret(name, s.data, tags as Record<string, string>, report);
+  }
 }
 
 /**
  * Name rules and value-or-binary, checked on the raw document: zod skips an object's refinements once
  * one of its keys fails, and every problem must be reported at once.
  */
-function checkSecretEntries(data: unknown, report: Report): void {
+function checkSecretEntries(data: unknown, report: Report, warn: Report): void {
   if (!isRecord(data) || !isRecord(data.secrets)) return;
   const scope = isRecord(data.scope) ? data.scope : {};
   const prefix = typeof scope.prefix === "string" && scope.prefix ? scope.prefix : undefined;
@@ -158,7 +206,11 @@ function checkSecretEntries(data: unknown, report: Report): void {
     const path = ["secrets", name];
     if (!SECRET_NAME.test(name)) report(path, "secret names are 1-512 characters of A-Za-z0-9/_+=.@-", true);
     else if (SECRET_NAME_SUFFIX.test(name))
-      report(path, "secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)", true);
+      // AWS accepts such names and only advises against them: a partial ARN ending like its random
+      // suffix is taken for a complete ARN (CreateSecret's Name parameter,
+      // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). sopsync
+      // calls AWS by name, never by partial ARN, so this is a warning.
+      warn(path, arnSuffixWarning(name), true);
     if (name.startsWith(RESERVED_NAME_PREFIX))
       report(path, `secret names starting with '${RESERVED_NAME_PREFIX}' are reserved for sopsync's apply lock`, true);
     if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
@@ -242,7 +294,7 @@ function desiredValue(s: { value?: unknown; binary?: string }, path: PathKey[], 
   return value;
 }
 
-function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns): void {
+function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns, data: unknown): void {
   const path = issue.path.map((p) => (typeof p === "symbol" ? String(p) : realKey(p, standIns)));
   if (issue.code === "unrecognized_keys") {
     for (const k of issue.keys) {
@@ -260,7 +312,74 @@ function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns
     report(path, `${where(path, "", ": ")}expected a string, number, boolean, mapping or list`);
     return;
   }
-  report(path, `${where(path, "", ": ")}${issue.message}`);
+  report(path, plainIssue(issue, path, data));
+}
+
+const NOUN: Readonly<Record<string, string>> = {
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  bigint: "a number",
+  boolean: "true or false",
+  null: "nothing (null)",
+  undefined: "nothing",
+};
+
+function kindOf(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "array";
+  if (x instanceof Date) return "date";
+  return typeof x;
+}
+
+function valueAt(data: unknown, path: readonly PathKey[]): unknown {
+  let x = data;
+  for (const k of path) x = isRecord(x) || Array.isArray(x) ? (x as Record<PathKey, unknown>)[k] : undefined;
+  return x;
+}
+
+/**
+ * The schema library's issue as a sentence about the manifest: its own defaults ("Invalid input:
+ * expected object, received undefined") never reach the user; the messages schema.ts sets are kept.
+ */
+function plainIssue(issue: z.core.$ZodIssue, path: readonly PathKey[], data: unknown): string {
+  const name = path.join(".");
+  const at = where(path, "", ": ");
+  const got = valueAt(data, path);
+  if (issue.code === "invalid_type") {
+    if (got === undefined) {
+      if (name === "sopsync") return "missing `sopsync: 1`, the format version, at the top of the manifest";
+      if (name === "scope") return "missing `scope`: every manifest needs `scope.id`, the owner written to its secrets' tags";
+      return `missing \`${name}\``;
+    }
+    if (name === "target.account" && (typeof got === "number" || typeof got === "bigint"))
+      return 'target.account: quote the account id: it is a 12-digit string, as in account: "012345678901"';
+    if (got === null) return `\`${name}\` is empty: give it a value or remove the key`;
+    // A message of schema.ts's own (whole numbers: "recovery window is a whole number of days").
+    if (!/^Invalid input/.test(issue.message)) return `${at}${issue.message}`;
+    const expected = NOUN[issue.expected] ?? issue.expected;
+    const quote = issue.expected === "string" && typeof got !== "object" ? " (quote it to make it a string)" : "";
+    return `${at}expected ${expected}, not ${NOUN[kindOf(got)] ?? kindOf(got)}${quote}`;
+  }
+  if (issue.code === "invalid_value" && name === "sopsync")
+    return got === undefined
+      ? "missing `sopsync: 1`, the format version, at the top of the manifest"
+      : "`sopsync` is the format version: write `sopsync: 1`";
+  if (issue.code === "invalid_value") return `${at}expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (issue.code === "invalid_union" && path[path.length - 1] === "rotation")
+    return `${at}expected a mapping (lambdaArn with afterDays or schedule), \`external\` or \`none\``;
+  if (issue.code === "invalid_union") return `${at}not one of the forms this key accepts`;
+  // Limits without a message of their own in schema.ts (strings that must not be empty, lengths).
+  if (issue.code === "too_small" && /^Too small/.test(issue.message))
+    return issue.origin === "string" && Number(issue.minimum) === 1
+      ? `${at}must not be empty`
+      : `${at}at least ${issue.minimum}${issue.origin === "string" ? " characters" : ""}`;
+  if (issue.code === "too_big" && /^Too big/.test(issue.message))
+    return `${at}at most ${issue.maximum}${issue.origin === "string" ? " characters" : ""}`;
+  if (/^Invalid /.test(issue.message)) return `${at}not valid here`;
+  return `${at}${issue.message}`;
 }
 
 function where(path: readonly PathKey[], before: string, after = ""): string {
@@ -271,8 +390,14 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
-function invalid(file: string, problems: Problem[]): SopsyncError {
-  problems.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
+function sortProblems(problems: Problem[]): Problem[] {
+  return problems.sort((a, b) => a.line - b.line || a.col - b.col || (a.message < b.message ? -1 : 1));
+}
+
+/** Every problem of a file, sorted by line: one problem is the whole message, several get a count line first. */
+export function invalid(file: string, problems: Problem[]): SopsyncError {
+  sortProblems(problems);
   const n = problems.length;
-  return new SopsyncError("MANIFEST_INVALID", `${file}: ${n} problem${n === 1 ? "" : "s"} in the manifest`, { problems });
+  const message = n === 1 ? formatProblem(problems[0] as Problem) : `${file}: ${n} problems in the manifest`;
+  return new SopsyncError("MANIFEST_INVALID", message, { problems });
 }

@@ -81,7 +81,7 @@ secrets:
       'm.yaml:2:18: requiredVersion: a semver range of sopsync versions, such as ">=0.2.0"',
     ]);
     expect(problems(`sopsync: 1\nrequiredVersion: 2\nscope: { id: s }\n`)).toEqual([
-      "m.yaml:2:18: requiredVersion: Invalid input: expected string, received number",
+      "m.yaml:2:18: requiredVersion: expected a string, not a number (quote it to make it a string)",
     ]);
   });
 });

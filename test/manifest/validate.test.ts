@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { formatProblem } from "../../src/errors.js";
 import { problems, validate } from "./validate-text.js";
 
 const head = "sopsync: 1\nscope:\n  id: test\n";
@@ -85,7 +86,7 @@ secrets:
     ]);
   });
 
-  it("checks the name charset and length, and the ARN-suffix rule", () => {
+  it("checks the name charset and length; a name ending like an ARN suffix is a warning", () => {
     const long = `n${"x".repeat(512)}`;
     expect(
       problems(
@@ -94,7 +95,15 @@ secrets:
     ).toEqual([
       "m.yaml:5:3: secret names are 1-512 characters of A-Za-z0-9/_+=.@-",
       "m.yaml:6:3: secret names are 1-512 characters of A-Za-z0-9/_+=.@-",
-      "m.yaml:7:3: secret names must not end with '-' and six characters (AWS adds such a suffix to ARNs)",
+    ]);
+    // AWS accepts these names and only advises against them (CreateSecret's Name parameter).
+    const ok = validate(
+      `${head}secrets:\n  db-master: { value: x }\n  app/db-1234567: { value: x }\n  with-policy: { value: x }\n`,
+    );
+    expect(ok.secrets.map((s) => s.name)).toEqual(["app/db-1234567", "db-master", "with-policy"]);
+    expect(ok.warnings?.map(formatProblem)).toEqual([
+      "m.yaml:5:3: 'db-master' ends with '-' and six characters, like the random suffix Secrets Manager adds to every secret ARN: a partial ARN naming it is ambiguous; AWS advises against such names",
+      "m.yaml:7:3: 'with-policy' ends with '-' and six characters, like the random suffix Secrets Manager adds to every secret ARN: a partial ARN naming it is ambiguous; AWS advises against such names",
     ]);
   });
 
@@ -127,6 +136,8 @@ secrets:
       "m.yaml:7:38: secrets.b.recoveryWindowDays: recovery window is 7..30 days",
       "m.yaml:8:6: secrets.c: `value` and `binary` are exclusive",
       "m.yaml:9:6: secrets.d: a secret needs `value`, `binary` or `generate`",
+      // Reported with the schema's problems, not in a second round once those are fixed.
+      "m.yaml:10:16: `binary` must be base64",
       "m.yaml:11:38: secrets.f.recoveryWindowDays: recovery window is a whole number of days, 7..30",
     ]);
     expect(problems(`${head}secrets:\n  e: { binary: "not base64!" }\n`)).toEqual(["m.yaml:5:16: `binary` must be base64"]);
@@ -177,23 +188,49 @@ secrets:
       `${head}secrets:\n  a:\n    value: canary-dup-1\n    value: canary-dup-2\n  b: { value: x }\n  a: { value: y }\n`,
     );
     expect(out).toEqual([
-      "m.yaml:7:5: duplicate key: each key may appear once in a mapping",
-      "m.yaml:9:3: duplicate key: each key may appear once in a mapping",
+      "m.yaml:7:5: duplicate key 'value': each key may appear once in a mapping; remove or rename one",
+      "m.yaml:9:3: duplicate key 'a': each key may appear once in a mapping; remove or rename one",
     ]);
     expect(out.join()).not.toContain("canary-dup");
   });
 
   it("reports every problem of a file at once, sorted by position", () => {
     const out = problems(
-      `sopsync: 2\nscope: { id: "bad id!" }\nextra: 1\nsecrets:\n  "x y": { value: a, tags: { "aws:t": v } }\n`,
+      `sopsync: one\nscope: { id: "bad id!" }\nextra: 1\nsecrets:\n  "x y": { value: a, tags: { "aws:t": v } }\n  big: { value: ${"x".repeat(65_537)} }\n  b64: { binary: "%%" }\n`,
     );
     expect(out).toEqual([
-      "m.yaml:1:10: sopsync: format version: `sopsync: 1`",
+      "m.yaml:1:10: `sopsync` is the format version: write `sopsync: 1`",
       "m.yaml:2:14: scope.id: 1-128 characters of A-Za-z0-9_.:/=+@-",
       "m.yaml:3:1: unknown key 'extra'",
       "m.yaml:5:3: secret names are 1-512 characters of A-Za-z0-9/_+=.@-",
       "m.yaml:5:30: secrets.x y.tags: tag keys starting with 'aws:' are reserved by AWS",
+      "m.yaml:6:17: the stored value is larger than 65,536 bytes, Secrets Manager's limit",
+      "m.yaml:7:18: `binary` must be base64",
     ]);
+  });
+
+  it("a format version this build does not read is the one problem reported", () => {
+    expect(problems("sopsync: 2\nscope: { id: s }\nnewKey: 1\n")).toEqual([
+      "m.yaml:1:10: format version 2 is not supported by this build of sopsync, which reads 1",
+    ]);
+  });
+
+  it("says what the schema wants in the manifest's words, never the schema library's", () => {
+    const out = [
+      ...problems("sopsync: 1\n"),
+      ...problems("scope: { id: s }\n"),
+      ...problems("sopsync: 1\ntarget:\nscope: { id: s }\n"),
+      ...problems("sopsync: 1\nscope: { id: s }\nsecrets: { a: [1], b: { value: x, protect: yes, replicas: { region: x } } }\n"),
+    ];
+    expect(out).toEqual([
+      "m.yaml:1:1: missing `scope`: every manifest needs `scope.id`, the owner written to its secrets' tags",
+      "m.yaml:1:1: missing `sopsync: 1`, the format version, at the top of the manifest",
+      "m.yaml:2:8: `target` is empty: give it a value or remove the key",
+      "m.yaml:3:15: secrets.a: expected a mapping, not a list",
+      "m.yaml:3:44: secrets.b.protect: expected true or false, not a string",
+      "m.yaml:3:59: secrets.b.replicas: expected a list, not a mapping",
+    ]);
+    expect(out.join("\n")).not.toMatch(/Invalid input|received|expected object/);
   });
 
   it("checks target fields and replica regions", () => {
@@ -202,7 +239,7 @@ secrets:
         `sopsync: 1\ntarget: { account: 12345, region: Europe }\nscope: { id: t }\nsecrets:\n  a: { value: x, replicas: [{ region: us-east-1 }, { region: us-east-1 }] }\n`,
       ),
     ).toEqual([
-      "m.yaml:2:20: target.account: Invalid input: expected string, received number",
+      'm.yaml:2:20: target.account: quote the account id: it is a 12-digit string, as in account: "012345678901"',
       "m.yaml:2:35: target.region: an AWS region like us-east-1",
       "m.yaml:5:28: secrets.a.replicas: each replica region at most once",
     ]);

@@ -7,13 +7,13 @@ import { connect } from "../../aws/connect.js";
 import type { StoredValue } from "../../aws/port.js";
 import { SopsyncError } from "../../errors.js";
 import { buildImport, scopeIdFromPrefix } from "../../import/build.js";
-import { encryptText } from "../../sops/index.js";
-import { writeFileAtomic } from "../../sops/write.js";
+import { arnSuffixWarning, SECRET_NAME_SUFFIX } from "../../manifest/schema.js";
 import { readValues } from "../../state/read.js";
 import { owningServiceOf } from "../../state/owning-service.js";
 import { replicaOf } from "../../state/replicas.js";
 import { EXIT_OK } from "../exit.js";
-import { chooseMasterKey, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
+import { chooseMasterKey, encryptNewManifest } from "../master-key.js";
+import { writeFileAtomic } from "../write-file.js";
 
 interface ImportOptions {
   prefix: string;
@@ -50,16 +50,14 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
     listed,
     values,
   });
-  const encrypted = await encryptText(result.plaintext, o.out, {
-    keyGroups: [[key]],
-    rule: { kind: "encrypted_regex", value: MANIFEST_ENCRYPTED_REGEX },
-  });
-  await writeFileAtomic(o.out, encrypted, 0o644);
+  const encrypted = await encryptNewManifest(result.plaintext, o.out, key);
+  await writeFileAtomic(o.out, encrypted, { mode: 0o644 });
 
   log(
     `Imported ${result.imported.length} secret(s) under '${o.prefix}' into ${o.out} (scope ${scopeId}, account ${account}, ${port.region}).\n`,
   );
   for (const s of result.skipped) log(`  skipped ${s.name}: ${s.reason}\n`);
+  for (const name of result.imported) if (SECRET_NAME_SUFFIX.test(name)) log(`  warning: ${arnSuffixWarning(name)}\n`);
   log(`Next: sopsync plan ${o.out}  (it should show only the adoption and the ownership tag for each secret)\n`);
   return { imported: result.imported };
 }

@@ -5,9 +5,8 @@ import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { SopsyncError } from "../../errors.js";
-import { encryptText } from "../../sops/encrypt.js";
-import { writeFileAtomic } from "../../sops/write.js";
-import { chooseMasterKey, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
+import { chooseMasterKey, encryptNewManifest, MANIFEST_ENCRYPTED_REGEX } from "../master-key.js";
+import { writeError, writeFileAtomic } from "../write-file.js";
 
 export interface InitOptions {
   dir: string;
@@ -55,15 +54,14 @@ export async function runInit(opts: InitOptions): Promise<{ manifest: string; co
       .replace(/[^a-z0-9-]+/g, "-")
       .replace(/^-+|-+$/g, "") || "app";
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
-  const encrypted = await encryptText(skeleton(scopeId, region), "secrets.yaml", {
-    keyGroups: [[key]],
-    rule: { kind: "encrypted_regex", value: MANIFEST_ENCRYPTED_REGEX },
-  });
+  const encrypted = await encryptNewManifest(skeleton(scopeId, region), "secrets.yaml", key);
   const rule: Record<string, string> = { path_regex: "\\.ya?ml$", encrypted_regex: MANIFEST_ENCRYPTED_REGEX };
   if (key.kind === "age") rule.age = key.recipient;
   if (key.kind === "kms") rule.kms = key.arn;
-  await writeFile(config, stringify({ creation_rules: [rule] }), { flag: "wx" });
-  await writeFileAtomic(manifest, encrypted, 0o644);
+  await writeFile(config, stringify({ creation_rules: [rule] }), { flag: "wx" }).catch((err) => {
+    throw writeError(config, err, true);
+  });
+  await writeFileAtomic(manifest, encrypted, { mode: 0o644 });
   return { manifest, config, key: key.kind === "age" ? key.recipient : key.kind === "kms" ? key.arn : "" };
 }
 
