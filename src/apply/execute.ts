@@ -7,14 +7,14 @@
 import { mapConcurrent, Pacer } from "../aws/pacing.js";
 import { AwsCallError, type SecretsPort } from "../aws/port.js";
 import { type PacedOperation, QuotaPacers } from "../aws/quotas.js";
-import { NOT_RETRIED } from "../aws/retry.js";
+import { NOT_RETRIED, stopsTheRun } from "../aws/retry.js";
 import type { DesiredSecret, DesiredState, StoredValue } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
 import type { Action, SecretChange, TargetPlan } from "../plan/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
 import { freshValue, type Paced, rewrittenValue, writeOnce } from "./generated.js";
 import { orderActions, phases } from "./order.js";
-import type { ApplyResult, SecretOutcome } from "./outcome.js";
+import { type ApplyResult, type SecretOutcome, type Stopped, stopOf } from "./outcome.js";
 import { changedSincePlanned } from "./recheck.js";
 import { requestToken, rotationToken, type TokenContext } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
@@ -41,7 +41,10 @@ export interface ApplyOptions {
   /** Called after each action, for progress display. */
   onAction?: (event: ActionEvent) => void;
   now?: () => number;
-  /** Once aborted (Ctrl-C), nothing new is started; what is in flight finishes. */
+  /**
+   * Once aborted (Ctrl-C, the run's deadline), nothing new is started; what is in flight finishes.
+   * Its reason says why (outcome.ts, stopOf).
+   */
   signal?: AbortSignal;
 }
 
@@ -71,22 +74,37 @@ export async function applyTarget(
     [...writes, ...deletes].map((c) => [c.name, { name: c.name, status: "not-started" }]),
   );
 
-  // After a quota error nothing new is started: every further write would hit the same quota.
-  let quotaReached = false;
+  // After a quota error, an unreachable endpoint or refused credentials nothing new is started: every
+  // further call would fail the same way. Nor after the signal (Ctrl-C, deadline).
+  let stopped: Stopped | undefined;
+  const stopping = (): boolean => {
+    if (!stopped && opts.signal?.aborted) stopped = stopOf(opts.signal);
+    return stopped !== undefined;
+  };
   const applyChange = async (change: SecretChange) => {
-    if (quotaReached || opts.signal?.aborted) return;
+    if (stopping()) return;
+    const began = now();
+    const seconds = () => (now() - began) / 1000;
     await quotas.take("DescribeSecret");
-    const moved = await changedSincePlanned(port, change).catch(
-      (err) => `could not be read again before writing: ${(err as Error).message}`,
-    );
+    if (stopping()) return;
+    let moved: string | undefined;
+    let code = "SecretChanged";
+    try {
+      moved = await changedSincePlanned(port, change);
+    } catch (err) {
+      code = err instanceof AwsCallError ? err.awsCode : "Error";
+      if (stopsTheRun(code)) stopped ??= { reason: "fatal", message: `${code} reading ${change.name} again` };
+      moved = `could not be read again before writing: ${(err as Error).message}`;
+    }
     if (moved) {
       outcomes.set(change.name, {
         name: change.name,
         status: "failed",
         actions: [],
         failedAction: "recheck",
-        code: "SecretChanged",
+        code,
         message: `${moved}; nothing was written to it, run plan again`,
+        seconds: seconds(),
       });
       done += change.actions.length;
       opts.onAction?.({ name: change.name, action: "recheck", ok: false, done, total });
@@ -99,7 +117,8 @@ export async function applyTarget(
         await runAction(action, change, byName.get(change.name), ctx);
       } catch (err) {
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
-        if (NOT_RETRIED.has(e.awsCode)) quotaReached = true;
+        if (NOT_RETRIED.has(e.awsCode)) stopped ??= { reason: "quota", message: `${e.awsCode} on ${change.name}` };
+        else if (stopsTheRun(e.awsCode)) stopped ??= { reason: "fatal", message: `${e.awsCode} on ${change.name}` };
         outcomes.set(change.name, {
           name: change.name,
           status: "failed",
@@ -109,6 +128,7 @@ export async function applyTarget(
           message: NOT_RETRIED.has(e.awsCode)
             ? `a Secrets Manager quota was reached (not retried): ${awsMessage(e)}`
             : awsMessage(e),
+          seconds: seconds(),
         });
         opts.onAction?.({ name: change.name, action: action.type, ok: false, done: ++done, total });
         return;
@@ -125,10 +145,12 @@ export async function applyTarget(
         failedAction: change.actions[finished.length]?.type ?? "",
         code: "Interrupted",
         message: "interrupted before this action; run apply again to finish",
+        seconds: seconds(),
       });
+      stopping();
       return;
     }
-    outcomes.set(change.name, { name: change.name, status: "applied", actions: finished });
+    outcomes.set(change.name, { name: change.name, status: "applied", actions: finished, seconds: seconds() });
   };
 
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
@@ -145,7 +167,16 @@ export async function applyTarget(
     const message = "what was written did not all take effect (see its read-back lines); run plan to see what is left";
     outcomes.set(name, { ...o, status: "failed", failedAction: "read-back", code: "ReadBackMismatch", message });
   }
-  return { outcomes: [...outcomes.values()], verification, calls: ctx.calls, seconds: (now() - started) / 1000 };
+  const leftUndone = [...outcomes.values()].some(
+    (o) => o.status === "not-started" || (o.status === "failed" && o.code === "Interrupted"),
+  );
+  return {
+    outcomes: [...outcomes.values()],
+    verification,
+    calls: ctx.calls,
+    seconds: (now() - started) / 1000,
+    ...(stopped && leftUndone ? { stopped } : {}),
+  };
 }
 
 /** AWS's own message, without the "Operation: Code: " prefix AwsCallError adds (the outcome has the code). */

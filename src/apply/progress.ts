@@ -1,5 +1,6 @@
 // Progress of a long apply: a single rewritten status line on a terminal (count, rate, ETA), one
 // line per action otherwise (CI logs). Pure formatting; the CLI decides where it goes.
+import type { RetryNotice } from "../aws/call-context.js";
 import type { ActionEvent } from "./execute.js";
 
 /** `312/650 actions · 19.8/s · ETA 17s · 2 failed` */
@@ -40,4 +41,14 @@ export function progressReporter(write: (s: string) => void, tty: boolean, now: 
       write(`\r\x1b[2K${progressLine(e, now() - started, failed)}${e.done === e.total ? "\n" : ""}`);
     },
   };
+}
+
+/** `retrying (3/10): ThrottlingException`: a call retried for more than 2 s (aws/call-context.ts). */
+export function retryLine(n: Pick<RetryNotice, "attempt" | "maxAttempts" | "reason">): string {
+  return `retrying (${n.attempt}/${n.maxAttempts}): ${n.reason}`;
+}
+
+/** Writes retry notices; on a terminal, above the status line, which the next action redraws. */
+export function retryReporter(write: (s: string) => void, tty: boolean): (n: RetryNotice) => void {
+  return (n) => write(`${tty ? "\r\x1b[2K" : ""}${retryLine(n)}\n`);
 }

@@ -3,12 +3,14 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Target } from "../manifest/model.js";
 import type { SecretsPort } from "./port.js";
-import { createSdkPort, type SdkPortOptions } from "./sdk-adapter.js";
+import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
+import { attemptTimeoutMs, createSdkPort, DEFAULT_CONNECT_TIMEOUT_MS, type SdkPortOptions } from "./sdk-adapter.js";
+import { instrument, sdkError } from "./sdk-client.js";
 import { sopsyncUserAgent } from "./user-agent.js";
 
 export async function connect(
   target: Target,
-  extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts" | "userAgent"> = {},
+  extra: Pick<SdkPortOptions, "onRequest" | "maxAttempts" | "userAgent" | "requestTimeoutMs" | "unreachableAttempts"> = {},
 ): Promise<SecretsPort> {
   let credentials: SdkPortOptions["credentials"];
   if (target.roleArn) {
@@ -16,10 +18,22 @@ export async function connect(
       region: target.region,
       profile: target.profile,
       customUserAgent: sopsyncUserAgent(extra.userAgent),
+      retryStrategy: new SopsyncRetryStrategy({
+        maxAttempts: extra.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        unreachableAttempts: extra.unreachableAttempts,
+      }),
+      requestHandler: {
+        connectionTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
+        requestTimeout: attemptTimeoutMs(extra.requestTimeoutMs),
+        throwOnRequestTimeout: true,
+      },
     });
+    const observed = instrument(sts, extra.onRequest);
     const roleArn = target.roleArn;
     credentials = async () => {
-      const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "sopsync" }));
+      const r = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "sopsync" })).catch((err) => {
+        throw sdkError("AssumeRole", err, observed.endpoint());
+      });
       const c = r.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn} returned no credentials`);
       return {

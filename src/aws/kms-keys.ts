@@ -4,28 +4,20 @@
 // the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html),
 // so each region gets its own KMS client, made on first use: a plan without replica keys makes none.
 import { DescribeKeyCommand, KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
-import { AwsCallError } from "./port.js";
+import { type Instrumented, instrument, sdkError } from "./sdk-client.js";
 
 export type DescribeKey = (keyRef: string, region?: string) => Promise<string | undefined>;
 
 /** `config` is the port's own client configuration; `region` undefined means its region. */
 export function kmsKeyResolver(config: KMSClientConfig, onRequest?: (operation: string) => void): DescribeKey {
   const clients = new Map<string, KMSClient>();
+  const endpoints = new Map<string, Instrumented>();
   const clientFor = (region: string | undefined): KMSClient => {
     const key = region ?? "";
     let client = clients.get(key);
     if (!client) {
       client = new KMSClient(region === undefined ? config : { ...config, region });
-      if (onRequest) {
-        // After the retry middleware, so every attempt on the wire is counted.
-        client.middlewareStack.add(
-          (next, context) => async (args) => {
-            onRequest(context.commandName ?? "unknown");
-            return next(args);
-          },
-          { step: "finalizeRequest", name: "sopsyncCountRequests", priority: "low" },
-        );
-      }
+      endpoints.set(key, instrument(client, onRequest));
       clients.set(key, client);
     }
     return client;
@@ -36,8 +28,7 @@ export function kmsKeyResolver(config: KMSClientConfig, onRequest?: (operation: 
       return r.KeyMetadata?.Arn;
     } catch (err) {
       if ((err as { name?: string }).name === "NotFoundException") return undefined;
-      const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-      throw new AwsCallError("DescribeKey", e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
+      throw sdkError("DescribeKey", err, endpoints.get(region ?? "")?.endpoint());
     }
   };
 }

@@ -31,7 +31,9 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { ownRecord } from "../records.js";
 import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
+import { instrument, sdkError } from "./sdk-client.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
+import { parseDuration } from "../run/duration.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 import type { LiveRotation } from "./port.js";
 
@@ -41,8 +43,18 @@ export interface SdkPortOptions {
   credentials?: SecretsManagerClientConfig["credentials"];
   /** SDK attempts per call for throttling and transient errors, the first included (default 10). */
   maxAttempts?: number;
-  /** Time an attempt may wait for its response before it is abandoned and retried (default 60 s). */
+  /**
+   * Attempts per call when the endpoint cannot be reached (refused, unresolved, no answer in time),
+   * the first included (default 3).
+   */
+  unreachableAttempts?: number;
+  /**
+   * Time an attempt may take, from sending to the whole answer, before it is abandoned and retried
+   * (default 20 s, or SOPSYNC_REQUEST_TIMEOUT).
+   */
   requestTimeoutMs?: number;
+  /** Time to establish a connection before the attempt is abandoned (default 5 s, at most the request timeout). */
+  connectTimeoutMs?: number;
   /** Called once per HTTP request sent, for call accounting. */
   onRequest?: (operation: string) => void;
   /** Added to every request's user agent after `sopsync/<version>` (see user-agent.ts). */
@@ -111,17 +123,23 @@ function toListed(e: SecretListEntry): ListedSecret {
   };
 }
 
-/** Wraps SDK errors into AwsCallError so callers never see SDK internals (or request bodies). */
-async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    throw new AwsCallError(operation, e.name ?? "Error", e.message ?? String(err), e.$metadata?.httpStatusCode);
-  }
+/**
+ * The per-attempt timeout: well under a minute, since Secrets Manager answers in well under a second;
+ * SOPSYNC_REQUEST_TIMEOUT (e.g. `5s`) changes it for a slow link or a test.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 20_000;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/** The per-attempt timeout in force: the one given, else SOPSYNC_REQUEST_TIMEOUT, else the default. */
+export function attemptTimeoutMs(given?: number): number {
+  if (given !== undefined) return given;
+  const v = process.env.SOPSYNC_REQUEST_TIMEOUT;
+  const ms = v ? parseDuration(v) : 0;
+  return ms > 0 ? ms : DEFAULT_REQUEST_TIMEOUT_MS;
 }
 
 export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsPort> {
+  const requestTimeout = attemptTimeoutMs(opts.requestTimeoutMs);
   const common = {
     region: opts.region,
     profile: opts.profile,
@@ -129,31 +147,30 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     customUserAgent: sopsyncUserAgent(opts.userAgent),
     // Standard backoff with jitter, not "adaptive": sopsync paces its own calls, and adaptive mode's
     // client-side rate limiter would also treat a LimitExceededException (a quota) as throttling.
-    retryStrategy: new SopsyncRetryStrategy({ maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS }),
-    // A connection that never answers becomes a TimeoutError, which is retried like a reset.
-    requestHandler: { connectionTimeout: 10_000, requestTimeout: opts.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
+    retryStrategy: new SopsyncRetryStrategy({
+      maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      unreachableAttempts: opts.unreachableAttempts,
+    }),
+    // A connection that never answers becomes a TimeoutError, retried a few times (retry.ts).
+    requestHandler: {
+      connectionTimeout: Math.min(opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+    },
   };
   const sm = new SecretsManagerClient(common);
   const sts = new STSClient(common);
-  if (opts.onRequest) {
-    // After the retry middleware, so every attempt on the wire is counted.
-    const onRequest = opts.onRequest;
-    const where = { step: "finalizeRequest", name: "sopsyncCountRequests", priority: "low" } as const;
-    sm.middlewareStack.add(
-      (next, context) => async (args) => {
-        onRequest(context.commandName ?? "unknown");
-        return next(args);
-      },
-      where,
-    );
-    sts.middlewareStack.add(
-      (next, context) => async (args) => {
-        onRequest(context.commandName ?? "unknown");
-        return next(args);
-      },
-      where,
-    );
-  }
+  const smClient = instrument(sm, opts.onRequest);
+  const stsClient = instrument(sts, opts.onRequest);
+  /** Wraps SDK errors into AwsCallError so callers never see SDK internals (or request bodies). */
+  const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      const endpoint = operation === "GetCallerIdentity" ? stsClient.endpoint() : smClient.endpoint();
+      throw sdkError(operation, err, endpoint);
+    }
+  };
   // The region the SDK settles on (argument, env, profile), resolved once for plans and guards.
   const region = opts.region ?? (await sm.config.region());
 

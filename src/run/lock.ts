@@ -41,6 +41,8 @@ export interface AcquireOptions {
   pollMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Once aborted (Ctrl-C, the run's deadline), waiting for a held lock stops. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_POLL_MS = 2000;
@@ -51,6 +53,20 @@ const RECORD_POLL_MS = 100;
 const MAX_ROUNDS = 6;
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Resolves when `wait` does or the signal aborts, whichever comes first. */
+function abortable(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return wait;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    void wait.then(done);
+  });
+}
 
 /**
  * The compare-and-set. "If the staging label is already attached to a different version [than
@@ -103,6 +119,9 @@ export async function acquireLock(port: SecretsPort, scopeId: string, opts: Acqu
   const started = now();
   let graceUsed = false;
   for (;;) {
+    if (opts.signal?.aborted) {
+      throw new SopsyncError("ABORTED", `stopped waiting for the apply lock of scope ${scopeId}; nothing was changed`);
+    }
     const attempt = await tryTake(port, scopeId).catch((err) => {
       throw awsError(`taking the apply lock of scope ${scopeId}`, err);
     });
@@ -110,7 +129,7 @@ export async function acquireLock(port: SecretsPort, scopeId: string, opts: Acqu
     const waited = now() - started;
     if (waited < timeoutMs) {
       // Jittered, so applies waiting on one lock do not poll in step.
-      await sleep(Math.min(pollMs * (0.75 + Math.random() / 2), timeoutMs - waited));
+      await abortable(sleep(Math.min(pollMs * (0.75 + Math.random() / 2), timeoutMs - waited)), opts.signal);
       continue;
     }
     let holder = attempt.holder;

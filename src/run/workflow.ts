@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { comparePlans, targetKey, withResumedVersionTags } from "../apply/compare.js";
 import { type ApplyOptions, applyTarget } from "../apply/execute.js";
-import type { ApplyResult } from "../apply/outcome.js";
+import type { ApplyResult, Stopped } from "../apply/outcome.js";
+import { withoutCallSignal } from "../aws/call-context.js";
 import { QuotaPacers } from "../aws/quotas.js";
 import { tokenContext } from "../apply/tokens.js";
 import { SopsyncError } from "../errors.js";
@@ -64,6 +65,10 @@ export async function planTargets(targets: readonly RunTarget[], options: PlanOp
 export interface LockOptions {
   /** How long to wait for a lock another apply holds (`--lock-timeout`); 0 fails at once. */
   timeoutMs?: number;
+  /** Told when a lock is taken (held true) and once it is released (false), e.g. to name it on a hard exit. */
+  onLock?: (lock: { scopeId: string; id: string }, held: boolean) => void;
+  /** Once aborted, waiting for a held lock stops. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyRunOptions extends ApplyOptions {
@@ -74,6 +79,8 @@ export interface ApplyRunOptions extends ApplyOptions {
    * confirmation prompt). Not called when the plan has no changes.
    */
   review?: (p: Plan) => Promise<boolean>;
+  /** Called right before the first write is started: from here on, an error is not "nothing changed". */
+  onApplying?: () => void;
 }
 
 export interface ApplyRun {
@@ -89,7 +96,7 @@ export interface ApplyRun {
  */
 export async function applyRun(targets: readonly RunTarget[], saved: Plan | undefined, opts: ApplyRunOptions): Promise<ApplyRun> {
   const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
-  return withLocks(targets, id.planId, opts.lock ?? {}, async () => {
+  return withLocks(targets, id.planId, { signal: opts.signal, ...opts.lock }, async () => {
     const planned = await planTargets(targets, opts.planOptions, id);
     let fresh = planned.plan;
     if (saved) {
@@ -105,7 +112,10 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
       return { plan: fresh };
     }
     if (opts.signal?.aborted) throw new SopsyncError("ABORTED", "interrupted before the first write; nothing was changed");
-    return { plan: fresh, results: await applyPlanned(fresh, targets, opts) };
+    opts.onApplying?.();
+    // Calls started from here on are writes (and their read-backs): never abandoned half-way by the
+    // run's signal, which only stops new secrets from being started.
+    return { plan: fresh, results: await withoutCallSignal(() => applyPlanned(fresh, targets, opts)) };
   });
 }
 
@@ -115,9 +125,24 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
  */
 export async function applyPlanned(fresh: Plan, targets: readonly RunTarget[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
-  for (const [i, t] of fresh.targets.entries()) {
-    const rt = targets[i] as RunTarget;
-    results.push(await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, { pacers: pacersOf(rt), ...opts }));
+  // A target that stopped (quota, unreachable, Ctrl-C, deadline) stops the ones after it too.
+  const stop = new AbortController();
+  const follow = () => stop.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) follow();
+  opts.signal?.addEventListener("abort", follow, { once: true });
+  try {
+    for (const [i, t] of fresh.targets.entries()) {
+      const rt = targets[i] as RunTarget;
+      const r = await applyTarget(t, tokenContext(fresh.planId, t), rt.desired, rt.port, {
+        pacers: pacersOf(rt),
+        ...opts,
+        signal: stop.signal,
+      });
+      results.push(r);
+      if (r.stopped && !stop.signal.aborted) stop.abort(r.stopped satisfies Stopped);
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", follow);
   }
   return results;
 }
@@ -134,7 +159,12 @@ export async function withLocks<T>(
   let failure: unknown;
   try {
     for (const t of targets) {
-      held.push(await acquireLock(t.port, t.desired.scope.id, { planId, who: whoAmI(), timeoutMs: opts.timeoutMs }));
+      // Taken and recorded as one step: a signal abandoning it half-way could leave it held unrecorded.
+      const lock = await withoutCallSignal(() =>
+        acquireLock(t.port, t.desired.scope.id, { planId, who: whoAmI(), timeoutMs: opts.timeoutMs, signal: opts.signal }),
+      );
+      held.push(lock);
+      opts.onLock?.({ scopeId: lock.scopeId, id: lock.id }, true);
     }
     result = await fn();
   } catch (err) {
@@ -142,7 +172,11 @@ export async function withLocks<T>(
   }
   const notReleased: string[] = [];
   for (const h of held.reverse()) {
-    await h.release().catch((err: Error) => notReleased.push(err.message));
+    // Released after a deadline or Ctrl-C too: outside the run's signal.
+    await withoutCallSignal(() => h.release()).then(
+      () => opts.onLock?.({ scopeId: h.scopeId, id: h.id }, false),
+      (err: Error) => notReleased.push(err.message),
+    );
   }
   // The apply's own error comes first; a lock left behind is said alongside it, never instead of it.
   if (failure !== undefined) {

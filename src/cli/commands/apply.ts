@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_WRITE_RPS } from "../../apply/execute.js";
-import { applySucceeded, renderOutcome } from "../../apply/outcome.js";
-import { progressReporter } from "../../apply/progress.js";
+import { applyDocument, applySucceeded, renderOutcome, stoppedLine } from "../../apply/outcome.js";
+import { progressReporter, retryReporter } from "../../apply/progress.js";
+import { withCallContext } from "../../aws/call-context.js";
 import { readSavedPlan } from "../../apply/saved-plan.js";
 import { SopsyncError } from "../../errors.js";
 import { resolveManifestFiles } from "../../manifest/load.js";
@@ -12,6 +13,7 @@ import { parseDuration } from "../../run/lock.js";
 import { openTargets } from "../../run/targets.js";
 import { applyRun } from "../../run/workflow.js";
 import { EXIT_ERROR, EXIT_OK } from "../exit.js";
+import { runLimit, timeoutOption } from "../deadline.js";
 import { confirm, isInteractive, useColor } from "../io.js";
 import { formatOption, planOptions, registerPlanOptions } from "./plan.js";
 
@@ -67,54 +69,112 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .default(0, "0: fail at once"),
     );
   registerPlanOptions(cmd);
+  cmd.addOption(timeoutOption());
   cmd.action(async (args: string[], o) => {
-    const saved = args[0] ? await readSavedPlan(args[0]) : undefined;
-    const files = saved ? await manifestsFor(saved, args.slice(1)) : await resolveManifestFiles(args);
-    const targets = await openTargets(files, { planId: saved?.planId });
-    if (saved) {
-      // Validated fields only: a plan id is a UUID, a time an ISO time (saved-plan.ts).
-      process.stdout.write(
-        `Applying saved plan ${saved.planId} (made ${saved.createdAt}) after checking it against a fresh plan.\n`,
-      );
-    }
-    const interrupt = new AbortController();
+    const format = o.format as Format;
+    const json = format === "json";
+    // With --format json, stdout carries one document; everything said along the way goes to stderr.
+    const say = (t: string) => (json ? process.stderr : process.stdout).write(t);
+    const startedAt = new Date();
+    const limit = runLimit(o.timeout);
+    const held = new Map<string, string>();
+    let interrupted = false;
+    let writing = false;
     const onSigint = () => {
-      if (interrupt.signal.aborted) process.exit(130);
-      interrupt.abort();
-      process.stderr.write("\nInterrupted: finishing the calls in flight, then releasing the lock (Ctrl-C again to quit now).\n");
+      if (interrupted) {
+        process.stderr.write(`\n${quitNowMessage(held)}\n`);
+        process.exit(EXIT_INTERRUPTED);
+      }
+      interrupted = true;
+      limit.stop({ reason: "interrupted", message: "interrupted (Ctrl-C)" });
+      process.stderr.write(
+        "\nInterrupted: starting nothing new; finishing the calls in flight, then releasing the lock (Ctrl-C again to quit now).\n",
+      );
     };
     process.on("SIGINT", onSigint);
+    const progress = progressReporter((t) => process.stderr.write(t), process.stderr.isTTY === true);
+    const onRetry = retryReporter((t) => process.stderr.write(t), process.stderr.isTTY === true);
     try {
-      const run = await applyRun(targets, saved, {
-        planOptions: planOptions(o),
-        lock: { timeoutMs: o.lockTimeout },
-        maxRps: o.maxRps,
-        signal: interrupt.signal,
-        onAction: progressReporter((t) => process.stderr.write(t), process.stderr.isTTY === true).onAction,
-        review: async (p) => {
-          process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
-          if (o.yes) return true;
-          if (!isInteractive()) throw new SopsyncError("USAGE", "apply needs --yes when not run on a terminal");
-          if (!(await confirm("Apply these changes?"))) throw new SopsyncError("ABORTED", "apply cancelled; nothing was changed");
-          return true;
-        },
+      const run = await withCallContext({ signal: limit.signal, onRetry }, async () => {
+        const saved = args[0] ? await readSavedPlan(args[0]) : undefined;
+        const files = saved ? await manifestsFor(saved, args.slice(1)) : await resolveManifestFiles(args);
+        const targets = await openTargets(files, { planId: saved?.planId });
+        if (saved) {
+          // Validated fields only: a plan id is a UUID, a time an ISO time (saved-plan.ts).
+          say(`Applying saved plan ${saved.planId} (made ${saved.createdAt}) after checking it against a fresh plan.\n`);
+        }
+        return {
+          saved,
+          ...(await applyRun(targets, saved, {
+            planOptions: planOptions(o),
+            lock: {
+              timeoutMs: o.lockTimeout,
+              onLock: ({ scopeId, id }, isHeld) => (isHeld ? held.set(scopeId, id) : held.delete(scopeId)),
+            },
+            maxRps: o.maxRps,
+            signal: limit.signal,
+            onApplying: () => {
+              writing = true;
+            },
+            onAction: progress.onAction,
+            review: async (p) => {
+              // JSON: the plan is part of the document printed at the end; a person reads it as text.
+              if (json) process.stderr.write(render(p, "text", { color: useColor(process.stderr) }));
+              else process.stdout.write(render(p, format, { color: useColor(process.stdout) }));
+              if (o.yes) return true;
+              if (!isInteractive()) throw new SopsyncError("USAGE", "apply needs --yes when not run on a terminal");
+              if (!(await confirm("Apply these changes?", json ? process.stderr : process.stdout))) {
+                throw new SopsyncError("ABORTED", "apply cancelled; nothing was changed");
+              }
+              return true;
+            },
+          })),
+        };
+      }).catch((err) => {
+        // Stopped before the first write: nothing was changed, and the error says so.
+        if (writing) throw err;
+        if (limit.expired) throw limit.timeoutError("apply");
+        if (interrupted) throw new Interrupted();
+        throw err;
       });
-      if (!run.results) {
-        if (!saved) process.stdout.write(render(run.plan, o.format as Format, { color: useColor(process.stdout) }));
-        setExit(EXIT_OK);
-        return;
-      }
-      if (run.results.every((r) => r.outcomes.length === 0 && r.calls === 0)) {
+      const finishedAt = new Date();
+      const results = run.results;
+      if (json) {
+        process.stdout.write(`${JSON.stringify(applyDocument(run.plan, results, { startedAt, finishedAt }), null, 2)}\n`);
+      } else if (!results) {
+        if (!run.saved) process.stdout.write(render(run.plan, format, { color: useColor(process.stdout) }));
+      } else if (results.every((r) => r.outcomes.length === 0 && r.calls === 0)) {
         process.stdout.write("Nothing left to apply: the account already shows everything this plan does.\n");
-      } else for (const r of run.results) process.stdout.write(`${renderOutcome(r)}\n`);
-      if (interrupt.signal.aborted) {
-        process.stderr.write("Interrupted: the summary above lists what ran; run apply again to finish.\n");
-        setExit(130);
+      } else for (const r of results) process.stdout.write(`${renderOutcome(r)}\n`);
+      const stopped = results && stoppedLine(results);
+      if (stopped) process.stderr.write(`${stopped}\n`);
+      if (interrupted) {
+        if (!stopped) process.stderr.write("interrupted: everything had been started and finished; nothing is left to do\n");
+        setExit(EXIT_INTERRUPTED);
         return;
       }
-      setExit(run.results.every(applySucceeded) ? EXIT_OK : EXIT_ERROR);
+      setExit(!results || results.every(applySucceeded) ? EXIT_OK : EXIT_ERROR);
+    } catch (err) {
+      if (!(err instanceof Interrupted)) throw err;
+      process.stderr.write("interrupted before the first write; nothing was changed\n");
+      setExit(EXIT_INTERRUPTED);
     } finally {
+      limit.clear();
       process.off("SIGINT", onSigint);
     }
   });
+}
+
+/** Exit code of an apply stopped by Ctrl-C (128 + SIGINT, as shells report it). */
+const EXIT_INTERRUPTED = 130;
+
+class Interrupted extends Error {}
+
+/** Said on a second Ctrl-C: the process quits with its locks held, and how to remove each. */
+function quitNowMessage(held: ReadonlyMap<string, string>): string {
+  if (held.size === 0) return "Quit at once: no apply lock was held.";
+  const lines = [...held].map(
+    ([scope, id]) => `  scope ${scope}: lock ID ${id}; once no apply is running, remove it with: sopsync force-unlock ${id}`,
+  );
+  return ["Quit at once, calls in flight abandoned: the apply lock is left held.", ...lines].join("\n");
 }

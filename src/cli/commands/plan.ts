@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { retryReporter } from "../../apply/progress.js";
+import { withCallContext } from "../../aws/call-context.js";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { hasChanges } from "../../plan/model.js";
 import { hasDrift } from "../../plan/undeclared-rotation.js";
@@ -7,6 +9,7 @@ import { FORMATS, type Format, render } from "../../plan/render.js";
 import { openTargets } from "../../run/targets.js";
 import { newPlanIdentity, planTargets } from "../../run/workflow.js";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
+import { runLimit, timeoutOption } from "../deadline.js";
 import { useColor } from "../io.js";
 import { writeFileAtomic } from "../write-file.js";
 
@@ -40,11 +43,23 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .argument("[files...]", "manifest files or directories", [])
     .addOption(formatOption())
     .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
-    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none");
+    .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
+    .addOption(timeoutOption());
   registerPlanOptions(cmd).action(async (files: string[], o) => {
     const id = newPlanIdentity();
-    const targets = await openTargets(await resolveManifestFiles(files), { planId: id.planId });
-    const { plan: p } = await planTargets(targets, planOptions(o), id);
+    const limit = runLimit(o.timeout);
+    const onRetry = retryReporter((s) => process.stderr.write(s), false);
+    let p: Awaited<ReturnType<typeof planTargets>>["plan"];
+    try {
+      p = await withCallContext({ signal: limit.signal, onRetry }, async () => {
+        const targets = await openTargets(await resolveManifestFiles(files), { planId: id.planId });
+        return (await planTargets(targets, planOptions(o), id)).plan;
+      });
+    } catch (err) {
+      throw limit.expired ? limit.timeoutError("plan") : err;
+    } finally {
+      limit.clear();
+    }
     process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
     if (o.out) {
       await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
