@@ -106,10 +106,12 @@ describe("sopsync edit", () => {
         ].join("\n"),
       );
       let child: ChildProcess | undefined;
+      let exited: Promise<unknown> | undefined;
       const run = runCli(["edit", file], {
         env: { ...env, EDITOR: editor, TMPDIR: tmp },
         onSpawn: (c) => {
           child = c;
+          exited = new Promise((resolveExit) => c.once("exit", resolveExit));
         },
       });
       await waitFor(() => existsSync(join(dir, "editor.pid")), "the editor to start");
@@ -122,12 +124,14 @@ describe("sopsync edit", () => {
       expect(alive(editorPid) && alive(helperPid)).toBe(true);
 
       child!.kill(signal);
+      // Checked when sopsync exits, not when its output closes: a surviving editor would hold the pipes open.
+      await exited;
+      expect(editDirs(tmp)).toEqual([]);
+      expect(existsSync(plaintextFile)).toBe(false);
+      await waitFor(() => !alive(editorPid) && !alive(helperPid), "the editor and its helper to be gone", 1_000);
       const r = await run;
       expect(r.code).toBe(128 + constants.signals[signal]);
       expect(r.stderr).toContain(`stopped by ${signal}`);
-      expect(editDirs(tmp)).toEqual([]);
-      expect(existsSync(plaintextFile)).toBe(false);
-      await waitFor(() => !alive(editorPid) && !alive(helperPid), "the editor and its helper to be gone", 5_000);
       expect(readFileSync(file).equals(before)).toBe(true);
     });
   }
