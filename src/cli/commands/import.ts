@@ -36,7 +36,11 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   }
   const key = await chooseMasterKey(o, process.env);
   const scopeId = o.scope ?? scopeIdFromPrefix(o.prefix);
-  const port = await connect({ region: o.region });
+  const port = await connect({ region: o.region }).catch((err) => {
+    if (err instanceof SopsyncError && err.code === "AWS_REGION")
+      throw new SopsyncError("AWS_REGION", "no AWS region: pass --region, or set AWS_REGION or region in the profile");
+    throw err;
+  });
   const account = await port.callerAccount();
   const listed = await port.listSecrets({ namePrefix: o.prefix });
   // Not the values of replicas of primaries elsewhere, nor of services' secrets: they are skipped
