@@ -18,11 +18,19 @@ export class MacAccumulator {
     if (v.type === "comment") return;
     if (this.macOnlyEncrypted && !encrypted) return;
     // ToBytes(time.Time) is MarshalText: re-normalise in case the stored text is not canonical.
-    const value = v.type === "time" ? { ...v, value: goTimestampText(v.value) ?? v.value } : v;
+    const value = v.type === "time" ? { ...v, value: canonicalTime(v.value) } : v;
     this.hash.update(plaintextBytes(value));
   }
 
   digest(): string {
     return this.hash.digest("hex").toUpperCase();
+  }
+}
+
+function canonicalTime(text: string): string {
+  try {
+    return goTimestampText(text) ?? text;
+  } catch {
+    return text; // a time Go cannot print never reaches here from sops; hash what was decrypted
   }
 }
