@@ -202,6 +202,8 @@ export function setSecretValue(
   const entry = doc.getIn(["secrets", name], true);
   if (entry !== undefined && !isMap(entry) && !(isScalar(entry) && entry.value === null))
     throw new SopsyncError("USAGE", `${fileName}: secrets.${name} is not a mapping`);
+  // `NAME:` with nothing under it is an empty entry to fill, not a scalar to write through.
+  if (isScalar(entry)) doc.setIn(["secrets", name], doc.createNode({}));
   const drop = (field: "value" | "binary"): "value" | "binary" | undefined =>
     doc.hasIn(["secrets", name, field]) && doc.deleteIn(["secrets", name, field]) ? field : undefined;
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decryptFile } from "../../src/sops/index.js";
 import { encryptText } from "../../src/sops/encrypt.js";
-import { setSecret, updateFile } from "../../src/sops/write.js";
+import { parseTyped, setSecret, setSecretValue, updateFile } from "../../src/sops/write.js";
+import { type Document, parseDocument } from "yaml";
 import { type AgeKey, generateAgeKey } from "../helpers/tools.js";
 import { ALL_TYPES_YAML, CANARY, COMMENT_RULES_YAML, JSON_DOC, MANIFEST_YAML, MULTI_DOC_YAML } from "./fixtures.js";
 import { dataOf, sops, sopsDecryptData, sopsEncryptFile, tempDir } from "./helpers.js";
@@ -119,5 +120,65 @@ describe("sopsync-written files", () => {
     const afterLines = new Set(encLines(after).map((l) => l.replace(/^[\s-]+/, "").replace(/^#/, "")));
     for (const l of beforeLines) expect(afterLines.has(l)).toBe(true);
     expect(sopsDecryptData(path, dir, env)).toEqual(dataOf((await decryptFile(path, { env })).documents));
+  });
+});
+
+describe("setSecretValue and parseTyped (no file)", () => {
+  const doc = (text: string) => parseDocument(text, { intAsBigInt: false }) as unknown as Document;
+
+  it("strings yaml.v3 would read as another type are written quoted, so sops reads them back as strings", () => {
+    const d = doc("secrets:\n  prod/x:\n");
+    for (const [k, v] of [
+      ["date", "2024-01-02"],
+      ["octal", "0777"],
+      ["num", "5432"],
+      ["bool", "true"],
+      ["plain", "abc"],
+    ])
+      setSecretValue(d, "prod/x", k, { kind: "text", text: v as string }, "f");
+    expect(d.toString()).toBe(
+      'secrets:\n  prod/x:\n    value:\n      date: "2024-01-02"\n      octal: "0777"\n      num: "5432"\n      bool: "true"\n      plain: abc\n',
+    );
+  });
+
+  it("an existing key keeps its type; --type overrides; value and binary replace each other", () => {
+    const d = doc("secrets:\n  prod/x:\n    value:\n      port: 5432\n      on: true\n      list: [1]\n");
+    expect(setSecretValue(d, "prod/x", "port", "5555", "f").type).toBe("number");
+    expect(setSecretValue(d, "prod/x", "on", "false", "f").type).toBe("bool");
+    expect(setSecretValue(d, "prod/x", "list", "[2, 3]", "f").type).toBe("json");
+    expect(d.toJS().secrets["prod/x"].value).toEqual({ port: 5555, on: false, list: [2, 3] });
+    expect(setSecretValue(d, "prod/x", "port", { kind: "text", text: "5555", type: "string" }, "f").type).toBe("string");
+    expect(d.toJS().secrets["prod/x"].value.port).toBe("5555");
+    const bin = setSecretValue(d, "prod/x", undefined, { kind: "binary", bytes: new Uint8Array([1, 2, 255]) }, "f");
+    expect(bin).toEqual({ path: ["secrets", "prod/x", "binary"], type: "binary", replaced: "value" });
+    expect(d.toJS().secrets["prod/x"]).toEqual({ binary: "AQL/" });
+    expect(setSecretValue(d, "prod/x", undefined, "back", "f").replaced).toBe("binary");
+    expect(d.toJS().secrets["prod/x"]).toEqual({ value: "back" });
+  });
+
+  it("parseTyped accepts each type's forms and names the type, never the value, when it cannot", () => {
+    expect(parseTyped("  12 \n", "number", "w")).toBe(12);
+    expect(parseTyped("-1.5e3", "number", "w")).toBe(-1500);
+    expect(parseTyped("9223372036854775807", "number", "w")).toBe(9223372036854775807n);
+    expect(parseTyped("true\n", "bool", "w")).toBe(true);
+    expect(parseTyped(' {"a":[1,"x"],"big":12345678901234567890} ', "json", "w")).toEqual({
+      a: [1, "x"],
+      big: 12345678901234567890n,
+    });
+    expect(parseTyped(" keep \n", "string", "w")).toBe(" keep \n");
+    for (const [text, type, message] of [
+      ["0x1F", "number", /w: the value is not a number \(type number/],
+      ["1e400", "number", /not a number/],
+      ["9223372036854775808", "number", /at most 64-bit integers/],
+      ["yes", "bool", /not a bool \(type bool: true or false\)/],
+      [`{${CANARY}}`, "json", /not valid JSON \(type json\)/],
+    ] as const) {
+      expect(() => parseTyped(text, type, "w")).toThrow(message);
+      try {
+        parseTyped(text, type, "w");
+      } catch (e) {
+        expect((e as Error).message).not.toContain(text);
+      }
+    }
   });
 });
