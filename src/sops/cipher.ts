@@ -1,5 +1,6 @@
 // The sops value codec: ENC[AES256_GCM,data:…,iv:…,tag:…,type:…] with a 32-byte IV and the key path
 // as additional authenticated data. Pure: no I/O, the IV comes in from the caller when reusing one.
+import { isUtf8 } from "node:buffer";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { formatGoBool, formatGoFloat, isInt64, parseGoBool, parseGoFloat, parseGoInt } from "./gofmt.js";
 
@@ -106,6 +107,8 @@ function typedValue(plain: Buffer, type: string): SopsValue {
   const text = plain.toString("utf8");
   switch (type) {
     case "str":
+      // sops holds a Go string, which may be any bytes (a !!binary value): refuse rather than alter it.
+      if (!isUtf8(plain)) throw new ValueFormatError("the value is not UTF-8 text (a !!binary value?); sopsync cannot hold it");
       return { type, value: text };
     case "comment":
       return { type, value: text };

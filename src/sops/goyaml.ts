@@ -6,6 +6,7 @@
 // This is a port of go.yaml.in/yaml/v3 v3.0.4 (the gopkg.in/yaml.v3 line that sops 3.11 uses):
 // resolve.go (resolveTable, resolveMap, resolve, parseTimestamp) and decode.go ((*decoder).scalar,
 // Node.indicatedString, (*parser).scalar). The Go number and time parsers it calls are in gofmt.ts.
+import { isUtf8 } from "node:buffer";
 import type { Scalar } from "yaml";
 import type { SopsValue } from "./cipher.js";
 import { goParseDecimalFloat, goParseInt, goParseUint, goTimestampText, isInt64, TimeMarshalError } from "./gofmt.js";
@@ -147,9 +148,8 @@ function decodeScalar(text: string, tag: string | undefined, quoted: boolean): G
   if (resolved.tag === BINARY) {
     const bytes = decodeStdBase64(text);
     if (bytes === undefined) return null;
-    const s = bytes.toString("utf8");
-    if (!Buffer.from(s, "utf8").equals(bytes)) throw new UnsupportedScalarError("!!binary value is not UTF-8 text");
-    return { type: "str", value: s };
+    if (!isUtf8(bytes)) throw new UnsupportedScalarError("a !!binary value is not UTF-8 text; sopsync cannot hold it");
+    return { type: "str", value: bytes.toString("utf8") };
   }
   return resolved.value;
 }

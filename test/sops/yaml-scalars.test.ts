@@ -228,6 +228,22 @@ describe("yaml.v3 scalar resolution against sops 3.11", () => {
     }
   });
 
+  it("refuses a !!binary value that is not UTF-8, which sops reads (deliberate: no SecretString can hold it)", async () => {
+    for (const [section, code] of [
+      [PLAIN_KEY, "SOPS_FORMAT"],
+      [ENCRYPTED_KEY, "SOPS_DECRYPT"],
+    ] as const) {
+      const path = join(dir, "binary.yaml");
+      writeFileSync(path, `${section}:\n${block(["!!binary /w=="])}`);
+      expect(sops(["encrypt", "--age", age.recipient, "--in-place", path], { cwd: dir }).status).toBe(0);
+      expect(sops(["decrypt", path], { cwd: dir, env }).status).toBe(0);
+      await expect(decryptText(readFileSync(path, "utf8"), path, { env })).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(/not UTF-8/),
+      });
+    }
+  });
+
   it("fails when a plaintext spelling means another value to yaml.v3, as sops does (017 is 15, not 17)", async () => {
     const path = sopsFileWithSpellings(dir, "tampered.yaml", ["017", "1_000"], age.recipient);
     const text = readFileSync(path, "utf8");
