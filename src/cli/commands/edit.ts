@@ -45,6 +45,7 @@ class EditSession {
   private child: ChildProcess | undefined;
   private stopping = false;
   private saving = false;
+  private saved = false;
   private deferred: StopSignal | undefined;
   private readonly handlers = new Map<StopSignal, () => void>();
   private readonly lastResort = () => this.removeDir();
@@ -99,6 +100,7 @@ class EditSession {
     this.saving = true;
     try {
       await write();
+      this.saved = true;
     } finally {
       this.saving = false;
       if (this.deferred) await this.stop(this.deferred);
@@ -115,7 +117,8 @@ class EditSession {
     const child = this.child;
     if (child) await this.killEditor(child);
     this.removeDir();
-    process.stderr.write(`\nsopsync edit: stopped by ${sig}; ${this.file} was not changed and the decrypted copy was removed.\n`);
+    const file = this.saved ? `${this.file} was saved first` : `${this.file} was not changed`;
+    process.stderr.write(`\nsopsync edit: stopped by ${sig}; ${file} and the decrypted copy was removed.\n`);
     process.exit(128 + constants.signals[sig]);
   }
 
