@@ -36,17 +36,19 @@ export function position(text: string, offset: number | undefined): string {
 }
 
 /**
- * `!!merge` as a plain string tag: yaml.v3 (and so sops) reads `<<` as an ordinary key named "<<" and
- * never merges, and writes it back as `!!merge <<`. The `yaml` package would resolve `!!merge <<` (and
- * a plain `<<` under `%YAML 1.1`) to a Symbol that toJS() merges into the enclosing mapping.
+ * Tags whose meaning goyaml.ts decides, kept by the `yaml` package as plain strings with their tag:
+ * - `!!merge`: yaml.v3 (and so sops) reads `<<` as an ordinary key named "<<", never merges, and writes
+ *   it back as `!!merge <<`; the `yaml` package would resolve `!!merge <<` (and a plain `<<` under
+ *   `%YAML 1.1`) to a Symbol that toJS() merges into the enclosing mapping.
+ * - `!!timestamp` and `!!binary`: the `yaml` package rejects the whole file when their text does not
+ *   fit, where yaml.v3 decodes such a scalar as null.
  */
-const MERGE_AS_STRING: ScalarTag = {
-  tag: "tag:yaml.org,2002:merge",
+const STRING_TAGS: ScalarTag[] = ["merge", "timestamp", "binary"].map((name) => ({
+  tag: `tag:yaml.org,2002:${name}`,
   default: false,
   identify: () => false,
   resolve: (text: string) => text,
-};
-
+}));
 /** Parse options for sops YAML: core schema whatever a %YAML directive says, and no merge keys. */
 export const SOPS_YAML_OPTIONS = {
   intAsBigInt: true,
@@ -54,7 +56,7 @@ export const SOPS_YAML_OPTIONS = {
   schema: "core",
   merge: false,
   resolveKnownTags: true,
-  customTags: [MERGE_AS_STRING],
+  customTags: STRING_TAGS,
 } as const satisfies ParseOptions & DocumentOptions & SchemaOptions;
 
 /**
@@ -63,7 +65,7 @@ export const SOPS_YAML_OPTIONS = {
  */
 export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown {
   const copy = doc.clone();
-  copy.setSchema("1.2", { schema: "core", merge: false, customTags: [MERGE_AS_STRING] });
+  copy.setSchema("1.2", { schema: "core", merge: false, customTags: STRING_TAGS });
   visit(copy, {
     Pair(_, pair) {
       const key = pair.key;
