@@ -29,6 +29,7 @@ export function formatSeconds(s: number): string {
 export function progressReporter(write: (s: string) => void, tty: boolean, now: () => number = Date.now) {
   const started = now();
   let failed = 0;
+  let open = false;
   return {
     onAction(e: ActionEvent): void {
       if (!e.ok) failed++;
@@ -38,7 +39,13 @@ export function progressReporter(write: (s: string) => void, tty: boolean, now: 
       }
       // Failures stay on screen; the status line is redrawn below them.
       if (!e.ok) write(`\r\x1b[2K${actionLine(e)}\n`);
-      write(`\r\x1b[2K${progressLine(e, now() - started, failed)}${e.done === e.total ? "\n" : ""}`);
+      open = e.done !== e.total;
+      write(`\r\x1b[2K${progressLine(e, now() - started, failed)}${open ? "" : "\n"}`);
+    },
+    /** Ends a status line left open by a run that stopped before its last action. */
+    finish(): void {
+      if (open) write("\n");
+      open = false;
     },
   };
 }

@@ -137,6 +137,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         if (interrupted) throw new Interrupted();
         throw err;
       });
+      progress.finish();
       const finishedAt = new Date();
       const results = run.results;
       if (json) {
@@ -159,6 +160,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       process.stderr.write("interrupted before the first write; nothing was changed\n");
       setExit(EXIT_INTERRUPTED);
     } finally {
+      progress.finish();
       limit.clear();
       process.off("SIGINT", onSigint);
     }
