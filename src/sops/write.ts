@@ -64,9 +64,9 @@ export async function updateFile(
 
 /**
  * The documents `sopsync validate` would read once `plaintext` is encrypted with this rule and decrypted
- * again: values the rule encrypts typed as sops types them (0777 is 511, 2024-01-02 a timestamp's text),
- * values left in plaintext as the file's text reads, safe integers as numbers. Node ranges point into
- * `plaintext`, so problems are reported at the lines the user sees.
+ * again: values typed as sops types them (0777 is 511, 2024-01-02 a timestamp's text; in a JSON file only
+ * the encrypted ones), safe integers as numbers. Node ranges point into `plaintext`, so problems are
+ * reported at the lines the user sees.
  */
 export function documentsAsSaved(plaintext: string, fileName: string, format: "yaml" | "json", rule: EncryptionRule): Document[] {
   const docs = parseDocuments(plaintext, fileName);
@@ -74,11 +74,10 @@ export function documentsAsSaved(plaintext: string, fileName: string, format: "y
     for (const doc of docs) {
       walkDocument(doc, format, (item) => {
         if (item.kind !== "leaf") return;
-        if (shouldBeEncrypted(rule, item.path, item.stack, false)) {
+        // Decryption hands out sops's typing for encrypted leaves and, in YAML, for plaintext ones too.
+        if (format === "yaml" || shouldBeEncrypted(rule, item.path, item.stack, false)) {
           const typed = typeScalar(item.node, format);
           if (typed) item.node.value = jsValue(typed);
-        } else if (typeof item.node.value === "bigint" && Number.isSafeInteger(Number(item.node.value))) {
-          item.node.value = Number(item.node.value);
         }
       });
       visit(doc, {
