@@ -65,7 +65,13 @@ export async function applyTarget(
   const pacer = new Pacer(opts.maxRps ?? DEFAULT_WRITE_RPS);
   const quotas = opts.pacers ?? new QuotaPacers();
   const byName = new Map(desired.secrets.map((s) => [s.name, s]));
-  const ctx: Ctx = { tokens, port, pacer, quotas, calls: 0 };
+  // Set below; a write waiting for its pace slot checks it before it is sent (paced).
+  let stopped: Stopped | undefined;
+  const stopping = (): boolean => {
+    if (!stopped && opts.signal?.aborted) stopped = stopOf(opts.signal);
+    return stopped !== undefined;
+  };
+  const ctx: Ctx = { tokens, port, pacer, quotas, calls: 0, stopping };
 
   const [writes, deletes] = phases(target.changes);
   const total = [...writes, ...deletes].reduce((n, c) => n + c.actions.length, 0);
@@ -76,11 +82,6 @@ export async function applyTarget(
 
   // After a quota error, an unreachable endpoint or refused credentials nothing new is started: every
   // further call would fail the same way. Nor after the signal (Ctrl-C, deadline).
-  let stopped: Stopped | undefined;
-  const stopping = (): boolean => {
-    if (!stopped && opts.signal?.aborted) stopped = stopOf(opts.signal);
-    return stopped !== undefined;
-  };
   const applyChange = async (change: SecretChange) => {
     if (stopping()) return;
     const began = now();
@@ -112,10 +113,11 @@ export async function applyTarget(
     }
     const finished: string[] = [];
     for (const action of orderActions(change.actions)) {
-      if (opts.signal?.aborted) break;
+      if (stopping()) break;
       try {
         await runAction(action, change, byName.get(change.name), ctx);
       } catch (err) {
+        if (err instanceof NotSent) break;
         const e = err instanceof AwsCallError ? err : new AwsCallError(action.type, "Error", (err as Error).message);
         if (NOT_RETRIED.has(e.awsCode)) stopped ??= { reason: "quota", message: `${e.awsCode} on ${change.name}` };
         else if (stopsTheRun(e.awsCode)) stopped ??= { reason: "fatal", message: `${e.awsCode} on ${change.name}` };
@@ -136,18 +138,20 @@ export async function applyTarget(
       finished.push(action.type);
       opts.onAction?.({ name: change.name, action: action.type, ok: true, done: ++done, total });
     }
-    // Interrupted between two actions: some of them ran; the next run finishes the rest.
+    // Stopped before its first write was sent: it stays not started. Between two actions: some of
+    // them ran; the next run finishes the rest.
+    if (finished.length === 0) return;
     if (finished.length < change.actions.length) {
+      const why = stopped?.reason === "interrupted" || !stopped ? "interrupted" : `stopped (${stopped.message})`;
       outcomes.set(change.name, {
         name: change.name,
         status: "failed",
         actions: finished,
         failedAction: change.actions[finished.length]?.type ?? "",
         code: "Interrupted",
-        message: "interrupted before this action; run apply again to finish",
+        message: `${why} before this action; run apply again to finish`,
         seconds: seconds(),
       });
-      stopping();
       return;
     }
     outcomes.set(change.name, { name: change.name, status: "applied", actions: finished, seconds: seconds() });
@@ -193,18 +197,28 @@ interface Ctx {
   quotas: QuotaPacers;
   /** Write calls made (SDK retries not included). */
   calls: number;
+  /** True once nothing new may be sent (outcome.ts, Stopped). */
+  stopping: () => boolean;
 }
 
-async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>): Promise<void> {
+/** An action's first write that waited for its pace slot while the run stopped, and was not sent. */
+class NotSent extends Error {}
+
+/** `first`: the action's first write, which a stop may still hold back; the rest complete the action. */
+async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>, first = true): Promise<void> {
   await ctx.quotas.take(operation, ctx.pacer);
+  if (first && ctx.stopping()) throw new NotSent();
   ctx.calls++;
   await fn();
 }
 
 /** Records the version this plan wrote, for drift attribution (design §3). */
 function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
-  return paced(ctx, "TagResource", () =>
-    ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }),
+  return paced(
+    ctx,
+    "TagResource",
+    () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }),
+    false,
   );
 }
 
