@@ -6,6 +6,7 @@ import type { SecretsPort } from "./port.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { attemptTimeoutMs, createSdkPort, DEFAULT_CONNECT_TIMEOUT_MS, type SdkPortOptions } from "./sdk-adapter.js";
 import { instrument, sdkError } from "./sdk-client.js";
+import { QUIET_SDK_LOGGER, regionError, withSetupErrors } from "./setup-errors.js";
 import { sopsyncUserAgent } from "./user-agent.js";
 
 export async function connect(
@@ -18,6 +19,7 @@ export async function connect(
       region: target.region,
       profile: target.profile,
       customUserAgent: sopsyncUserAgent(extra.userAgent),
+      logger: QUIET_SDK_LOGGER,
       retryStrategy: new SopsyncRetryStrategy({
         maxAttempts: extra.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
         unreachableAttempts: extra.unreachableAttempts,
@@ -44,5 +46,8 @@ export async function connect(
       };
     };
   }
-  return createSdkPort({ region: target.region, profile: target.profile, credentials, ...extra });
+  const port = await createSdkPort({ region: target.region, profile: target.profile, credentials, ...extra }).catch((err) => {
+    throw regionError(err, target) ?? err;
+  });
+  return withSetupErrors(port, target);
 }
