@@ -133,10 +133,11 @@ export interface ApplyDocument {
   };
 }
 
-export function runStatus(results: readonly ApplyResult[] | undefined): RunStatus {
+/** `interrupted`: Ctrl-C was pressed, even when it came after every secret had been started. */
+export function runStatus(results: readonly ApplyResult[] | undefined, interrupted = false): RunStatus {
   if (!results) return "no-changes";
   const stop = stopOfRun(results);
-  if (stop?.reason === "interrupted") return "interrupted";
+  if (stop?.reason === "interrupted" || interrupted) return "interrupted";
   if (stop?.reason === "deadline") return "timed-out";
   if (results.every(applySucceeded)) return "applied";
   return stop ? "stopped" : "failed";
@@ -147,6 +148,7 @@ export function applyDocument(
   plan: Plan,
   results: readonly ApplyResult[] | undefined,
   timing: { startedAt: Date; finishedAt: Date },
+  opts: { interrupted?: boolean } = {},
 ): ApplyDocument {
   const rs = results ?? [];
   const stopped = stopOfRun(rs);
@@ -154,7 +156,7 @@ export function applyDocument(
     applyFormatVersion: APPLY_FORMAT_VERSION,
     plan,
     outcome: {
-      status: runStatus(results),
+      status: runStatus(results, opts.interrupted),
       startedAt: timing.startedAt.toISOString(),
       finishedAt: timing.finishedAt.toISOString(),
       seconds: round((timing.finishedAt.getTime() - timing.startedAt.getTime()) / 1000),

@@ -87,6 +87,11 @@ export interface ApplyRun {
   plan: Plan;
   /** Undefined when nothing was applied: no changes, or the review said no. */
   results?: ApplyResult[];
+  /**
+   * A lock that could not be released after the writes (what to do is in its message). Returned
+   * rather than thrown, so the outcome of the writes is still reported; the run then fails with it.
+   */
+  lockError?: unknown;
 }
 
 /**
@@ -96,6 +101,7 @@ export interface ApplyRun {
  */
 export async function applyRun(targets: readonly RunTarget[], saved: Plan | undefined, opts: ApplyRunOptions): Promise<ApplyRun> {
   const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
+  let finished: ApplyRun | undefined;
   return withLocks(targets, id.planId, { signal: opts.signal, ...opts.lock }, async () => {
     const planned = await planTargets(targets, opts.planOptions, id);
     let fresh = planned.plan;
@@ -115,7 +121,11 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
     opts.onApplying?.();
     // Calls started from here on are writes (and their read-backs): never abandoned half-way by the
     // run's signal, which only stops new secrets from being started.
-    return { plan: fresh, results: await withoutCallSignal(() => applyPlanned(fresh, targets, opts)) };
+    finished = { plan: fresh, results: await withoutCallSignal(() => applyPlanned(fresh, targets, opts)) };
+    return finished;
+  }).catch((err) => {
+    if (finished?.results) return { ...finished, lockError: err };
+    throw err;
   });
 }
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { APPLY_FORMAT_VERSION, type ApplyDocument } from "../../src/apply/outcome.js";
 import { getString, listNames, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import type { FaultProxy, OnRequestResult } from "../helpers/fault-proxy.js";
+import { type FaultProxy, LOCK_SECRET_PREFIX, type OnRequestResult } from "../helpers/fault-proxy.js";
 import { MOTO_ACCOUNT, type Moto, TEST_REGION } from "../helpers/moto.js";
 import { startProxiedMoto, stopProxiedMoto, writeManifest } from "../apply/cli-fixtures.js";
 
@@ -104,5 +104,21 @@ describe("apply --format json", () => {
     const sm = smClient(moto.endpoint);
     for (const n of names) expect(await getString(sm, n)).toBe(`${CANARY}-c-${n}`);
     assertNoCanary(allOutput, { canary: CANARY });
+  }, 60_000);
+
+  it("a lock that cannot be released after the writes: the document is still printed, then the error naming force-unlock", async () => {
+    decide = ({ operation, secret }) =>
+      operation === "UntagResource" && secret?.startsWith(LOCK_SECRET_PREFIX)
+        ? { status: 400, type: "AccessDeniedException", message: "no untag on the lock" }
+        : undefined;
+    const r = await runCli(["apply", "--yes", "--format", "json", manifest("d")], { env, cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const doc = parseOne(r.stdout);
+    expect(doc.outcome.status).toBe("applied");
+    expect(doc.outcome.totals.applied).toBe(5);
+    expect(r.stderr).toMatch(/^Error: .*releasing the apply lock of scope json.*sopsync force-unlock \S+/m);
+    expect(r.stderr).not.toMatch(/internal|bug in sopsync/i);
+    const sm = smClient(moto.endpoint);
+    for (const n of names) expect(await getString(sm, n)).toBe(`${CANARY}-d-${n}`);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { DEFAULT_WRITE_RPS } from "../../apply/execute.js";
-import { applyDocument, applySucceeded, renderOutcome, stoppedLine } from "../../apply/outcome.js";
+import { applyDocument, applySucceeded, renderOutcome, stoppedLine, totalsOf } from "../../apply/outcome.js";
 import { progressReporter, retryReporter } from "../../apply/progress.js";
 import { withCallContext } from "../../aws/call-context.js";
 import { readSavedPlan } from "../../apply/saved-plan.js";
@@ -141,7 +141,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const finishedAt = new Date();
       const results = run.results;
       if (json) {
-        process.stdout.write(`${JSON.stringify(applyDocument(run.plan, results, { startedAt, finishedAt }), null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify(applyDocument(run.plan, results, { startedAt, finishedAt }, { interrupted }), null, 2)}\n`,
+        );
       } else if (!results) {
         if (!run.saved) process.stdout.write(render(run.plan, format, { color: useColor(process.stdout) }));
       } else if (results.every((r) => r.outcomes.length === 0 && r.calls === 0)) {
@@ -149,8 +151,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
       } else for (const r of results) process.stdout.write(`${renderOutcome(r)}\n`);
       const stopped = results && stoppedLine(results);
       if (stopped) process.stderr.write(`${stopped}\n`);
+      else if (interrupted && results) {
+        const t = totalsOf(results);
+        process.stderr.write(`interrupted after every secret was started: ${t.applied} of ${t.secrets} applied\n`);
+      } else if (interrupted) process.stderr.write("interrupted before the first write; nothing was changed\n");
+      // The writes are reported first; a lock left held fails the run after them, saying what to do.
+      if (run.lockError) throw run.lockError;
       if (interrupted) {
-        if (!stopped) process.stderr.write("interrupted: everything had been started and finished; nothing is left to do\n");
         setExit(EXIT_INTERRUPTED);
         return;
       }
