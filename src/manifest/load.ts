@@ -52,7 +52,7 @@ export async function loadManifest(file: string, opts: LoadOptions = {}): Promis
       { file, line: 1, col: 1, message: "a manifest is exactly one YAML document; split the others into their own files" },
     ]);
   }
-  const desired = validateManifest({ file, text, doc, sha256 });
+  const desired = validateManifest({ file, text, doc, sha256, floats: decrypted.floats });
   for (const w of desired.warnings ?? []) (opts.onWarning ?? stderrWarning)(w);
   return desired;
 }

@@ -120,9 +120,12 @@ const rotation = z
 export const secretSchema = z.strictObject({
   description: z.string().max(2048, "description is at most 2,048 characters").optional().describe("omitted means empty"),
   value: z
-    .union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
+    // bigint: an int64 beyond 2^53, which sops decodes exactly.
+    .union([z.string(), z.number(), z.bigint(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown())])
     .optional()
-    .describe("mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as written"),
+    .describe(
+      "mapping or list -> JSON SecretString (compared semantically); scalar -> SecretString as `sops decrypt --extract` prints it (quote it to keep the spelling)",
+    ),
   binary: z.string().optional().describe("base64 -> SecretBinary (compared byte-wise)"),
   generate: generate.optional(),
   kmsKeyId: kmsKeyId.optional(),

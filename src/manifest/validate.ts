@@ -1,10 +1,11 @@
 // Turns a decrypted manifest document into the desired state, or reports every problem at once,
 // each with file:line:col. Runs before any AWS call: moto (and parts of AWS) accept invalid input.
-import { isMap, isPair, isScalar, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, type Document, type Node, type Scalar } from "yaml";
 import type { z } from "zod";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
 import { ownRecord } from "../records.js";
 import { toJSWithoutMerge } from "../sops/document.js";
+import { formatYamlFloat } from "../sops/gofmt.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
 import {
   arnSuffixWarning,
@@ -66,7 +67,14 @@ function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | un
   return found;
 }
 
-export function validateManifest(input: { file: string; text: string; doc: Document; sha256: string }): DesiredState {
+export function validateManifest(input: {
+  file: string;
+  text: string;
+  doc: Document;
+  sha256: string;
+  /** The leaves sops holds as floats (from decryption): their SecretString is Go's text. */
+  floats?: WeakSet<Scalar>;
+}): DesiredState {
   const { file, text, doc } = input;
   const at = lineCounter(text);
   const problems: Problem[] = [];
@@ -112,7 +120,8 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     const generate = generateSpec(s.generate);
     const checked = checkSecret(name, s, defaults.tags, report);
     if (!checked) continue;
-    const { value, tags } = checked;
+    const { tags } = checked;
+    const value = floatAsSopsPrintsIt(checked.value, nodeAt(doc, [...path, "value"]), input.floats);
     const protect = s.protect ?? false;
     const ownWindow = s.recoveryWindowDays !== undefined;
     const node = nodeAt(doc, path, true);
@@ -145,6 +154,16 @@ export function validateManifest(input: { file: string; text: string; doc: Docum
     secrets,
     ...(warnings.length ? { warnings: sortProblems(warnings) } : {}),
   };
+}
+
+/**
+ * A float scalar is stored as the text `sops decrypt --extract` prints (yaml.v3's 'g' formatting:
+ * 1e-07, 1.5e+06, -0), which JavaScript's number text does not match and which a number cannot tell
+ * from an int of the same value.
+ */
+function floatAsSopsPrintsIt(value: DesiredValue, node: Node | undefined, floats: WeakSet<Scalar> | undefined): DesiredValue {
+  if (value.kind !== "string" || !isScalar(node) || !floats?.has(node) || typeof node.value !== "number") return value;
+  return { kind: "string", text: formatYamlFloat(node.value) };
 }
 
 type SecretInput = Pick<

@@ -32,6 +32,11 @@ export interface DecryptedFile {
   /** The original file text, for a LineCounter. */
   text: string;
   metadata: SopsMetadata;
+  /**
+   * The YAML leaves sops holds as floats. A float's text is Go's, not JavaScript's (1e-07, 1e+06), and
+   * a JS number cannot tell 1.0 from 1: whoever prints a leaf as sops does needs to know.
+   */
+  floats: WeakSet<Scalar>;
 }
 
 /** What the write path needs on top of the public result. Never hand the data key out of src/sops. */
@@ -144,6 +149,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
   const dataKey = await getDataKey(metadata, env, fileName);
   const stash = new IvStash();
   const originals = new WeakMap<Scalar, SopsValue>();
+  const floats = new WeakSet<Scalar>();
   const mac = new MacAccumulator(metadata.macOnlyEncrypted);
   const commentItems: { seq: YAMLSeq; node: Scalar; text: string }[] = [];
   const where = (node: { range?: unknown }) => {
@@ -179,6 +185,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
             if (!plain) return;
             mac.add(plain, false);
             if (format === "yaml") adoptGoValue(item.node, plain, originals);
+            if (format === "yaml" && plain.type === "float") floats.add(item.node);
             return;
           }
           const raw = item.node.value;
@@ -215,6 +222,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
           mac.add(v, true);
           setScalar(item.node, v);
           originals.set(item.node, v);
+          if (format === "yaml" && v.type === "float") floats.add(item.node);
         },
         { onNull: nullScalar },
       );
@@ -236,7 +244,7 @@ export async function openText(text: string, fileName: string, opts: DecryptOpti
     else seq.comment = seq.comment ? `${seq.comment}\n${comment}` : comment;
   }
   for (const doc of documents) normaliseInts(doc);
-  return { format, documents, text, metadata, dataKey, stash, originals };
+  return { format, documents, text, metadata, dataKey, stash, originals, floats };
 }
 
 function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileName: string): void {
@@ -261,8 +269,8 @@ function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileN
 }
 
 export async function decryptText(text: string, fileName: string, opts?: DecryptOptions): Promise<DecryptedFile> {
-  const { format, documents, metadata } = await openText(text, fileName, opts);
-  return { format, documents, text, metadata };
+  const { format, documents, metadata, floats } = await openText(text, fileName, opts);
+  return { format, documents, text, metadata, floats };
 }
 
 export async function readSopsFile(path: string): Promise<string> {

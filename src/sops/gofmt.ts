@@ -18,6 +18,26 @@ export function formatGoFloat(v: number): string {
   return negative ? `-${out}` : out;
 }
 
+/**
+ * yaml.v3's encoding of a float64 (encode.go floatv): strconv.FormatFloat(v, 'g', -1, 64), Inf and NaN
+ * spelt the YAML way. With shortest digits Go switches to an exponent below 1e-4 and from 1e6 on
+ * (its 'g' uses precision 6 for that decision), with at least two exponent digits: 1e-07, 1.5e+06.
+ * This is the text `sops decrypt --extract` prints for a float, and so a float scalar's SecretString.
+ */
+export function formatYamlFloat(v: number): string {
+  if (Number.isNaN(v)) return ".nan";
+  if (v === Infinity) return ".inf";
+  if (v === -Infinity) return "-.inf";
+  const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+  const [mantissa, expText] = Math.abs(v).toExponential().split("e") as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 6) {
+    const digits = String(Math.abs(exp)).padStart(2, "0");
+    return `${sign}${mantissa}e${exp < 0 ? "-" : "+"}${digits}`;
+  }
+  return formatGoFloat(v);
+}
+
 /** strconv.ParseFloat(s, 64) for the decimal forms sops writes (also accepts Go's Inf/NaN spellings). */
 export function parseGoFloat(s: string): number | undefined {
   const t = s.replaceAll("_", "");
