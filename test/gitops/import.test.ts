@@ -20,6 +20,8 @@ import { generateAgeKey, runSops } from "../helpers/tools.js";
 import { documentedCommands, fakeActionPath } from "./workflow-steps.js";
 
 const N = 300;
+/** The N fixtures and one whose name ends like an ARN suffix (kept, with a warning). */
+const IMPORTED = N + 1;
 const PREFIX = "prod/";
 
 interface Fixture {
@@ -130,7 +132,8 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     const key = generateAgeKey(dir);
     env = { ...moto.env, SOPS_AGE_KEY_FILE: key.file, SOPS_AGE_RECIPIENT: key.recipient };
     for (let i = 0; i < all.length; i += 25) await Promise.all(all.slice(i, i + 25).map((f) => create(sm(), f)));
-    // Not imported: outside the prefix, owned by another scope, pending deletion, a suffix-like name.
+    // Not imported: outside the prefix, owned by another scope, pending deletion. Imported with a
+    // warning: a name ending like an ARN suffix (AWS accepts it and advises against it).
     await create(sm(), { name: "staging/other", string: "canary-import-outside-x9" });
     await create(sm(), { name: `${PREFIX}owned`, string: "canary-import-owned-x9", tags: { "sopsync:managed-by": "team-b" } });
     await create(sm(), { name: `${PREFIX}leaving`, string: "canary-import-leaving-x9" });
@@ -154,11 +157,16 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     const r = await sh(line as string, env, dir, fakeActionPath());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(
-      new RegExp(`Imported ${N} secret\\(s\\) under 'prod/' into secrets.yaml \\(scope prod, account 123456789012, eu-west-1\\)`),
+      new RegExp(
+        `Imported ${IMPORTED} secret\\(s\\) under 'prod/' into secrets.yaml \\(scope prod, account 123456789012, eu-west-1\\)`,
+      ),
     );
     expect(r.stderr).toMatch(/skipped prod\/owned: already managed by sopsync scope 'team-b'/);
     expect(r.stderr).toMatch(/skipped prod\/leaving: scheduled for deletion/);
-    expect(r.stderr).toMatch(/skipped prod\/svc-abc123: the name ends in '-' and six characters/);
+    expect(r.stderr).not.toMatch(/skipped prod\/svc-abc123/);
+    expect(r.stderr).toMatch(
+      /warning: 'prod\/svc-abc123' ends with '-' and six characters, like the random suffix Secrets Manager adds/,
+    );
   });
 
   it("wrote a file the reference sops decrypts (MAC verified) with every value exact and encrypted at rest", () => {
@@ -170,7 +178,8 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     const m = YAML.parse(d.stdout, { intAsBigInt: true });
     expect(m.scope).toEqual({ id: "prod", prefix: PREFIX });
     expect(m.target).toEqual({ region: "eu-west-1", account: "123456789012" });
-    expect(Object.keys(m.secrets)).toHaveLength(N);
+    expect(Object.keys(m.secrets)).toHaveLength(IMPORTED);
+    expect(m.secrets["prod/svc-abc123"].value).toBe(canaries.suffix);
     const db = m.secrets["prod/svc-000/db"];
     expect(db).toMatchObject({
       adopt: true,
@@ -190,9 +199,9 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     expect(r.code, r.stderr).toBe(2);
     const plan = JSON.parse(r.stdout);
     const t = plan.targets[0];
-    expect(t.summary).toMatchObject({ adopt: N, create: 0, update: 0, delete: 0 });
+    expect(t.summary).toMatchObject({ adopt: IMPORTED, create: 0, update: 0, delete: 0 });
     const changed = t.changes.filter((c: { actions: unknown[] }) => c.actions.length > 0);
-    expect(changed).toHaveLength(N);
+    expect(changed).toHaveLength(IMPORTED);
     // Only sopsync's own tags are added (the ownership tag, and the planner may record the current
     // version for drift attribution): no value, description, KMS key or user tag changes.
     for (const c of changed) {
@@ -209,7 +218,7 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
       if (tags["sopsync:version"]) expect(tags["sopsync:version"].after).toBe(before.get(c.name));
     }
     // What import skipped stays visible in the plan, untouched.
-    expect(t.unmanaged).toEqual(["prod/leaving", "prod/owned", "prod/svc-abc123"]);
+    expect(t.unmanaged).toEqual(["prod/leaving", "prod/owned"]);
   });
 
   it("apply takes ownership without writing a single value; the next plan is clean", async () => {
@@ -220,7 +229,7 @@ describe("sopsync import: 300 existing secrets adopted without rewriting a value
     for (const f of all) expect(after.get(f.name), f.name).toBe(before.get(f.name));
     const p = await runCli(["plan", "--detailed-exitcode", file], { env });
     expect(p.code, p.stdout).toBe(0);
-    expect(p.stdout).toMatch(new RegExp(`No changes\\. ${N} secret\\(s\\) in sync\\.`));
+    expect(p.stdout).toMatch(new RegExp(`No changes\\. ${IMPORTED} secret\\(s\\) in sync\\.`));
   });
 
   it("no secret value appeared in any output", () => {

@@ -361,7 +361,7 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     writeFileSync(dup, lines.join("\n"));
     const d = await runCli(["validate", dup], { env });
     expect(d.code).toBe(1);
-    expect(d.stderr).toContain(`Error: ${dup}:${at + 2}:5: duplicate key 'description': each key may appear once in a mapping`);
+    expect(d.stderr).toContain(`Error: ${dup}:${at + 2}:9: duplicate key 'description': each key may appear once in a mapping`);
   });
 
   it("colours the text plan only when asked (FORCE_COLOR), never with NO_COLOR or when piped", async () => {
