@@ -243,7 +243,27 @@ function checkSecretEntries(data: unknown, report: Report, warn: Report): void {
     // Without a policy to attach the flag would do nothing, and its reader would believe otherwise.
     if (entry.allowPublicPolicy === true && (entry.policy === undefined || entry.policy === null))
       report([...path, "allowPublicPolicy"], `secrets.${name}: \`allowPublicPolicy\` needs a \`policy\` to attach`, true);
+    if (isRecord(entry.policy)) checkPolicyVersion(entry.policy.Version, [...path, "policy", "Version"], report);
   }
+}
+
+// The policy language knows two versions
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_version.html).
+const POLICY_VERSIONS = ["2012-10-17", "2008-10-17"];
+
+/**
+ * An unquoted `Version: 2012-10-17` is a timestamp to yaml.v3, so sops (and sopsync, reading as sops
+ * does) holds 2012-10-17T00:00:00Z, which PutResourcePolicy refuses. Said here, with the fix.
+ */
+function checkPolicyVersion(version: unknown, path: PathKey[], report: Report): void {
+  if (version === undefined || (typeof version === "string" && POLICY_VERSIONS.includes(version))) return;
+  const date = typeof version === "string" ? /^(\d{4}-\d\d-\d\d)T00:00:00Z$/.exec(version)?.[1] : undefined;
+  report(
+    path,
+    date
+      ? `secrets.${path[1]}: policy Version ${date} unquoted is read as a timestamp (YAML, as sops reads it); quote it: Version: "${date}"`
+      : `secrets.${path[1]}: policy Version must be "2012-10-17" or "2008-10-17"`,
+  );
 }
 
 /** `generate` against the secret's other keys (generate.ts reads it once these hold). */

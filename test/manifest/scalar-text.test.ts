@@ -9,6 +9,7 @@ import { loadManifest } from "../../src/manifest/load.js";
 import { toStoredValue } from "../../src/manifest/values.js";
 import { type AgeKey, generateAgeKey } from "../helpers/tools.js";
 import { sops, sopsEncryptFile, tempDir } from "../sops/helpers.js";
+import { problems } from "./validate-text.js";
 
 const NAMED = [
   "007",
@@ -132,5 +133,26 @@ describe("a scalar value's SecretString is what sops decrypt --extract prints", 
     );
     const batches = fc.sample(fc.array(spelling, { minLength: 150, maxLength: 200 }), { numRuns: 4, seed: 13 });
     for (const [i, batch] of batches.entries()) await compare(batch, `generated-${i}.yaml`);
+  });
+
+  it("an unquoted policy Version (a timestamp to yaml.v3) is a validation error with the fix, not an AWS refusal", async () => {
+    const text = `sopsync: 1\nscope: { id: text }\nsecrets:\n  a:\n    value: x\n    policy:\n      Version: 2012-10-17\n      Statement: []\n`;
+    const path = sopsEncryptFile(dir, "policy.yaml", text, ["--age", key.recipient, "--encrypted-regex", "^(value|binary)$"]);
+    const err = await loadManifest(path, { env: { SOPS_AGE_KEY_FILE: key.file, HOME: dir } }).catch((e) => e);
+    expect(err.code).toBe("MANIFEST_INVALID");
+    // The position is the encrypted file's, where sops put the key.
+    expect(err.message).toContain(
+      `${path}:8:22: secrets.a: policy Version 2012-10-17 unquoted is read as a timestamp (YAML, as sops reads it); quote it: Version: "2012-10-17"`,
+    );
+    const quoted = text.replace("Version: 2012-10-17", 'Version: "2012-10-17"');
+    const ok = sopsEncryptFile(dir, "policy-ok.yaml", quoted, ["--age", key.recipient, "--encrypted-regex", "^(value|binary)$"]);
+    const desired = await loadManifest(ok, { env: { SOPS_AGE_KEY_FILE: key.file, HOME: dir } });
+    expect(desired.secrets[0]?.policy).toEqual({ Version: "2012-10-17", Statement: [] });
+  });
+
+  it("any other policy Version is named with the two the policy language knows", () => {
+    expect(
+      problems(`sopsync: 1\nscope: { id: t }\nsecrets:\n  a:\n    value: x\n    policy: { Version: "2012-10-18" }\n`),
+    ).toEqual(['m.yaml:6:24: secrets.a: policy Version must be "2012-10-17" or "2008-10-17"']);
   });
 });
