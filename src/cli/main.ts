@@ -11,6 +11,8 @@ import * as importCmd from "./commands/import.js";
 import * as forceUnlock from "./commands/force-unlock.js";
 import * as rotate from "./commands/rotate.js";
 import * as updatekeys from "./commands/updatekeys.js";
+import * as show from "./commands/show.js";
+import * as completion from "./commands/completion.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 import { quietOnClosedOutput } from "./io.js";
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
   forceUnlock.register(program, setExit);
   rotate.register(program, setExit);
   updatekeys.register(program, setExit);
+  show.register(program, setExit);
+  completion.register(program, setExit);
   try {
     await program.parseAsync(argv);
   } catch (err) {
