@@ -20,6 +20,16 @@ const CANARY = "canary-interrupt-6a3e91";
 const names = Array.from({ length: 40 }, (_, i) => `i/s${String(i).padStart(2, "0")}`);
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
+/** Waits for `step`, failing at once with the child's output if the run ends before it. */
+function whileRunning<T>(step: Promise<T>, run: Promise<{ code: number; stderr: string }>): Promise<T> {
+  return Promise.race([
+    step,
+    run.then((r) => {
+      throw new Error(`apply ended (exit ${r.code}) before the step the test waits for:\n${r.stderr}`);
+    }),
+  ]);
+}
+
 /** A promise and its resolver. */
 function gate(): { wait: Promise<void>; open: () => void } {
   let open: () => void = () => {};
@@ -143,7 +153,7 @@ describe("Ctrl-C during apply", () => {
       },
     });
     try {
-      await reading.wait;
+      await whileRunning(reading.wait, done);
       child?.kill("SIGINT");
       const t = Date.now();
       const r = await done;
@@ -186,14 +196,15 @@ describe("Ctrl-C during apply", () => {
       },
     });
     try {
-      await reached.wait;
+      await whileRunning(reached.wait, done);
       child?.kill("SIGINT");
-      await said.wait;
+      await whileRunning(said.wait, done);
       child?.kill("SIGINT");
       const r = await done;
       expect(r.code, r.stderr).toBe(130);
-      const m = /sopsync force-unlock (\S+)/.exec(r.stderr);
+      const m = /sopsync force-unlock (\S+) (\S+)$/m.exec(r.stderr);
       expect(m, r.stderr).not.toBeNull();
+      expect(m?.[2]).toBe(file);
       const lock = await lockState();
       expect(lock.state).toBe("held");
       expect(lock.holder?.id).toBe(m?.[1]);

@@ -78,11 +78,12 @@ export function register(program: Command, setExit: (code: number) => void): voi
     const startedAt = new Date();
     const limit = runLimit(o.timeout);
     const held = new Map<string, string>();
+    let manifests: string[] = [];
     let interrupted = false;
     let writing = false;
     const onSigint = () => {
       if (interrupted) {
-        process.stderr.write(`\n${quitNowMessage(held)}\n`);
+        process.stderr.write(`\n${quitNowMessage(held, manifests)}\n`);
         process.exit(EXIT_INTERRUPTED);
       }
       interrupted = true;
@@ -98,6 +99,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
       const run = await withCallContext({ signal: limit.signal, onRetry }, async () => {
         const saved = args[0] ? await readSavedPlan(args[0]) : undefined;
         const files = saved ? await manifestsFor(saved, args.slice(1)) : await resolveManifestFiles(args);
+        manifests = files;
         const targets = await openTargets(files, { planId: saved?.planId });
         if (saved) {
           // Validated fields only: a plan id is a UUID, a time an ISO time (saved-plan.ts).
@@ -180,10 +182,17 @@ const EXIT_INTERRUPTED = 130;
 class Interrupted extends Error {}
 
 /** Said on a second Ctrl-C: the process quits with its locks held, and how to remove each. */
-function quitNowMessage(held: ReadonlyMap<string, string>): string {
+function quitNowMessage(held: ReadonlyMap<string, string>, manifests: readonly string[]): string {
   if (held.size === 0) return "Quit at once: no apply lock was held.";
+  const files = manifests.map((f) => ` ${shellWord(f)}`).join("");
   const lines = [...held].map(
-    ([scope, id]) => `  scope ${scope}: lock ID ${id}; once no apply is running, remove it with: sopsync force-unlock ${id}`,
+    ([scope, id]) =>
+      `  scope ${scope}: lock ID ${id}; once no apply is running, remove it with: sopsync force-unlock ${id}${files}`,
   );
   return ["Quit at once, calls in flight abandoned: the apply lock is left held.", ...lines].join("\n");
+}
+
+/** A path as one shell word, quoted only when it needs to be. */
+function shellWord(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 }
