@@ -365,6 +365,13 @@ const rows: Row[] = [
     first: (c) =>
       `Error: ${c.rowDir}/plan.json is a saved plan, not a manifest: give it first, as in \`sopsync apply ${c.rowDir}/plan.json [MANIFEST...]\``,
   },
+  {
+    name: "apply PLAN where the saved plan's name does not end in .json",
+    offline: true,
+    args: (c) => ["apply", put(c.rowDir, "saved", JSON.stringify({ formatVersion: 2, planId: "x" }))],
+    first: (c) =>
+      `Error: ${c.rowDir}/saved is a saved plan, not a manifest: give it first, as in \`sopsync apply ${c.rowDir}/saved.json [MANIFEST...]\` (a saved plan's name ends in .json: rename it to ${c.rowDir}/saved.json)`,
+  },
   // The AWS set-up: which setting, from where, what to do; no SDK text.
   {
     name: "no region anywhere",
