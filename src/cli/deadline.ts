@@ -47,7 +47,7 @@ export function runLimit(timeoutMs: number | undefined): RunLimit {
     timeoutError(command) {
       return new SopsyncError(
         "AWS",
-        `${command} did not finish within ${limit} (--timeout); nothing was changed: raise --timeout, or see which calls were retried above`,
+        `${command} did not finish within ${limit} (--timeout); nothing was changed: raise --timeout, or check the network if calls were being retried`,
       );
     },
     clear() {
