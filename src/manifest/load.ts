@@ -142,11 +142,14 @@ function plainKeyReason(line: string): { text: string; kms: boolean } {
   const net = /(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|socket hang up|TimeoutError)[^;]*/.exec(
     reason,
   );
-  if (net)
-    return {
-      text: `AWS KMS is unreachable (${net[0].replace(/^Error: /, "")}) for ${key.replace(/^(group \d+: )?AWS KMS /, "")}`,
-      kms,
-    };
+  const arn = key.replace(/^(group \d+: )?AWS KMS /, "");
+  if (net) return { text: `AWS KMS is unreachable (${net[0].replace(/^Error: /, "")}) for ${arn}`, kms };
+  if (/^CredentialsProviderError/.test(reason))
+    return { text: `no AWS credentials to ask KMS with, for ${arn} (set AWS_PROFILE or keys, or run \`aws sso login\`)`, kms };
+  if (/^AccessDeniedException/.test(reason))
+    return { text: `access to ${arn} is denied: the credentials need kms:Decrypt on it`, kms };
+  if (/^(NotFoundException|DisabledException|KMSInvalidStateException)/.test(reason))
+    return { text: `the KMS key ${arn} is missing, disabled or pending deletion (${reason.split(":")[0]})`, kms };
   return { text: `${key}: ${reason}`, kms };
 }
 

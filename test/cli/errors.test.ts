@@ -352,6 +352,16 @@ const rows: Row[] = [
       ) as unknown as string,
   },
   {
+    name: "a KMS manifest without AWS credentials",
+    env: () => ({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined }),
+    args: (c) => [
+      "validate",
+      sopsEncryptFile(c.rowDir, "kms.yaml", BASE, ["--kms", c.kmsArn, "--encrypted-regex", "^(value|binary)$"], c.w.moto.env),
+    ],
+    first: (c) =>
+      `Error: ${c.rowDir}/kms.yaml: cannot decrypt: no AWS credentials to ask KMS with, for ${c.kmsArn} (set AWS_PROFILE or keys, or run \`aws sso login\`); check the network, the region and the credentials for KMS`,
+  },
+  {
     name: "a saved plan given where a manifest goes",
     offline: true,
     args: (c) => ["validate", put(c.rowDir, "plan.json", JSON.stringify({ formatVersion: 2, planId: "x", targets: [] }))],
