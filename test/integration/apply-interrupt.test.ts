@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
-import { readLock } from "../../src/run/lock.js";
+import { acquireLock, readLock } from "../../src/run/lock.js";
 import { getString, listNames, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
 import { type FaultProxy, LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
@@ -223,4 +223,38 @@ describe("Ctrl-C during apply", () => {
     expect(await getString(smClient(moto.endpoint), "i/s39")).toBe(`${CANARY}-i/s39`);
     assertNoCanary(allOutput, { canary: CANARY });
   }, 90_000);
+
+  it("SIGINT while waiting for another apply's lock (--lock-timeout): stops waiting at once, exit 130, that lock untouched", async () => {
+    const file = manifest();
+    Object.assign(process.env, awsEnv(moto.endpoint));
+    const other = await acquireLock(await createSdkPort({ region: TEST_REGION }), "intr", {
+      planId: "00000000-0000-4000-8000-000000000001",
+      who: "another apply",
+    });
+    let tries = 0;
+    const waiting = gate();
+    hook = ({ operation, secret }) => {
+      if (operation === "UpdateSecretVersionStage" && secret?.startsWith(LOCK_SECRET_PREFIX) && ++tries === 2) waiting.open();
+    };
+    let child: ChildProcess | undefined;
+    const done = runCli(["apply", "--yes", "--lock-timeout", "5m", file], {
+      env,
+      cwd: dir,
+      onSpawn: (c) => {
+        child = c;
+      },
+    });
+    await whileRunning(waiting.wait, done);
+    child?.kill("SIGINT");
+    const t = Date.now();
+    const r = await done;
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^interrupted before the first write; nothing was changed$/m);
+    expect(proxy.writes({ excludeLock: true })).toBe(0);
+    const lock = await lockState();
+    expect(lock.state).toBe("held");
+    expect(lock.holder?.id).toBe(other.id);
+    await other.release();
+  }, 60_000);
 });
