@@ -34,8 +34,8 @@ export function reportError(thrown: unknown, writeRaw: (s: string) => void): num
   const err = promptCancelled(thrown) ?? thrown;
   if (err instanceof SopsyncError) {
     write(`Error: ${err.message}\n`);
-    // A single problem is already the message (manifest/validate.ts).
-    const only = err.problems.length === 1 && err.message === formatProblem(err.problems[0] as (typeof err.problems)[0]);
+    // A single problem is already the message (manifest/validate.ts), maybe with a note after it.
+    const only = err.problems.length === 1 && err.message.startsWith(formatProblem(err.problems[0] as (typeof err.problems)[0]));
     if (!only) for (const p of err.problems) write(`  ${formatProblem(p)}\n`);
     if (err.fault === "internal") write("This is a bug in sopsync; please report it.\n");
     return err.code === "PLAN_STALE" ? EXIT_PLAN_STALE : EXIT_ERROR;
