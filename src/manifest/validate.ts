@@ -344,7 +344,14 @@ function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns
   }
   if (issue.code === "invalid_key") {
     // A record key (a tag key) failed: report the key's own problems at the key, without repeating it.
-    for (const inner of issue.issues) report(path, `${where(path.slice(0, -1), "", ": ")}${inner.message}`, true);
+    for (const inner of issue.issues) {
+      const text = plainIssue(inner, [], undefined);
+      report(
+        path,
+        `${where(path.slice(0, -1), "", ": ")}${text === "must not be empty" ? "a key must not be empty" : text}`,
+        true,
+      );
+    }
     return;
   }
   if (issue.code === "invalid_union" && path[path.length - 1] === "value") {
