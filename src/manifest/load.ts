@@ -69,11 +69,10 @@ function refuseSavedPlan(file: string, text: string): void {
   if (data === null || typeof data !== "object" || !("planId" in data || "formatVersion" in data)) return;
   // apply reads a saved plan from its first argument when that ends in .json (apply/saved-plan.ts).
   const hint = file.endsWith(".json") ? file : `${file}.json`;
+  const rename = hint === file ? "" : ` (a saved plan's name ends in .json: rename it to ${hint})`;
   throw new SopsyncError(
     "USAGE",
-    `${file} is a saved plan, not a manifest: give it first, as in \`sopsync apply ${hint} [MANIFEST...]\`${
-      hint === file ? "" : ` (a saved plan's name ends in .json: rename it to ${hint})`
-    }`,
+    `${file} is a saved plan, not a manifest: give it first, as in \`sopsync apply ${hint} [MANIFEST...]\`${rename}`,
   );
 }
 
