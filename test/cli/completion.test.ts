@@ -177,7 +177,7 @@ describe("sopsync completion", () => {
   // in completion.ts, and descriptions with quotes, brackets, backslashes and `$` stay text.
   it(`a new command and awkward descriptions, in every shell${HAS_ZSH && HAS_FISH ? "" : ` (syntax checked in bash${HAS_ZSH ? ", zsh" : ""}${HAS_FISH ? ", fish" : ""} only: the others are not installed here)`}`, () => {
     const awkward = 'it\'s [not] `$(touch pwned)` a \\ backslash; "quoted": $HOME';
-    const program = new Command("tool").version("1");
+    const program = new Command("tool").version("1").option("--profile <name>", "a top-level option with a value");
     program.command("frobnicate").description(awkward).option("--wibble <level>", awkward).argument("[files...]");
     program.command("pick").addOption(new Option("--colour <c>", "a colour").choices(["red", "green"]));
     const model = completionModel(program);
@@ -188,6 +188,8 @@ describe("sopsync completion", () => {
     syntaxCheck("bash", files.bash);
     expect(bashComplete(files.bash, "tool", "frob")).toEqual(["frobnicate"]);
     expect(bashComplete(files.bash, "tool", "frobnicate", "--w")).toEqual(["--wibble"]);
+    // The value of a top-level option is not taken for the command.
+    expect(bashComplete(files.bash, "tool", "--profile", "pick", "frobnicate", "--w")).toEqual(["--wibble"]);
     expect(bashComplete(files.bash, "tool", "pick", "--colour", "")).toEqual(["red", "green"]);
     if (HAS_ZSH) syntaxCheck("zsh", files.zsh);
     if (HAS_FISH) {
@@ -197,6 +199,7 @@ describe("sopsync completion", () => {
       });
       expect(r.stdout).toBe(`frobnicate\t${awkward}\n`);
       expect(fishComplete(files.fish, "tool pick --colour ").sort()).toEqual(["green", "red"]);
+      expect(fishComplete(files.fish, "tool --profile pick frobnicate --w")).toEqual(["--wibble"]);
     }
   });
 

@@ -58,7 +58,7 @@ function optionSpec(o: Option): OptionSpec {
 
 /** A shell shows the description beside each candidate: the first sentence, on one line. */
 function oneLine(s: string): string {
-  const first = (s.split("\n")[0] ?? "").split(/(?<=\.)\s/)[0]?.trim() ?? "";
+  const first = (s.split("\n")[0] ?? "").split(/(?<=\.)\s+(?=[A-Z])/)[0]?.trim() ?? "";
   return first.length > 100 ? `${first.slice(0, 99)}…` : first;
 }
 
@@ -94,40 +94,49 @@ const header = (m: CompletionModel, shell: Shell, load: string) =>
 
 const flags = (o: OptionSpec) => [o.long && `--${o.long}`, o.short && `-${o.short}`].filter((f): f is string => !!f);
 
+/** One `case "$cmd"` branch: the options to offer, the values after an option, fixed argument values. */
+function bashBranch(label: string, options: OptionSpec[], choices: readonly string[] | undefined): string[] {
+  const lines = [`        ${label})`, `            words='${options.flatMap(flags).join(" ")}'`];
+  if (choices) lines.push(`            choices='${choices.join(" ")}'`);
+  const valued = options.filter((o) => o.takesValue);
+  if (valued.length) {
+    lines.push('            case "$prev" in');
+    // '-': any value, so the shell's default (file names) completes it.
+    for (const o of valued) lines.push(`                ${flags(o).join("|")}) values='${o.choices?.join(" ") ?? "-"}' ;;`);
+    lines.push("            esac");
+  }
+  lines.push("            ;;");
+  return lines;
+}
+
+/** Top-level options that take a value: their value is not the command. */
+const valuedFlags = (m: CompletionModel) => m.options.filter((o) => o.takesValue).flatMap(flags);
+
 function bashScript(m: CompletionModel): string {
   const fn = `_${m.program.replace(/[^A-Za-z0-9_]/g, "_")}_completion`;
-  const cases: string[] = [];
-  for (const c of m.commands) {
-    const lines = [`        ${c.name})`, `            words='${c.options.flatMap(flags).join(" ")}'`];
-    if (c.argChoices) lines.push(`            choices='${c.argChoices.join(" ")}'`);
-    const valued = c.options.filter((o) => o.takesValue);
-    if (valued.length) {
-      lines.push('            case "$prev" in');
-      for (const o of valued) {
-        // '-': any value, so the shell's default (file names) completes it.
-        lines.push(`                ${flags(o).join("|")}) values='${o.choices?.join(" ") ?? "-"}' ;;`);
-      }
-      lines.push("            esac");
-    }
-    lines.push("            ;;");
-    cases.push(...lines);
-  }
-
+  const branches = [
+    ...bashBranch(
+      "''",
+      m.options,
+      m.commands.map((c) => c.name),
+    ),
+    ...m.commands.flatMap((c) => bashBranch(c.name, c.options, c.argChoices)),
+  ];
+  const skip = valuedFlags(m).length ? [`            ${valuedFlags(m).join("|")}) (( i++ )) ;;`] : [];
   return `${header(m, "bash", `Load it with: source <(${m.program} completion bash)`)}
 ${fn}() {
     local cur="\${COMP_WORDS[COMP_CWORD]}" prev="" cmd="" i
     (( COMP_CWORD > 0 )) && prev="\${COMP_WORDS[COMP_CWORD-1]}"
-    # The command is the first word that is not an option (the top-level options take no value).
+    # The command is the first word that is neither an option nor a top-level option's value.
     for (( i = 1; i < COMP_CWORD; i++ )); do
         case "\${COMP_WORDS[i]}" in
-            -*) ;;
+${[...skip, "            -*) ;;"].join("\n")}
             *) cmd="\${COMP_WORDS[i]}"; break ;;
         esac
     done
     local words="" values="" choices=""
     case "$cmd" in
-        '') words='${m.options.flatMap(flags).join(" ")}' choices='${m.commands.map((c) => c.name).join(" ")}' ;;
-${cases.join("\n")}
+${branches.join("\n")}
     esac
     if [[ -n "$values" ]]; then
         [[ "$values" != - ]] && COMPREPLY=($(compgen -W "$values" -- "$cur"))
@@ -217,11 +226,16 @@ function fishScript(m: CompletionModel): string {
     if (c.argChoices) lines.push(`complete -c ${p} -f -n '${using}' -a '${c.argChoices.join(" ")}'`);
   }
   return `${header(m, "fish", `Load it with: ${p} completion fish | source; or save it as ~/.config/fish/completions/${p}.fish`)}
-# The command is the first word after ${p} that is not an option (the top-level options take no value).
+# The command is the first word after ${p} that is neither an option nor a top-level option's value.
 function ${fn}_command
+    set -l skip 0
     for t in (commandline -opc)[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
         switch $t
-            case '-*'
+${valuedFlags(m).length ? `            case ${valuedFlags(m).join(" ")}\n                set skip 1\n` : ""}            case '-*'
             case '*'
                 echo $t
                 return 0
