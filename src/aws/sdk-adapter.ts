@@ -34,7 +34,7 @@ import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { instrument, sdkError } from "./sdk-client.js";
 import { QUIET_SDK_LOGGER } from "./setup-errors.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
-import { parseDuration } from "../run/duration.js";
+import { parseDuration } from "../duration.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 import type { LiveRotation } from "./port.js";
 

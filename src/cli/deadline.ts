@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import type { Stopped } from "../apply/outcome.js";
 import { SopsyncError } from "../errors.js";
-import { formatDuration, parseDuration } from "../run/duration.js";
+import { formatDuration, parseDuration } from "../duration.js";
 
 export const timeoutOption = () =>
   new Option(

@@ -1,6 +1,6 @@
 // What users read about a lock: who holds it and for how long, and how to remove one left behind.
 import { SopsyncError } from "../errors.js";
-import { formatDuration } from "./duration.js";
+import { formatDuration } from "../duration.js";
 import { type LockHolder, type LockSecretState, lockSecretName } from "./lock-secret.js";
 
 /**

@@ -22,7 +22,7 @@ import {
   restoreLockSecret,
 } from "./lock-secret.js";
 
-export { parseDuration } from "./duration.js";
+export { parseDuration } from "../duration.js";
 export { describeHolder, unrecordedLockId } from "./lock-report.js";
 export { LOCK_PREFIX, type LockHolder, lockSecretName } from "./lock-secret.js";
 

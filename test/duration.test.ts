@@ -1,7 +1,7 @@
 // --lock-timeout values as typed, and lock ages as shown.
 import { describe, expect, it } from "vitest";
-import { SopsyncError } from "../../src/errors.js";
-import { formatDuration, parseDuration } from "../../src/run/duration.js";
+import { SopsyncError } from "../src/errors.js";
+import { formatDuration, parseDuration } from "../src/duration.js";
 
 describe("parseDuration", () => {
   it.each([

@@ -1,5 +1,5 @@
 // Durations as people type them on a command line (`--lock-timeout 5m`) and as a lock's age is shown.
-import { SopsyncError } from "../errors.js";
+import { SopsyncError } from "./errors.js";
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
