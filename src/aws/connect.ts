@@ -6,7 +6,8 @@ import type { SecretsPort } from "./port.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { attemptTimeoutMs, createSdkPort, DEFAULT_CONNECT_TIMEOUT_MS, type SdkPortOptions } from "./sdk-adapter.js";
 import { instrument, sdkError } from "./sdk-client.js";
-import { QUIET_SDK_LOGGER, regionError, withSetupErrors } from "./setup-errors.js";
+import { QUIET_SDK_LOGGER } from "../sdk-logger.js";
+import { regionError, withSetupErrors } from "./setup-errors.js";
 import { sopsyncUserAgent } from "./user-agent.js";
 
 export async function connect(

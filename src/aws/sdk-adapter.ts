@@ -32,7 +32,7 @@ import { ownRecord } from "../records.js";
 import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { instrument, sdkError } from "./sdk-client.js";
-import { QUIET_SDK_LOGGER } from "./setup-errors.js";
+import { QUIET_SDK_LOGGER } from "../sdk-logger.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
 import { parseDuration } from "../duration.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
@@ -146,7 +146,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     profile: opts.profile,
     credentials: opts.credentials,
     customUserAgent: sopsyncUserAgent(opts.userAgent),
-    logger: QUIET_SDK_LOGGER, // no SDK console warnings in sopsync's output (setup-errors.ts)
+    logger: QUIET_SDK_LOGGER, // no SDK console warnings in sopsync's output
     // Standard backoff with jitter, not "adaptive": sopsync paces its own calls, and adaptive mode's
     // client-side rate limiter would also treat a LimitExceededException (a quota) as throttling.
     retryStrategy: new SopsyncRetryStrategy({

@@ -9,18 +9,7 @@ import { SopsyncError } from "../errors.js";
 import type { Target } from "../manifest/model.js";
 import { AwsCallError, type SecretsPort } from "./port.js";
 
-/**
- * Given as every client's `logger`: the SDK then logs through it instead of falling back to
- * console.warn (as it does with its default no-op logger), e.g. the warning that AWS_PROFILE and
- * static keys are both set. sopsync says what matters itself.
- */
-export const QUIET_SDK_LOGGER = {
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error() {},
-};
+export { QUIET_SDK_LOGGER } from "../sdk-logger.js";
 
 /** The profile in force and where it was set, for messages. */
 function profileOf(target: Target, env: NodeJS.ProcessEnv): { name: string; from: string } | undefined {

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { DecryptCommand, EncryptCommand, KMSClient } from "@aws-sdk/client-kms";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { KmsKeyEntry } from "../metadata.js";
+import { QUIET_SDK_LOGGER } from "../../sdk-logger.js";
 
 const ARN_REGION = /^arn:aws[\w-]*:kms:([^:]+):\d+:(key|alias)\/.+$/;
 
@@ -28,7 +29,11 @@ function sessionName(): string {
 }
 
 async function assumeRole(entry: KmsKeyEntry, region: string): Promise<Credentials> {
-  const sts = new STSClient({ region, ...(entry.aws_profile ? { profile: entry.aws_profile } : {}) });
+  const sts = new STSClient({
+    region,
+    logger: QUIET_SDK_LOGGER,
+    ...(entry.aws_profile ? { profile: entry.aws_profile } : {}),
+  });
   try {
     const r = await sts.send(new AssumeRoleCommand({ RoleArn: entry.role, RoleSessionName: sessionName() }));
     const c = r.Credentials;
@@ -49,6 +54,7 @@ async function clientFor(entry: KmsKeyEntry): Promise<KMSClient> {
   const credentials = entry.role ? await assumeRole(entry, region) : undefined;
   return new KMSClient({
     region,
+    logger: QUIET_SDK_LOGGER,
     ...(entry.aws_profile && !credentials ? { profile: entry.aws_profile } : {}),
     ...(credentials ? { credentials } : {}),
   });
