@@ -10,6 +10,7 @@ import { canonicalJson } from "../plan/canonical.js";
 import { ownValue } from "../records.js";
 import type { Action, Plan, SecretChange, TargetPlan } from "../plan/model.js";
 import { preconditionOf } from "../plan/planner.js";
+import { describeSelection, sameSelection } from "../plan/selection.js";
 import type { ReplicaKms } from "../plan/replicas.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { TAG_VERSION } from "../state/ownership.js";
@@ -70,6 +71,11 @@ function actionKey(a: Action): string {
 export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string, LiveState>): Comparison {
   const differences: string[] = [];
   const versionTagsMissing = new Map<string, ResumedTag[]>();
+  // A subset plan is compared with a fresh plan of the same subset, never with one of every secret.
+  if (!sameSelection(saved.only, fresh.only)) {
+    const said = (only?: readonly string[]) => (only ? describeSelection(only) : "every secret");
+    differences.push(`the saved plan covers ${said(saved.only)}, the fresh plan ${said(fresh.only)}`);
+  }
   const freshBy = new Map(fresh.targets.map((t) => [targetKey(t), t]));
   const savedKeys = new Set<string>();
   for (const s of saved.targets) {

@@ -9,6 +9,7 @@ import { SopsyncError } from "../errors.js";
 import { SCOPE_ID, SECRET_NAME } from "../manifest/schema.js";
 import { PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
 import { hasControlCharacter } from "../plan/printable.js";
+import { isPattern } from "../plan/selection.js";
 
 const noControlCharacters = (s: string) => !hasControlCharacter(s);
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "a UUID");
@@ -173,12 +174,14 @@ const target = z.strictObject({
     noop: count,
     drift: count.optional(),
   }),
+  subset: z.strictObject({ selected: count, total: count }).optional(),
 });
 
 const planSchema = z.strictObject({
   formatVersion: z.literal(PLAN_FORMAT_VERSION),
   planId: uuid,
   createdAt: z.iso.datetime({ offset: true }),
+  only: z.array(z.string().refine(isPattern, "a secret name or glob")).min(1).max(100).optional(),
   targets: z.array(target).min(1),
 });
 

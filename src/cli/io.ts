@@ -7,12 +7,27 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true;
 }
 
+/**
+ * A question can be answered when stdin is a terminal, whatever stdout is: `apply | tee log` is run by
+ * a person at a terminal all the same (promptOutput puts the question where they see it).
+ */
 export function isInteractive(): boolean {
-  return process.stdin.isTTY === true && process.stdout.isTTY === true;
+  return process.stdin.isTTY === true;
 }
 
-/** `output`: where the question goes (stderr when stdout carries a JSON document). */
-export async function confirm(question: string, output: NodeJS.WritableStream = process.stdout): Promise<boolean> {
+/**
+ * Where a question goes: stdout on a terminal, unless it carries a document (`--format json`);
+ * else stderr when that is the terminal (stdout piped to `tee` or a file), so the question is seen
+ * and is not mixed into the output; else stdout, as before.
+ */
+export function promptOutput(stdoutCarriesDocument = false): NodeJS.WriteStream {
+  if (!stdoutCarriesDocument && process.stdout.isTTY) return process.stdout;
+  if (stdoutCarriesDocument || process.stderr.isTTY) return process.stderr;
+  return process.stdout;
+}
+
+/** `output`: where the question goes (promptOutput). */
+export async function confirm(question: string, output: NodeJS.WritableStream = promptOutput()): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output });
   try {
     const answer = await rl.question(`${question} Only 'yes' will be accepted: `);

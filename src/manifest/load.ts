@@ -7,6 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
 import { SOPS_YAML_OPTIONS } from "../sops/document.js";
 import { decryptText, type DecryptOptions } from "../sops/index.js";
+import { excluder, whyNotManifest } from "./folder.js";
 import type { DesiredState } from "./model.js";
 import { invalid, lineCounter, validateManifest } from "./validate.js";
 import { yamlErrorMessage } from "./yaml-errors.js";
@@ -152,9 +153,25 @@ function plainKeyReason(line: string): { text: string; kms: boolean } {
   return { text: `${key}: ${reason}`, kms };
 }
 
-/** FILE and DIR arguments -> manifest files. A directory contributes its *.yaml/*.yml/*.json files. */
-export async function resolveManifestFiles(args: readonly string[]): Promise<string[]> {
+export interface ResolveOptions {
+  /** `--exclude` globs over the files found in directories (manifest/folder.ts). */
+  exclude?: readonly string[];
+  /** Told each file of a directory that is not taken, and why; default: a line on stderr. */
+  onSkip?: (file: string, why: string) => void;
+}
+
+const stderrSkip = (file: string, why: string) => {
+  process.stderr.write(`skipped ${file}: ${why}\n`);
+};
+
+/**
+ * FILE and DIR arguments -> manifest files. A directory contributes its *.yaml/*.yml/*.json files
+ * that are sops-encrypted sopsync manifests (manifest/folder.ts); a file named on its own is taken as is.
+ */
+export async function resolveManifestFiles(args: readonly string[], opts: ResolveOptions = {}): Promise<string[]> {
   const files: string[] = [];
+  const excluded = excluder(opts.exclude ?? []);
+  const skip = opts.onSkip ?? stderrSkip;
   for (const arg of args.length ? args : ["secrets.yaml"]) {
     const s = await stat(arg).catch(() => undefined);
     if (!s) throw new SopsyncError("MANIFEST_NOT_FOUND", `${arg}: no such file or directory`);
@@ -165,7 +182,22 @@ export async function resolveManifestFiles(args: readonly string[]): Promise<str
     const entries = (await readdir(arg)).filter((n) => /\.(ya?ml|json)$/.test(n) && !n.startsWith(".")).sort();
     if (entries.length === 0)
       throw new SopsyncError("MANIFEST_NOT_FOUND", `${arg}: no manifest (*.yaml, *.yml, *.json) in this directory`);
-    files.push(...entries.map((n) => join(arg, n)));
+    let taken = 0;
+    for (const path of entries.map((n) => join(arg, n))) {
+      const pattern = excluded(path);
+      const why = pattern ? `excluded by --exclude ${pattern}` : await whyNotManifest(path);
+      if (why) {
+        skip(path, why);
+        continue;
+      }
+      files.push(path);
+      taken++;
+    }
+    if (taken === 0)
+      throw new SopsyncError(
+        "MANIFEST_NOT_FOUND",
+        `${arg}: none of its ${entries.length} *.yaml, *.yml, *.json file(s) is a sops-encrypted sopsync manifest (\`sopsync:\` and \`sops:\` keys); pass the file`,
+      );
   }
   return files;
 }

@@ -12,10 +12,29 @@ export interface GuardOptions {
   allowMassDelete?: boolean;
 }
 
+/**
+ * For a plan of some secrets only (`--only`), the scope as a whole: the planner sees only the selected
+ * secrets, but the guards weigh a deletion against every secret the manifest declares and the scope owns.
+ */
+export interface WholeScope {
+  /** Secrets declared or owned (the `total` of "3 of 40 secrets"). */
+  total: number;
+  /** Secrets the manifests declare. */
+  declared: number;
+  /** Owned secrets, as the guards count them (not pending deletion, not a replica or a service's). */
+  owned: number;
+}
+
 export const DEFAULT_MAX_DELETES = 10;
 const MAX_DELETE_SHARE = 0.25;
 
-export function checkGuards(desired: DesiredState, live: LiveState, plan: TargetPlan, opts: GuardOptions): void {
+export function checkGuards(
+  desired: DesiredState,
+  live: LiveState,
+  plan: TargetPlan,
+  opts: GuardOptions,
+  whole?: WholeScope,
+): void {
   const file = desired.file;
   if (desired.target.account && desired.target.account !== live.account) {
     throw new SopsyncError(
@@ -40,10 +59,11 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
   const owned = [...live.secrets.values()].filter(
     (s) => !s.pendingDeletion && !s.replicaOf && !s.owningService && ownershipOf(s.tags, desired.scope.id) === "ours",
   );
-  if (desired.secrets.length === 0 && owned.length > 0) {
+  const ownedCount = whole?.owned ?? owned.length;
+  if ((whole?.declared ?? desired.secrets.length) === 0 && ownedCount > 0) {
     throw new SopsyncError(
       "GUARD",
-      `${file}: the manifest declares no secrets but ${owned.length} owned secret(s) exist; pass --allow-mass-delete to delete them all`,
+      `${file}: the manifest declares no secrets but ${ownedCount} owned secret(s) exist; pass --allow-mass-delete to delete them all`,
     );
   }
   const max = opts.maxDeletes ?? DEFAULT_MAX_DELETES;
@@ -56,7 +76,7 @@ export function checkGuards(desired: DesiredState, live: LiveState, plan: Target
   }
   // Replicas count on both sides: the owned secrets' replicas the plan read are owned too.
   const ownedReplicas = owned.reduce((n, s) => n + (s.replicas?.length ?? 0), 0);
-  const population = owned.length + ownedReplicas;
+  const population = ownedCount + ownedReplicas;
   if (deletions > 1 && deletions > population * MAX_DELETE_SHARE) {
     const what = ownedReplicas || replicasRemoved ? "owned secrets and replicas" : "owned secrets";
     throw new SopsyncError(

@@ -205,12 +205,23 @@ export interface TargetPlan {
    */
   serviceSecrets?: { name: string; owningService: string }[];
   summary: PlanSummary;
+  /**
+   * Set when the plan covers a subset (`Plan.only`): `selected` of the `total` secrets this target
+   * declares or owns. Display only: the comparison of a saved plan with a fresh one ignores it.
+   */
+  subset?: { selected: number; total: number };
 }
 
 export interface Plan {
   formatVersion: typeof PLAN_FORMAT_VERSION;
   planId: string;
   createdAt: string;
+  /**
+   * `--only` patterns (plan/selection.ts) when the plan covers only the secrets they match: the others
+   * were not read and are not changed, deleted included. Absent for a plan of every secret. A saved
+   * plan is applied with its own selection.
+   */
+  only?: string[];
   targets: TargetPlan[];
 }
 

@@ -17,7 +17,7 @@ import {
   TAG_RECOVERY_WINDOW,
   TAG_VERSION,
 } from "../state/ownership.js";
-import { checkGuards, type GuardOptions } from "./guards.js";
+import { checkGuards, type GuardOptions, type WholeScope } from "./guards.js";
 import { alignPolicy, equivalentPolicies, partitionOf } from "./policy.js";
 import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, TargetPlan } from "./model.js";
 import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
@@ -32,7 +32,11 @@ export interface PlanOptions extends GuardOptions {
   adoptAll?: boolean;
 }
 
-export function planTarget(desired: DesiredState, live: LiveState, options: PlanOptions = {}): TargetPlan {
+/**
+ * `whole` is given for a plan of some secrets only (`--only`): `desired` and `live` then hold just the
+ * selected secrets, and the guards and the "3 of 40" count come from it.
+ */
+export function planTarget(desired: DesiredState, live: LiveState, options: PlanOptions = {}, whole?: WholeScope): TargetPlan {
   const scopeId = desired.scope.id;
   const problems: Problem[] = [];
   const changes: SecretChange[] = [];
@@ -140,8 +144,9 @@ export function planTarget(desired: DesiredState, live: LiveState, options: Plan
     ...(replicaSecrets.length ? { replicaSecrets } : {}),
     ...(serviceSecrets.length ? { serviceSecrets } : {}),
     summary: summarize(changes),
+    ...(whole ? { subset: { selected: changes.length, total: whole.total } } : {}),
   };
-  checkGuards(desired, live, plan, options);
+  checkGuards(desired, live, plan, options, whole);
   return plan;
 }
 

@@ -3,6 +3,7 @@
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
 import { safetyFlagLines } from "./safety-flags.js";
+import { subsetLine } from "./selection.js";
 import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function stickyMarker(scopeId: string): string {
@@ -10,10 +11,11 @@ export function stickyMarker(scopeId: string): string {
 }
 
 export function renderMarkdown(plan: Plan): string {
-  return plan.targets.map(renderTarget).join("\n---\n\n");
+  const code = (s: string) => `\`${s}\``;
+  return plan.targets.map((t) => renderTarget(t, subsetLine(plan, t, code))).join("\n---\n\n");
 }
 
-function renderTarget(t: TargetPlan): string {
+function renderTarget(t: TargetPlan, subset: string | undefined): string {
   const s = t.summary;
   const out = [
     stickyMarker(t.scope.id),
@@ -21,6 +23,8 @@ function renderTarget(t: TargetPlan): string {
     "",
     `${t.manifests.map((m) => `\`${m.file}\``).join(", ")} → account \`${t.target.account}\`, \`${t.target.region}\``,
     "",
+    // Patterns hold no backtick or markup character (selection.ts, also for a saved plan).
+    ...(subset ? [`${subset} (the other secrets were not read or changed)`, ""] : []),
     "| create | update | restore | adopt | delete | drifted | in sync |",
     "|---:|---:|---:|---:|---:|---:|---:|",
     `| ${s.create} | ${s.update} | ${s.restore} | ${s.adopt} | ${s.delete} | ${s.drift ?? 0} | ${s.noop} |`,

@@ -3,6 +3,7 @@ import pc from "picocolors";
 import { actionLines, headline, markOf, noteLines, replicaStatusLines } from "./describe.js";
 import type { Plan, TargetPlan } from "./model.js";
 import { safetyFlagLines } from "./safety-flags.js";
+import { subsetLine } from "./selection.js";
 import { driftLines, driftOnly } from "./undeclared-rotation.js";
 
 export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
@@ -15,6 +16,8 @@ export function renderText(plan: Plan, opts: { color?: boolean } = {}): string {
         `${t.manifests.map((m) => m.file).join(", ")} -> account ${t.target.account}, ${t.target.region} (scope ${t.scope.id})`,
       ),
     );
+    const subset = subsetLine(plan, t);
+    if (subset) out.push(c.bold(`  ${subset}`));
     const changed = t.changes.filter((ch) => ch.actions.length > 0);
     for (const ch of changed) {
       const mark = markOf(ch);

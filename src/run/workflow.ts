@@ -16,7 +16,9 @@ import { type PlanInput, plan } from "../plan/plan.js";
 import type { PlanOptions } from "../plan/planner.js";
 import type { LiveState } from "../state/model.js";
 import { readLiveState } from "../state/read.js";
+import { selector } from "../plan/selection.js";
 import { acquireLock, type HeldLock } from "./lock.js";
+import { selectedRead } from "./selection.js";
 import type { RunTarget } from "./targets.js";
 
 export interface PlanIdentity {
@@ -49,15 +51,29 @@ export interface PlannedRun {
   lives: Map<string, LiveState>;
 }
 
-/** Reads every target and plans them together; targets come sorted from openTargets. */
-export async function planTargets(targets: readonly RunTarget[], options: PlanOptions, id: PlanIdentity): Promise<PlannedRun> {
+/**
+ * Reads every target and plans them together; targets come sorted from openTargets. With `only`
+ * (`--only` patterns), just the secrets they select are read and planned (run/selection.ts).
+ */
+export async function planTargets(
+  targets: readonly RunTarget[],
+  options: PlanOptions,
+  id: PlanIdentity,
+  only?: readonly string[],
+): Promise<PlannedRun> {
   const inputs: PlanInput[] = [];
-  for (const t of targets)
-    inputs.push({
-      desired: t.desired,
-      live: await readLiveState(t.port, t.desired, { account: t.account, pacers: pacersOf(t) }),
-    });
-  const p = plan(inputs, { ...options, ...id });
+  const selected = only && selector(only);
+  for (const t of targets) {
+    const read = { account: t.account, pacers: pacersOf(t) };
+    if (!selected) {
+      inputs.push({ desired: t.desired, live: await readLiveState(t.port, t.desired, read) });
+      continue;
+    }
+    const part = selectedRead(t.desired, t.port, selected);
+    const live = await readLiveState(part.port, part.desired, read);
+    inputs.push({ desired: part.desired, live, whole: part.whole() });
+  }
+  const p = plan(inputs, { ...options, ...id, ...(only ? { only } : {}) });
   const lives = new Map(p.targets.map((t, i) => [targetKey(t), inputs[i]?.live as LiveState]));
   return { plan: p, lives };
 }
@@ -73,6 +89,8 @@ export interface LockOptions {
 
 export interface ApplyRunOptions extends ApplyOptions {
   planOptions: PlanOptions;
+  /** `--only` patterns of an apply without a saved plan; a saved plan is applied with its own. */
+  only?: readonly string[];
   lock?: LockOptions;
   /**
    * Shown the fresh plan of an apply without a saved plan; resolves false to write nothing (the
@@ -103,7 +121,7 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
   const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
   let finished: ApplyRun | undefined;
   return withLocks(targets, id.planId, { signal: opts.signal, ...opts.lock }, async () => {
-    const planned = await planTargets(targets, opts.planOptions, id);
+    const planned = await planTargets(targets, opts.planOptions, id, saved ? saved.only : opts.only);
     let fresh = planned.plan;
     if (saved) {
       const cmp = comparePlans(saved, fresh, planned.lives);

@@ -152,7 +152,7 @@ describe("apply killed and re-run", () => {
     const writesBefore = proxy.writes({ excludeLock: true });
     const repeat = await runCli(["apply", "plan.json"], { env, cwd: dir });
     expect(repeat.code, repeat.stderr).toBe(0);
-    expect(repeat.stdout).toMatch(/Nothing left to apply/);
+    expect(repeat.stdout).toMatch(/Already applied, nothing to do/);
     expect(proxy.writes({ excludeLock: true })).toBe(writesBefore);
     const again = await runCli(["plan", "--detailed-exitcode", target], { env, cwd: dir });
     expect(again.code, again.stderr).toBe(0);

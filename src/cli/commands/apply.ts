@@ -14,8 +14,17 @@ import { openTargets } from "../../run/targets.js";
 import { applyRun } from "../../run/workflow.js";
 import { EXIT_ERROR, EXIT_OK } from "../exit.js";
 import { runLimit, timeoutOption } from "../deadline.js";
-import { confirm, isInteractive, useColor } from "../io.js";
-import { formatOption, planOptions, registerPlanOptions } from "./plan.js";
+import { confirm, isInteractive, promptOutput, useColor } from "../io.js";
+import { describeSelection, sameSelection } from "../../plan/selection.js";
+import {
+  formatOption,
+  onlyOption,
+  planOptions,
+  quietSummary,
+  registerPlanOptions,
+  registerScopeOptions,
+  resolveOptions,
+} from "./plan.js";
 
 function atLeastOne(v: string): number {
   const n = Number(v);
@@ -36,10 +45,10 @@ function duration(v: string): number {
  * Given files must be exactly the plan's (the action passes the files it was configured with, so a
  * plan naming other manifests is refused).
  */
-async function manifestsFor(saved: Plan, args: string[]): Promise<string[]> {
+async function manifestsFor(saved: Plan, args: string[], o: { exclude?: string[]; quiet?: boolean }): Promise<string[]> {
   const named = [...new Set(saved.targets.flatMap((t) => t.manifests.map((m) => m.file)))];
   if (args.length === 0) return named;
-  const given = await resolveManifestFiles(args);
+  const given = await resolveManifestFiles(args, resolveOptions(o));
   const key = (files: string[]) => JSON.stringify(files.map((f) => resolve(f)).sort());
   if (key(given) !== key(named)) {
     throw new SopsyncError(
@@ -48,6 +57,22 @@ async function manifestsFor(saved: Plan, args: string[]): Promise<string[]> {
     );
   }
   return named; // the same files, spelled as the plan spells them (./a.yaml and a.yaml compare equal)
+}
+
+/**
+ * A saved plan is applied with the selection it was made with (none: every secret). An --only on the
+ * command line must say the same; it cannot widen or narrow what was reviewed.
+ */
+function checkSavedSelection(file: string, saved: Plan, only: readonly string[] | undefined): void {
+  if (!only || sameSelection(saved.only, only)) return;
+  const again = `run plan again with ${describeSelection(only)} --out PLAN`;
+  if (!saved.only) {
+    throw new SopsyncError("USAGE", `${file} is a plan of every secret; --only cannot narrow a saved plan: ${again}`);
+  }
+  throw new SopsyncError(
+    "USAGE",
+    `${file} was made with ${describeSelection(saved.only)}, not ${describeSelection(only)}: apply it without --only (it keeps its own selection), or ${again}`,
+  );
 }
 
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -68,11 +93,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .argParser(duration)
         .default(0, "0: fail at once"),
     );
-  registerPlanOptions(cmd);
+  registerScopeOptions(registerPlanOptions(cmd));
   cmd.addOption(timeoutOption());
   cmd.action(async (args: string[], o) => {
     const format = o.format as Format;
     const json = format === "json";
+    const quiet = o.quiet === true;
+    const only = onlyOption(o);
     // With --format json, stdout carries one document; everything said along the way goes to stderr.
     const say = (t: string) => (json ? process.stderr : process.stdout).write(t);
     const startedAt = new Date();
@@ -93,15 +120,17 @@ export function register(program: Command, setExit: (code: number) => void): voi
       );
     };
     process.on("SIGINT", onSigint);
-    const progress = progressReporter((t) => process.stderr.write(t), process.stderr.isTTY === true);
-    const onRetry = retryReporter((t) => process.stderr.write(t), process.stderr.isTTY === true);
+    // --quiet: no progress or retry lines; errors and the summary only.
+    const progress = progressReporter((t) => (quiet ? undefined : process.stderr.write(t)), process.stderr.isTTY === true);
+    const onRetry = quiet ? () => {} : retryReporter((t) => process.stderr.write(t), process.stderr.isTTY === true);
     try {
       const run = await withCallContext({ signal: limit.signal, onRetry }, async () => {
         const saved = args[0] ? await readSavedPlan(args[0]) : undefined;
-        const files = saved ? await manifestsFor(saved, args.slice(1)) : await resolveManifestFiles(args);
+        if (saved) checkSavedSelection(args[0] as string, saved, only);
+        const files = saved ? await manifestsFor(saved, args.slice(1), o) : await resolveManifestFiles(args, resolveOptions(o));
         manifests = files;
         const targets = await openTargets(files, { planId: saved?.planId });
-        if (saved) {
+        if (saved && !quiet) {
           // Validated fields only: a plan id is a UUID, a time an ISO time (saved-plan.ts).
           say(`Applying saved plan ${saved.planId} (made ${saved.createdAt}) after checking it against a fresh plan.\n`);
         }
@@ -109,6 +138,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           saved,
           ...(await applyRun(targets, saved, {
             planOptions: planOptions(o),
+            only,
             lock: {
               timeoutMs: o.lockTimeout,
               onLock: ({ scopeId, id }, isHeld) => (isHeld ? held.set(scopeId, id) : held.delete(scopeId)),
@@ -121,11 +151,13 @@ export function register(program: Command, setExit: (code: number) => void): voi
             onAction: progress.onAction,
             review: async (p) => {
               // JSON: the plan is part of the document printed at the end; a person reads it as text.
-              if (json) process.stderr.write(render(p, "text", { color: useColor(process.stderr) }));
+              if (quiet) (json ? process.stderr : process.stdout).write(quietSummary(p));
+              else if (json) process.stderr.write(render(p, "text", { color: useColor(process.stderr) }));
               else process.stdout.write(render(p, format, { color: useColor(process.stdout) }));
               if (o.yes) return true;
+              // The answer comes from stdin: `apply | tee log` on a terminal still asks.
               if (!isInteractive()) throw new SopsyncError("USAGE", "apply needs --yes when not run on a terminal");
-              if (!(await confirm("Apply these changes?", json ? process.stderr : process.stdout))) {
+              if (!(await confirm("Apply these changes?", promptOutput(json)))) {
                 throw new SopsyncError("ABORTED", "apply cancelled; nothing was changed");
               }
               return true;
@@ -147,9 +179,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
           `${JSON.stringify(applyDocument(run.plan, results, { startedAt, finishedAt }, { interrupted }), null, 2)}\n`,
         );
       } else if (!results) {
-        if (!run.saved) process.stdout.write(render(run.plan, format, { color: useColor(process.stdout) }));
-      } else if (results.every((r) => r.outcomes.length === 0 && r.calls === 0)) {
-        process.stdout.write("Nothing left to apply: the account already shows everything this plan does.\n");
+        if (run.saved) process.stdout.write(`${ALREADY_APPLIED}\n`);
+        else if (quiet) process.stdout.write(quietSummary(run.plan));
+        else process.stdout.write(render(run.plan, format, { color: useColor(process.stdout) }));
+      } else if (results.every((r) => r.calls === 0 && r.outcomes.every((x) => x.status === "applied"))) {
+        process.stdout.write(`${ALREADY_APPLIED}\n`);
       } else for (const r of results) process.stdout.write(`${renderOutcome(r)}\n`);
       const stopped = results && stoppedLine(results);
       if (stopped) process.stderr.write(`${stopped}\n`);
@@ -175,6 +209,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     }
   });
 }
+
+/** A saved plan whose every change the account already shows: a re-run, or a second apply of it. */
+const ALREADY_APPLIED = "Already applied, nothing to do: the account already shows everything this plan does.";
 
 /** Exit code of an apply stopped by Ctrl-C (128 + SIGINT, as shells report it). */
 const EXIT_INTERRUPTED = 130;

@@ -6,6 +6,9 @@ import { hasChanges } from "../../plan/model.js";
 import { hasDrift } from "../../plan/undeclared-rotation.js";
 import type { PlanOptions } from "../../plan/planner.js";
 import { FORMATS, type Format, render } from "../../plan/render.js";
+import { summaryLine } from "../../plan/render-text.js";
+import { checkPatterns, subsetLine } from "../../plan/selection.js";
+import type { Plan } from "../../plan/model.js";
 import { openTargets } from "../../run/targets.js";
 import { newPlanIdentity, planTargets } from "../../run/workflow.js";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
@@ -32,6 +35,44 @@ export function registerPlanOptions(cmd: Command): Command {
     .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)");
 }
 
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+
+/** --only, --exclude and --quiet: what plan and apply act on, and how much they say. */
+export function registerScopeOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--only <name-or-glob>",
+      "act on these secrets only (repeatable; * stays within one level of a/b/c, ** crosses levels)",
+      collect,
+    )
+    .option("--exclude <glob>", "leave out these files of a directory (repeatable; file name or path)", collect)
+    .option("--quiet", "print only errors and the summary line (--format json is unchanged)");
+}
+
+/** The --only patterns, checked; undefined when none were given. */
+export function onlyOption(o: { only?: string[] }): string[] | undefined {
+  if (!o.only?.length) return undefined;
+  checkPatterns(o.only);
+  return o.only;
+}
+
+/** How a directory's skipped files are said: on stderr, unless --quiet. */
+export function resolveOptions(o: { exclude?: string[]; quiet?: boolean }) {
+  return { exclude: o.exclude ?? [], ...(o.quiet ? { onSkip: () => {} } : {}) };
+}
+
+/** The plan's summary line(s), for --quiet: one per target, named when there are several. */
+export function quietSummary(p: Plan): string {
+  const many = p.targets.length > 1;
+  return p.targets
+    .map((t) => {
+      const who = many ? `scope ${t.scope.id} (account ${t.target.account}, ${t.target.region}): ` : "";
+      const subset = subsetLine(p, t);
+      return `${who}${summaryLine(t).trim()}${subset ? ` (${subset})` : ""}\n`;
+    })
+    .join("");
+}
+
 export function planOptions(o: { adopt?: boolean; maxDeletes?: number; allowMassDelete?: boolean }): PlanOptions {
   return { adoptAll: o.adopt, maxDeletes: o.maxDeletes, allowMassDelete: o.allowMassDelete };
 }
@@ -45,25 +86,28 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
     .addOption(timeoutOption());
-  registerPlanOptions(cmd).action(async (files: string[], o) => {
+  registerScopeOptions(registerPlanOptions(cmd)).action(async (files: string[], o) => {
     const id = newPlanIdentity();
+    const only = onlyOption(o);
     const limit = runLimit(o.timeout);
-    const onRetry = retryReporter((s) => process.stderr.write(s), false);
+    const onRetry = o.quiet ? () => {} : retryReporter((s) => process.stderr.write(s), false);
     let p: Awaited<ReturnType<typeof planTargets>>["plan"];
     try {
       p = await withCallContext({ signal: limit.signal, onRetry }, async () => {
-        const targets = await openTargets(await resolveManifestFiles(files), { planId: id.planId });
-        return (await planTargets(targets, planOptions(o), id)).plan;
+        const targets = await openTargets(await resolveManifestFiles(files, resolveOptions(o)), { planId: id.planId });
+        return (await planTargets(targets, planOptions(o), id, only)).plan;
       });
     } catch (err) {
       throw limit.expired ? limit.timeoutError("plan") : err;
     } finally {
       limit.clear();
     }
-    process.stdout.write(render(p, o.format as Format, { color: useColor(process.stdout) }));
+    const format = o.format as Format;
+    if (o.quiet && format !== "json") process.stdout.write(quietSummary(p));
+    else process.stdout.write(render(p, format, { color: useColor(process.stdout) }));
     if (o.out) {
       await writeFileAtomic(o.out, `${JSON.stringify(p, null, 2)}\n`, { mode: 0o644 });
-      process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
+      if (!o.quiet) process.stderr.write(`Saved the plan to ${o.out}; apply it with: sopsync apply ${o.out}\n`);
     }
     setExit(o.detailedExitcode && (hasChanges(p) || hasDrift(p)) ? EXIT_CHANGES : EXIT_OK);
   });
