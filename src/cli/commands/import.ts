@@ -34,7 +34,7 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
   ) {
     throw new SopsyncError("USAGE", `${o.out} already exists; import never overwrites a file`);
   }
-  const key = await chooseMasterKey(o, process.env);
+  const { keys } = await chooseMasterKey(o, process.env);
   const scopeId = o.scope ?? scopeIdFromPrefix(o.prefix);
   const port = await connect({ region: o.region }).catch((err) => {
     if (err instanceof SopsyncError && err.code === "AWS_REGION")
@@ -54,7 +54,7 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
     listed,
     values,
   });
-  const encrypted = await encryptNewManifest(result.plaintext, o.out, key);
+  const encrypted = await encryptNewManifest(result.plaintext, o.out, keys);
   await writeFileAtomic(o.out, encrypted, { mode: 0o644 });
 
   log(
