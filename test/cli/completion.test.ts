@@ -112,6 +112,7 @@ describe("sopsync completion", () => {
     expect(bashComplete(file, "sopsync", "pl")).toEqual(["plan"]);
     expect(bashComplete(file, "sopsync", "show", "--format", "")).toEqual(["text", "markdown", "json"]);
     expect(bashComplete(file, "sopsync", "completion", "")).toEqual(["bash", "zsh", "fish"]);
+    expect(bashComplete(file, "sopsync", "help", "s")).toEqual(["set", "show"]);
     // A file argument or a free option value: nothing offered, so bash's default completes file names.
     expect(bashComplete(file, "sopsync", "plan", "--out", "")).toEqual([]);
     expect(bashComplete(file, "sopsync", "apply", "pla")).toEqual([]);
@@ -156,6 +157,7 @@ describe("sopsync completion", () => {
       for (const [cmd, longs] of options) expect(fishComplete(file, `sopsync ${cmd} --`).sort(), cmd).toEqual([...longs].sort());
       expect(fishComplete(file, "sopsync show --format ").sort()).toEqual(["json", "markdown", "text"]);
       expect(fishComplete(file, "sopsync completion ").sort()).toEqual(["bash", "fish", "zsh"]);
+      expect(fishComplete(file, "sopsync help s").sort()).toEqual(["set", "show"]);
     }
     for (const cmd of commands) expect(text, cmd).toContain(`-n 'not __sopsync_command' -a ${cmd} -d '`);
     for (const [cmd, longs] of options) {

@@ -65,14 +65,18 @@ function oneLine(s: string): string {
 /** What the help shows, read from commander: visible commands and options only, --help included. */
 export function completionModel(program: Command): CompletionModel {
   const help = program.createHelp();
+  const visible = help.visibleCommands(program);
+  const names = visible.map((c) => word(c.name()));
+  // commander's own `help [command]` takes a command name, not a file.
+  const isHelp = (c: Command) => c.name() === "help" && c.registeredArguments[0]?.name() === "command";
   return {
     program: word(program.name()),
     options: help.visibleOptions(program).map(optionSpec),
-    commands: help.visibleCommands(program).map((cmd) => ({
+    commands: visible.map((cmd) => ({
       name: word(cmd.name()),
       description: oneLine(cmd.summary() || cmd.description()),
       options: cmd.createHelp().visibleOptions(cmd).map(optionSpec),
-      argChoices: cmd.registeredArguments[0]?.argChoices?.map(word),
+      argChoices: isHelp(cmd) ? names.filter((n) => n !== "help") : cmd.registeredArguments[0]?.argChoices?.map(word),
       takesArguments: cmd.registeredArguments.length > 0,
     })),
   };
