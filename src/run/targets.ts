@@ -27,9 +27,7 @@ export interface OpenOptions {
 }
 
 export async function openTargets(files: readonly string[], opts: OpenOptions = {}): Promise<RunTarget[]> {
-  // Decrypt and validate everything before the first AWS call: bad input never reaches AWS.
-  const states: DesiredState[] = [];
-  for (const f of files) states.push(await loadManifest(f, opts.decrypt));
+  const states = await loadAll(files, opts.decrypt);
 
   // One client and one GetCallerIdentity per credential set, however many files share it.
   const ports = new Map<string, Promise<{ port: SecretsPort; account: string }>>();
@@ -76,6 +74,47 @@ export async function openTargets(files: readonly string[], opts: OpenOptions = 
     throw new SopsyncError("MANIFEST_INVALID", `${problems.length} problem(s) across the manifests of this run`, { problems });
   }
   return targets.sort((a, b) => compareKeys(targetOrder(a), targetOrder(b)));
+}
+
+/**
+ * Decrypts and validates every file before the first AWS call, so bad input never reaches AWS, and
+ * reports the problems of every file in one pass (as `validate` does) rather than stopping at the first.
+ */
+async function loadAll(files: readonly string[], decrypt: DecryptOptions | undefined): Promise<DesiredState[]> {
+  const states: DesiredState[] = [];
+  const failed: { file: string; err: SopsyncError }[] = [];
+  for (const f of files) {
+    try {
+      states.push(await loadManifest(f, decrypt));
+    } catch (err) {
+      if (!(err instanceof SopsyncError)) throw err;
+      failed.push({ file: f, err });
+    }
+  }
+  const [only] = failed;
+  if (failed.length === 1 && only) throw only.err;
+  if (failed.length > 1) {
+    const problems = failed.flatMap(asProblems).sort(byFileThenLine);
+    throw new SopsyncError(
+      "MANIFEST_INVALID",
+      `${problems.length} problems in ${failed.length} of ${files.length} manifests; nothing was sent to AWS`,
+      { problems },
+    );
+  }
+  return states;
+}
+
+/** A file's error as problem lines: its own list, or the one message of a file-wide error at 1:1. */
+function asProblems({ file, err }: { file: string; err: SopsyncError }): Problem[] {
+  if (err.problems.length) return err.problems;
+  // File-wide errors (unreadable, not sops, cannot decrypt) open with "FILE: ".
+  const message = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+  return [{ file, line: 1, col: 1, message }];
+}
+
+function byFileThenLine(a: Problem, b: Problem): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  return a.line - b.line || a.col - b.col;
 }
 
 function targetOrder(t: RunTarget): string[] {

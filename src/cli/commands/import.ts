@@ -7,6 +7,7 @@ import { connect } from "../../aws/connect.js";
 import type { StoredValue } from "../../aws/port.js";
 import { SopsyncError } from "../../errors.js";
 import { buildImport, scopeIdFromPrefix } from "../../import/build.js";
+import { prefixWarning } from "../../import/prefix.js";
 import { arnSuffixWarning, SECRET_NAME_SUFFIX } from "../../manifest/schema.js";
 import { readValues } from "../../state/read.js";
 import { owningServiceOf } from "../../state/owning-service.js";
@@ -54,13 +55,37 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
     listed,
     values,
   });
+  const warning = prefixWarning(
+    o.prefix,
+    listed.map((l) => l.name),
+  );
+  if (warning) log(`Warning: ${warning}\n`);
+  const logSkipped = () => {
+    for (const s of result.skipped) log(`  skipped ${s.name}: ${s.reason}\n`);
+  };
+  if (result.imported.length === 0) {
+    logSkipped();
+    // An empty manifest adopts nothing and would only make plan refuse it: write none, say what to check.
+    const where = `under prefix '${o.prefix}' in account ${account}, ${port.region}`;
+    throw new SopsyncError(
+      "USAGE",
+      result.skipped.length
+        ? `nothing to import ${where}: all ${result.skipped.length} secret(s) there were skipped (reasons above); ${o.out} was not written`
+        : `no secrets ${where}: check the prefix and the region (--region); ${o.out} was not written`,
+    );
+  }
   const encrypted = await encryptNewManifest(result.plaintext, o.out, keys);
   await writeFileAtomic(o.out, encrypted, { mode: 0o644 });
 
   log(
     `Imported ${result.imported.length} secret(s) under '${o.prefix}' into ${o.out} (scope ${scopeId}, account ${account}, ${port.region}).\n`,
   );
-  for (const s of result.skipped) log(`  skipped ${s.name}: ${s.reason}\n`);
+  if (!o.scope) {
+    log(
+      `  scope.id '${scopeId}' comes from the prefix: it is the owner tag the secrets will carry; choose another with --scope ID\n`,
+    );
+  }
+  logSkipped();
   for (const name of result.imported) if (SECRET_NAME_SUFFIX.test(name)) log(`  warning: ${arnSuffixWarning(name)}\n`);
   log(`Next: sopsync plan ${o.out}  (it should show only the adoption and the ownership tag for each secret)\n`);
   return { imported: result.imported };
