@@ -11,9 +11,12 @@ const SEPARATOR = /[/_+=.@-]$/;
  */
 export function prefixWarning(prefix: string, listedNames: readonly string[]): string | undefined {
   if (prefix === "" || SEPARATOR.test(prefix)) return undefined;
-  const beyond = listedNames.filter((n) => n.length > prefix.length && n[prefix.length] !== "/").slice(0, 2);
+  const beyond = listedNames
+    .filter((n) => n.length > prefix.length && n[prefix.length] !== "/")
+    .sort()
+    .slice(0, 2);
   const examples = beyond.length
     ? `it also matches ${beyond.map((n) => `'${n}'`).join(" and ")}`
-    : `it would also match names like '${prefix}-db' and '${prefix}ion/x'`;
+    : `it would also match names like '${prefix}-db' and '${prefix}2/db'`;
   return `--prefix '${prefix}' does not end with a separator: ${examples}; did you mean --prefix ${prefix}/ ?`;
 }
