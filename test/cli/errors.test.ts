@@ -7,7 +7,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { smClient } from "../helpers/aws.js";
 import { allOutput, runCli } from "../helpers/cli.js";
 import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
 import { generateAgeKey, projectRoot, sopsEncrypt } from "../helpers/tools.js";
@@ -468,7 +470,13 @@ const rows: Row[] = [
   },
   {
     name: "import --out in a folder that does not exist",
-    args: (c) => ["import", "--prefix", "e/", "--out", join(c.rowDir, "missing", "new.yaml"), "--age", c.w.recipient],
+    args: async (c) => {
+      // One secret to import (an empty result writes nothing), created past the proxy.
+      const sm = smClient(c.w.moto.endpoint);
+      await sm.send(new CreateSecretCommand({ Name: "w/one", SecretString: "v" }));
+      sm.destroy();
+      return ["import", "--prefix", "w/", "--out", join(c.rowDir, "missing", "new.yaml"), "--age", c.w.recipient];
+    },
     first: (c) => `Error: cannot write ${c.rowDir}/missing/new.yaml: no such directory (ENOENT); the file was left as it was`,
   },
   {

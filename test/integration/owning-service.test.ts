@@ -113,8 +113,10 @@ describe("secrets owned by an AWS service, with the AWS-behaviour layer", () => 
   it("import skips it with the service named, and reads no value of it", async () => {
     const out = join(w.dir, `import-${n++}.yaml`);
     const imported = await cli("import", "--prefix", "svc/", "--out", out, "--age", w.recipient);
-    expect(imported.code, imported.stderr).toBe(0);
+    // Nothing else under svc/ can be adopted (svc/ours is pending deletion): no empty manifest, exit 1.
+    expect(imported.code, imported.stderr).toBe(1);
     expect(imported.stderr).toMatch(/skipped svc\/rds\/main: owned by rds \(OwningService\)/);
+    expect(imported.stderr).toMatch(/nothing to import under prefix 'svc\/' .*: all \d+ secret\(s\) there were skipped/);
     expect(touched).toEqual([]);
     assertNoCanary(allOutput, CANARIES);
   });

@@ -97,7 +97,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .description("write an encrypted manifest adopting the secrets that exist under a prefix (reads AWS only)")
     .requiredOption("--prefix <prefix>", "import the secrets whose names start with this; becomes scope.prefix")
     .requiredOption("--out <file>", "the manifest to write (never overwritten)")
-    .option("--age <recipient>", "age recipient (age1...) to encrypt for")
+    .option("--age <recipients>", "age recipient(s), comma-separated (default: SOPS_AGE_RECIPIENTS, else your age key's)")
     .option("--kms <arn>", "AWS KMS key ARN to encrypt for")
     .option("--scope <id>", "scope.id, the ownership tag value (default: from the prefix)")
     .option("--region <region>", "AWS region (default: AWS_REGION or the profile's)")
