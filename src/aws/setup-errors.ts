@@ -9,8 +9,6 @@ import { SopsyncError } from "../errors.js";
 import type { Target } from "../manifest/model.js";
 import { AwsCallError, type SecretsPort } from "./port.js";
 
-export { QUIET_SDK_LOGGER } from "../sdk-logger.js";
-
 /** The profile in force and where it was set, for messages. */
 function profileOf(target: Target, env: NodeJS.ProcessEnv): { name: string; from: string } | undefined {
   if (target.profile) return { name: target.profile, from: "target.profile" };
