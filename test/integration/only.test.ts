@@ -9,6 +9,7 @@ import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecretsPort } from "../../src/aws/port.js";
 import type { Plan } from "../../src/plan/model.js";
+import { comparePlans } from "../../src/apply/compare.js";
 import { selector } from "../../src/plan/selection.js";
 import { TAG_MANAGED_BY, TAG_VERSION } from "../../src/state/ownership.js";
 import { newPlanIdentity, planTargets } from "../../src/run/workflow.js";
@@ -29,6 +30,20 @@ describe("--only patterns", () => {
     expect(pick("prod/db")).toEqual(["prod/db"]);
     expect(pick("*/db")).toEqual(["prod/db", "dev/db"]);
     expect(pick("prod/api", "dev/*")).toEqual(["prod/api", "dev/db"]);
+  });
+});
+
+describe("the saved-plan comparison", () => {
+  it("compares a subset with a subset of the same patterns only", () => {
+    const base: Plan = { formatVersion: 2, planId: "00000000-0000-4000-8000-000000000000", createdAt: "", targets: [] };
+    const cmp = (saved: string[] | undefined, fresh: string[] | undefined) =>
+      comparePlans({ ...base, ...(saved ? { only: saved } : {}) }, { ...base, ...(fresh ? { only: fresh } : {}) }, new Map())
+        .differences;
+    expect(cmp(["a/*", "b"], ["b", "a/*"])).toEqual([]);
+    expect(cmp(undefined, undefined)).toEqual([]);
+    expect(cmp(["a/*"], undefined)).toEqual(["the saved plan covers --only a/*, the fresh plan every secret"]);
+    expect(cmp(undefined, ["a/*"])).toEqual(["the saved plan covers every secret, the fresh plan --only a/*"]);
+    expect(cmp(["a/*"], ["a/**"])).toEqual(["the saved plan covers --only a/*, the fresh plan --only a/**"]);
   });
 });
 
