@@ -188,6 +188,13 @@ describe("folder mode", () => {
     expect(r.stdout).not.toMatch(/\(scope fb\)/);
   });
 
+  it("validate takes --exclude too", async () => {
+    const r = await cli(["validate", dir, "--exclude", "b.yaml"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split("\n")[0]).toBe(`skipped ${dir}/b.yaml: excluded by --exclude b.yaml`);
+    expect(r.stdout).toBe(`${dir}/a.yaml: ok (1 secret, scope fa)\n`);
+  });
+
   it("a folder with no manifest left is an error naming it", async () => {
     const r = await cli(["plan", dir, "--exclude", "*.yaml"]);
     expect(r.code).toBe(1);

@@ -79,7 +79,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   const cmd = program
     .command("apply")
     .description("apply a saved plan (checked against a fresh one first), or plan and apply the manifests")
-    .argument("[plan-or-files...]", "a saved plan (plan.json) and optionally its manifests, or manifest files or directories", [])
+    .argument("[plan-or-files...]", "a saved plan (plan.json) and optionally its manifests, or manifest files or directories")
     .option("--yes", "apply without asking (required when not on a terminal)")
     .addOption(formatOption())
     .option(

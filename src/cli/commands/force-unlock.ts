@@ -10,7 +10,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .command("force-unlock")
     .description("remove the apply lock an apply left behind (killed, or its runner lost); writes nothing else")
     .argument("<id>", "the lock ID the 'locked by another apply' error names")
-    .argument("[files...]", "manifest files or directories: their scopes are searched for the lock", [])
+    .argument("[files...]", "manifest files or directories: their scopes are searched for the lock")
     .action(async (id: string, files: string[]) => {
       // The manifests say which account, region and scopes to look in; one target per scope.
       const targets = await openTargets(await resolveManifestFiles(files));

@@ -35,7 +35,8 @@ export function registerPlanOptions(cmd: Command): Command {
     .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)");
 }
 
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+/** A repeatable option's values. */
+export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** --only, --exclude and --quiet: what plan and apply act on, and how much they say. */
 export function registerScopeOptions(cmd: Command): Command {
@@ -81,7 +82,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
   const cmd = program
     .command("plan")
     .description("show what apply would change, without changing anything")
-    .argument("[files...]", "manifest files or directories", [])
+    .argument("[files...]", "manifest files or directories")
     .addOption(formatOption())
     .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")

@@ -4,17 +4,19 @@ import { loadManifest, resolveManifestFiles } from "../../manifest/load.js";
 import type { DesiredState } from "../../manifest/model.js";
 import { duplicateNamesOffline } from "../../run/targets.js";
 import { EXIT_ERROR, EXIT_OK, reportError } from "../exit.js";
+import { collect } from "./plan.js";
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
     .command("validate")
     .description("decrypt and check manifests without calling AWS")
-    .argument("[files...]", "manifest files or directories", [])
-    .action(async (files: string[]) => {
+    .argument("[files...]", "manifest files or directories")
+    .option("--exclude <glob>", "leave out these files of a directory (repeatable; file name or path)", collect)
+    .action(async (files: string[], o: { exclude?: string[] }) => {
       let failed = 0;
       const valid: DesiredState[] = [];
       // Every file is checked, so one run reports every problem in every manifest.
-      for (const f of await resolveManifestFiles(files)) {
+      for (const f of await resolveManifestFiles(files, { exclude: o.exclude ?? [] })) {
         try {
           const d = await loadManifest(f);
           valid.push(d);
