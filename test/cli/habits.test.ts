@@ -257,3 +257,14 @@ describe("--quiet", () => {
     expect(saved.stderr).toBe("");
   });
 });
+
+describe("help", () => {
+  it("shows no '(default: [])' for a list of files", async () => {
+    for (const cmd of ["plan", "apply", "validate", "force-unlock"]) {
+      const r = await runCli([cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("Arguments:");
+      expect(r.stdout).not.toContain("default: []");
+    }
+  });
+});
