@@ -21,6 +21,8 @@ describe("the apply lock through the CLI", () => {
   let env: Record<string, string>;
   /** Called on each write request to a secret (not the lock's). */
   let onSecretWrite: (() => void | Promise<void>) | undefined;
+  /** Called on each request about the lock secret. */
+  let onLockRequest: (() => void) | undefined;
   const manifest = (round: string) =>
     writeManifest(
       { scopeId: "lockcli", prefix: "l/", secrets: Object.fromEntries(names.map((n) => [n, `${CANARY}-${round}-${n}`])) },
@@ -35,7 +37,8 @@ describe("the apply lock through the CLI", () => {
     ({ moto, proxy, dir, recipient, env } = await startProxiedMoto("lockcli", {
       latencyMs: 20,
       onRequest: async ({ operation, secret }) => {
-        if (WRITE_OPERATIONS.has(operation) && !secret?.startsWith(LOCK_SECRET_PREFIX)) await onSecretWrite?.();
+        if (secret?.startsWith(LOCK_SECRET_PREFIX)) onLockRequest?.();
+        else if (WRITE_OPERATIONS.has(operation)) await onSecretWrite?.();
         return undefined;
       },
     }));
@@ -43,22 +46,29 @@ describe("the apply lock through the CLI", () => {
   afterAll(() => stopProxiedMoto({ moto, proxy }));
   beforeEach(async () => {
     onSecretWrite = undefined;
+    onLockRequest = undefined;
     await moto.reset();
   });
 
-  /** Starts an apply and resolves once it has made `n` writes to secrets (it then holds the lock). */
-  function startApply(args: string[], n: number) {
+  /**
+   * Starts an apply and resolves once it has made `n` writes to secrets (it then holds the lock). With
+   * `hold`, its writes from the n-th on wait for it, so the apply surely still holds the lock meanwhile,
+   * however slow the machine.
+   */
+  function startApply(args: string[], n: number, hold?: Promise<void>) {
     let child: ChildProcess | undefined;
     let seen = 0;
     let reached: () => void = () => {};
     const writing = new Promise<void>((r) => {
       reached = r;
     });
-    onSecretWrite = () => {
+    onSecretWrite = async () => {
       if (++seen === n) reached();
+      if (seen >= n) await hold;
     };
     const done = runCli(args, {
-      env,
+      // A held write must not time out and be retried meanwhile.
+      env: hold ? { ...env, SOPSYNC_REQUEST_TIMEOUT: "2m" } : env,
       cwd: dir,
       onSpawn: (c) => {
         child = c;
@@ -68,7 +78,11 @@ describe("the apply lock through the CLI", () => {
   }
 
   it("a second apply fails at once naming the holder; with --lock-timeout it waits and then applies; plan needs no lock", async () => {
-    const first = startApply(["apply", "--yes", "--max-rps", "20", manifest("a")], 3);
+    let release: () => void = () => {};
+    const hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = startApply(["apply", "--yes", "--max-rps", "20", manifest("a")], 3, hold);
     await first.writing;
     const second = await runCli(["apply", "--yes", manifest("a")], { env, cwd: dir });
     expect(second.code).toBe(1);
@@ -77,7 +91,19 @@ describe("the apply lock through the CLI", () => {
     expect(second.stderr).toMatch(/sopsync force-unlock \S+/);
     const planned = await runCli(["plan", manifest("a")], { env, cwd: dir });
     expect(planned.code, planned.stderr).toBe(0);
-    const waited = await runCli(["apply", "--yes", "--lock-timeout", "2m", manifest("a")], { env, cwd: dir });
+    // The first apply is held mid-write, so every lock request now is the waiting apply's: release the
+    // first once the waiting one has read the lock and found it held.
+    let lockRequests = 0;
+    const sawLock = new Promise<void>((r) => {
+      onLockRequest = () => {
+        if (++lockRequests === 2) r();
+      };
+    });
+    const waiting = runCli(["apply", "--yes", "--lock-timeout", "2m", manifest("a")], { env, cwd: dir });
+    await sawLock;
+    onLockRequest = undefined;
+    release();
+    const waited = await waiting;
     expect((await first.done).code).toBe(0);
     expect(waited.code, waited.stderr).toBe(0);
     expect(waited.stdout).toMatch(/No changes|Nothing left to apply/);
