@@ -13,6 +13,8 @@ import * as rotate from "./commands/rotate.js";
 import * as updatekeys from "./commands/updatekeys.js";
 import * as show from "./commands/show.js";
 import * as completion from "./commands/completion.js";
+import * as report from "./commands/report.js";
+import * as targets from "./commands/targets.js";
 import { SOPSYNC_VERSION } from "../version.js";
 import { EXIT_ERROR, reportError } from "./exit.js";
 import { quietOnClosedOutput } from "./io.js";
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   rotate.register(program, setExit);
   updatekeys.register(program, setExit);
   show.register(program, setExit);
+  report.register(program, setExit);
+  targets.register(program, setExit);
   completion.register(program, setExit);
   try {
     await program.parseAsync(argv);
