@@ -1,18 +1,13 @@
-// The error catalogue (docs/errors.md), row by row, through the CLI as a user runs it: every bad input
-// or condition exits 1 with one plain first line that says what is wrong and what to do, is never
-// reported as an internal error, and sends no write request to AWS (counted on the wire by the proxy;
-// the offline rows send no request at all). Other parts of issue 14 add their rows to this table.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smClient } from "../helpers/aws.js";
-import { allOutput, runCli } from "../helpers/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { cliCommand, onTerminal } from "../helpers/terminal.js";
 import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
-import { generateAgeKey, projectRoot, sopsEncrypt } from "../helpers/tools.js";
+import { generateAgeKey, sopsEncrypt } from "../helpers/tools.js";
 import { sopsEncryptFile } from "../sops/helpers.js";
 import { type ProxiedMoto, startProxiedMoto, stopProxiedMoto } from "../apply/cli-fixtures.js";
 
@@ -603,39 +598,17 @@ const rows: Row[] = [
   },
 ];
 
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
-/** The CLI on a pseudo-terminal (util-linux `script`), typing `key` once the confirmation prompt shows. */
-function runOnTerminal(
-  args: string[],
-  env: Record<string, string>,
-  cwd: string,
-  key: string,
-): Promise<{ code: number; output: string }> {
-  const loader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-  const command = [process.execPath, "--import", loader, join(projectRoot, "src/cli/main.ts"), ...args].map(quote).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      cwd,
-      env: { ...env, TERM: "dumb" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    let typed = false;
-    const onData = (d: Buffer) => {
-      output += d;
-      if (!typed && output.includes("will be accepted")) {
-        typed = true;
-        child.stdin.write(key);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      allOutput.push(output);
-      resolve({ code: code ?? -1, output });
-    });
+/** The CLI on a pseudo-terminal, typing `key` once the confirmation prompt shows. */
+function runOnTerminal(args: string[], env: Record<string, string>, cwd: string, key: string) {
+  let typed = false;
+  return onTerminal(cliCommand(args), {
+    env,
+    cwd,
+    onOutput: (output, terminal) => {
+      if (typed || !output.includes("will be accepted")) return;
+      typed = true;
+      terminal.stdin.write(key);
+    },
   });
 }
 

@@ -2,48 +2,23 @@
 // proxy): `apply | tee log` asks on the terminal (confirmation follows stdin, under a real
 // pseudo-terminal through util-linux `script`); re-applying an applied plan says so; folder mode takes
 // only sops-encrypted sopsync manifests and says what it skipped, with --exclude; --quiet.
-import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestText, type ProxiedMoto, startProxiedMoto, stopProxiedMoto, writeManifest } from "../apply/cli-fixtures.js";
 import { getString, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
-import { projectRoot } from "../helpers/tools.js";
+import { cliCommand, onTerminal, shellQuote as quote } from "../helpers/terminal.js";
 
 const CANARY = "canary-habits-7e2a";
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
 /**
  * Runs `shell` (bash, pipefail) under a pseudo-terminal: stdin and stderr are the terminal; `$SOPSYNC`
  * is the CLI. Returns what the terminal showed.
  */
-function onTerminal(shell: string, env: Record<string, string>, input: string, cwd: string) {
-  const loader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-  const sopsync = [process.execPath, "--import", loader, join(projectRoot, "src/cli/main.ts")].map(quote).join(" ");
+function runShellOnTerminal(shell: string, env: Record<string, string>, input: string, cwd: string) {
   const script = join(cwd, `term-${Date.now()}.sh`);
-  writeFileSync(script, `set -o pipefail\nSOPSYNC=(${sopsync})\n${shell}\n`);
-  return new Promise<{ code: number; output: string }>((resolve, reject) => {
-    const child = spawn("script", ["-qec", `bash ${quote(script)}`, "/dev/null"], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: cwd, TERM: "dumb", NO_COLOR: "1", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => {
-      output += d;
-    });
-    child.stderr.on("data", (d) => {
-      output += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      allOutput.push(output);
-      resolve({ code: code ?? -1, output });
-    });
-    child.stdin.write(input);
-  });
+  writeFileSync(script, `set -o pipefail\nSOPSYNC=(${cliCommand()})\n${shell}\n`);
+  return onTerminal(`bash ${quote(script)}`, { env, input, cwd });
 }
 
 let w: ProxiedMoto;
@@ -71,7 +46,7 @@ describe("confirmation follows stdin", () => {
 
   it("`apply | tee log` on a terminal asks there, keeps the question out of the log, and writes nothing on 'no'", async () => {
     const before = writes();
-    const r = await onTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} | tee no.log`, w.env, "no\n", w.dir);
+    const r = await runShellOnTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} | tee no.log`, w.env, "no\n", w.dir);
     expect(r.code, r.output).toBe(1);
     expect(r.output).toMatch(/Apply these changes\? Only 'yes' will be accepted:/);
     expect(r.output).toMatch(/apply cancelled; nothing was changed/);
@@ -83,7 +58,7 @@ describe("confirmation follows stdin", () => {
 
   it("`apply | tee log` applies after 'yes'", async () => {
     const before = writes();
-    const r = await onTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} | tee yes.log`, w.env, "yes\n", w.dir);
+    const r = await runShellOnTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} | tee yes.log`, w.env, "yes\n", w.dir);
     expect(r.code, r.output).toBe(0);
     expect(writes() - before).toBe(2);
     expect(await getString(smClient(w.proxy.endpoint), "tty/b")).toBe(`${CANARY}-b`);
@@ -96,7 +71,7 @@ describe("confirmation follows stdin", () => {
       { dir: join(w.dir, "tty"), recipient: w.recipient },
     );
     const before = writes();
-    const r = await onTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} < /dev/null`, w.env, "", w.dir);
+    const r = await runShellOnTerminal(`"\${SOPSYNC[@]}" apply ${quote(file)} < /dev/null`, w.env, "", w.dir);
     expect(r.code).toBe(1);
     expect(r.output).toMatch(/apply needs --yes when not run on a terminal/);
     expect(writes()).toBe(before);

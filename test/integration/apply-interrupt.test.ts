@@ -3,22 +3,19 @@
 // pseudo-terminal (util-linux `script`) as a user does, and sent as SIGINT to the child; during the
 // read phase it abandons the reads and writes nothing. A second Ctrl-C quits at once and names the
 // lock ID it leaves held, which `sopsync force-unlock` then removes.
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
 import { acquireLock, readLock } from "../../src/run/lock.js";
 import { getString, listNames, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
+import { cliCommand, onTerminal } from "../helpers/terminal.js";
 import { type FaultProxy, LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
 import { awsEnv, type Moto, TEST_REGION } from "../helpers/moto.js";
-import { projectRoot } from "../helpers/tools.js";
 import { applySummary, startProxiedMoto, stopProxiedMoto, writeManifest } from "../apply/cli-fixtures.js";
 
 const CANARY = "canary-interrupt-6a3e91";
 const names = Array.from({ length: 40 }, (_, i) => `i/s${String(i).padStart(2, "0")}`);
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 /** Waits for `step`, failing at once with the child's output if the run ends before it. */
 function whileRunning<T>(step: Promise<T>, run: Promise<{ code: number; stderr: string }>): Promise<T> {
@@ -92,42 +89,18 @@ describe("Ctrl-C during apply", () => {
 
   it("on a terminal: Ctrl-C prints the outcome and 'interrupted: N of 40 applied', releases the lock, exits 130", async () => {
     const file = manifest();
-    const loader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-    const command = [
-      process.execPath,
-      "--import",
-      loader,
-      join(projectRoot, "src/cli/main.ts"),
-      "apply",
-      "--yes",
-      "--max-rps",
-      "8",
-      file,
-    ]
-      .map(quote)
-      .join(" ");
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, TERM: "dumb", NO_COLOR: "1", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => {
-      output += d;
-    });
-    child.stderr.on("data", (d) => {
-      output += d;
-    });
     let writes = 0;
-    hook = (r) => {
-      // Ctrl-C typed on the terminal: the line discipline sends SIGINT to the apply.
-      if (isSecretWrite(r) && ++writes === 5) child.stdin.write("\x03");
-    };
-    const code = await new Promise<number>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (c) => resolve(c ?? -1));
+    const run = onTerminal(cliCommand(["apply", "--yes", "--max-rps", "8", file]), {
+      env: { HOME: dir, ...env },
+      cwd: dir,
+      onSpawn: (terminal) => {
+        hook = (r) => {
+          // Ctrl-C typed on the terminal: the line discipline sends SIGINT to the apply.
+          if (isSecretWrite(r) && ++writes === 5) terminal.stdin.write("\x03");
+        };
+      },
     });
-    allOutput.push(output);
+    const { code, output } = await run;
     expect(code, output).toBe(130);
     expect(output).toMatch(/Interrupted: starting nothing new/);
     await checkSummary(output);

@@ -1,46 +1,22 @@
 // `sopsync apply` on a terminal (a real pseudo-terminal through util-linux `script`): it shows the
 // plan and asks; anything but "yes" writes nothing; "yes" applies with a progress line (count, rate,
 // ETA) instead of one line per action.
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getString, smClient } from "../helpers/aws.js";
 import { allOutput, assertNoCanary } from "../helpers/cli.js";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
 import { type Moto, startMoto } from "../helpers/moto.js";
-import { generateAgeKey, projectRoot } from "../helpers/tools.js";
+import { cliCommand, onTerminal } from "../helpers/terminal.js";
+import { generateAgeKey } from "../helpers/tools.js";
 import { writeManifest } from "../apply/cli-fixtures.js";
 
 const CANARY = "canary-tty-90f1d3";
-const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
 /** Runs the CLI with a pseudo-terminal as stdin/stdout/stderr, typing `input`. */
-function runOnTerminal(args: string[], env: Record<string, string>, input: string): Promise<{ code: number; output: string }> {
-  const loader = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-  const command = [process.execPath, "--import", loader, join(projectRoot, "src/cli/main.ts"), ...args].map(quote).join(" ");
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TERM: "dumb", NO_COLOR: "1", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d) => {
-      output += d;
-    });
-    child.stderr.on("data", (d) => {
-      output += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      allOutput.push(output);
-      resolve({ code: code ?? -1, output });
-    });
-    child.stdin.write(input);
-  });
-}
+const runOnTerminal = (args: string[], env: Record<string, string>, input: string) =>
+  onTerminal(cliCommand(args), { env: { HOME: process.env.HOME ?? "/tmp", ...env }, input });
 
 describe("apply on a terminal", () => {
   let moto: Moto;
