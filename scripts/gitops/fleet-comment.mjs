@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Posts a fleet's one review (`sopsync report --format markdown`) as the sticky pull-request comment:
+//   node fleet-comment.mjs --markdown fleet.md [--pr N]
+// The comment is found by the fleet marker, which no scope's `<!-- sopsync:<scope.id> -->` can equal,
+// and by its author (see findOwnComment): a comment someone else planted with the marker is never
+// rewritten. `sopsync report` already keeps the body within GitHub's limit; it is cut here too (with
+// a pointer to the job summary) so a body from anywhere else cannot make the call fail.
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { findOwnComment, GITHUB_COMMENT_LIMIT, truncateBody } from "./comment.mjs";
+import { githubClient } from "./github.mjs";
+
+/** The same text as FLEET_MARKER in src/plan/render-fleet.ts (a test checks they agree). */
+export const FLEET_MARKER = "<!-- sopsync-fleet -->";
+
+async function main() {
+  const env = process.env;
+  const { values } = parseArgs({ options: { markdown: { type: "string" }, pr: { type: "string" } } });
+  if (!values.markdown) throw new Error("--markdown is required");
+  let pr = values.pr ? Number(values.pr) : undefined;
+  if (!pr && env.GITHUB_EVENT_PATH) pr = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8")).pull_request?.number;
+  if (!pr) {
+    process.stderr.write("sopsync: not a pull request, no comment posted\n");
+    return;
+  }
+  const text = await readFile(values.markdown, "utf8");
+  // A fleet of one target renders as that target's own comment: it still goes under the fleet marker,
+  // so a workflow keeps one comment whatever the number of targets.
+  const markdown = text.startsWith(`${FLEET_MARKER}\n`) ? text : `${FLEET_MARKER}\n${text}`;
+  const runUrl = env.GITHUB_RUN_ID
+    ? `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+    : "";
+  const note = runUrl ? `The full plans are in the [job summary](${runUrl}).` : "The full plans are in the job summary.";
+  const body = truncateBody(markdown, GITHUB_COMMENT_LIMIT, note);
+  const gh = githubClient({
+    token: env.GITHUB_TOKEN,
+    apiUrl: env.GITHUB_API_URL,
+    graphqlUrl: env.GITHUB_GRAPHQL_URL,
+    repo: env.GITHUB_REPOSITORY,
+  });
+  const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
+  const mine = findOwnComment(existing, FLEET_MARKER, self);
+  if (mine) await gh.updateComment(mine.id, body);
+  else await gh.createComment(pr, body);
+  process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the fleet plan comment\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`sopsync: ${err.message}\n`);
+  process.exitCode = 1;
+});
