@@ -1,9 +1,10 @@
 // The fleet workflows: the examples pass the pinned actionlint and their scripts parse, and the fleet
 // comment is one sticky comment of its own, found by a marker no scope comment can have.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { plan } from "../../src/plan/plan.js";
@@ -131,5 +132,78 @@ describe("the fleet comment", () => {
     const mine = gh.comments.filter((c) => c.user.id === ACTIONS_BOT.id && c.body.startsWith(`${FLEET_MARKER}\n`));
     expect(mine).toHaveLength(1);
     expect(mine[0]?.body.startsWith(`${FLEET_MARKER}\n${markerFor("team-a")}\n`)).toBe(true);
+  });
+});
+
+describe("the report job of secrets-fleet-plan.yml, run as the runner would", () => {
+  const REPO = "acme/infra";
+  let gh: FakeGitHub;
+  afterAll(async () => {
+    await gh?.close();
+  });
+
+  it("reports the downloaded plans and the target whose job failed in one comment and the job summary", async () => {
+    gh = await startFakeGitHub(REPO);
+    const dir = mkdtempSync(join(tmpdir(), "sopsync-fleet-job-"));
+    // `.sopsync` as the workflow's checkout of sopsync would be: the CLI (run from source here) and the scripts.
+    mkdirSync(join(dir, ".sopsync/dist/cli"), { recursive: true });
+    const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
+    writeFileSync(
+      join(dir, ".sopsync/dist/cli/main.js"),
+      `import { spawnSync } from "node:child_process";
+const r = spawnSync(process.execPath, ["--import", ${JSON.stringify(tsx)}, ${JSON.stringify(join(projectRoot, "src/cli/main.ts"))}, ...process.argv.slice(2)], { stdio: "inherit" });
+process.exitCode = r.status ?? 1;
+`,
+    );
+    symlinkSync(join(projectRoot, "scripts"), join(dir, ".sopsync/scripts"));
+    // What download-artifact leaves: one folder per artifact. Target 3's job failed: no plan.
+    const include = [0, 1, 2, 3].map((i) => {
+      const account = String(300000000000 + i);
+      return { account, region: "eu-west-1", files: [`secrets/t${i}.yaml`], name: `${account}-eu-west-1` };
+    });
+    writeFileSync(join(dir, "matrix.json"), JSON.stringify({ include }));
+    for (const i of [0, 1, 2]) {
+      const account = String(300000000000 + i);
+      const p = plan(
+        [{ desired: desiredState([secret(`t${i}/db`)], { target: { account } }), live: liveState([], { account }) }],
+        {
+          planId: `00000000-0000-4000-8000-00000000010${i}`,
+          createdAt: "2026-11-30T10:00:00.000Z",
+        },
+      );
+      mkdirSync(join(dir, `plans/sopsync-plan-${account}-eu-west-1`), { recursive: true });
+      writeFileSync(join(dir, `plans/sopsync-plan-${account}-eu-west-1/plan.json`), JSON.stringify(p));
+    }
+    writeFileSync(join(dir, "event.json"), JSON.stringify({ pull_request: { number: 12 } }));
+    const summary = join(dir, "summary.md");
+    writeFileSync(summary, "");
+    const wf = YAML.parse(readFileSync(join(projectRoot, examples[0] as string), "utf8"));
+    const step = (wf.jobs.report.steps as { name?: string; run?: string }[]).find((s) => s.name === "sopsync report");
+    if (!step?.run) throw new Error("secrets-fleet-plan.yml has no 'sopsync report' step");
+    const r = await runProcess("bash", ["-e", "-c", step.run], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        GITHUB_TOKEN: gh.token,
+        GITHUB_API_URL: gh.url,
+        GITHUB_REPOSITORY: REPO,
+        GITHUB_EVENT_PATH: join(dir, "event.json"),
+        GITHUB_STEP_SUMMARY: summary,
+        RUN_URL: "https://github.com/acme/infra/actions/runs/5",
+      },
+    });
+    expect(r.stderr).toMatch(/posted the fleet plan comment/);
+    expect(r.code, r.stderr).toBe(0);
+    const [comment] = gh.comments.filter((c) => c.issue === 12);
+    expect(gh.comments.filter((c) => c.issue === 12)).toHaveLength(1);
+    const body = comment?.body ?? "";
+    expect(body.startsWith(`${FLEET_MARKER}\n`)).toBe(true);
+    for (const i of [0, 1, 2]) expect(body).toContain(`| \`30000000000${i}\` | \`eu-west-1\` | \`team-a\` | **1** |`);
+    expect(body).toContain("| `300000000003` | `eu-west-1` | — |");
+    expect(body).toContain("**1 target(s) have no plan**");
+    const written = readFileSync(summary, "utf8");
+    expect(written).toContain("300000000003");
+    expect(written).toContain("t2/db");
   });
 });
