@@ -32,10 +32,6 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class ValueFormatError extends Error {}
 
-export function looksEncrypted(text: string): boolean {
-  return ENC_PATTERN.test(text);
-}
-
 export function parseEncrypted(text: string): EncryptedValue {
   const m = ENC_PATTERN.exec(text);
   if (!m) throw new ValueFormatError("value does not match sops' ENC[AES256_GCM,...] format");
@@ -133,14 +129,5 @@ function typedValue(plain: Buffer, type: string): SopsValue {
     }
     default:
       throw new ValueFormatError(`unsupported value type '${type.slice(0, 20)}'`);
-  }
-}
-
-/** The IV of an encrypted value, to re-encrypt an unchanged value to the identical ciphertext. */
-export function ivOf(text: string): Buffer | undefined {
-  try {
-    return parseEncrypted(text).iv;
-  } catch {
-    return undefined;
   }
 }
