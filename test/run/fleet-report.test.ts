@@ -170,6 +170,17 @@ describe("sopsync report over 50 target plans", () => {
     expect(g.stderr).toContain(`${notJson}: not a readable plan file (not valid JSON)`);
   });
 
+  it("renders one multi-target plan file (a fleet planned in one job) as the fleet comment", async () => {
+    const parts = [5, 6, 7].map((i) => targetPlan(i, 1));
+    const merged = { ...(parts[0] as Plan), targets: parts.flatMap((p) => p.targets) };
+    const file = save(dir, "one-job.json", merged);
+    const r = await runCli(["report", "--format", "markdown", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith(`${FLEET_MARKER}\n`)).toBe(true);
+    expect(rows(r.stdout).map((l) => l.slice(0, 18))).toEqual(["| `100000000005` |", "| `100000000006` |", "| `100000000007` |"]);
+    expect(splitByScope(r.stdout)).toEqual([]);
+  });
+
   it("refuses the same target planned in two files", async () => {
     const r = await runCli(["report", small[0] as string, small[0] as string]);
     expect(r.code).toBe(1);
