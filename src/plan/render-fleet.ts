@@ -5,6 +5,7 @@
 import type { Plan, TargetPlan } from "./model.js";
 import { renderMarkdown } from "./render-markdown.js";
 import { renderText, summaryLine } from "./render-text.js";
+import { compareTuples } from "../tuple-order.js";
 
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -230,7 +231,7 @@ function fleetRows(fleet: Fleet): Row[] {
       }),
     ),
   ];
-  return rows.sort((a, b) => compareKeys(a.key, b.key));
+  return rows.sort((a, b) => compareTuples(a.key, b.key));
 }
 
 function sortedTargets(fleet: Fleet): FleetTarget[] {
@@ -240,15 +241,6 @@ function sortedTargets(fleet: Fleet): FleetTarget[] {
 function hasAnyChange(t: TargetPlan): boolean {
   const s = t.summary;
   return s.create + s.update + s.restore + s.adopt + s.delete + (s.drift ?? 0) > 0;
-}
-
-function compareKeys(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? "";
-    const y = b[i] ?? "";
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 /** Text from outside (a matrix name, an error) as one table cell: one line, no markup, no pipe. */

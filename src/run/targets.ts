@@ -10,6 +10,7 @@ import { type Problem, SopsyncError } from "../errors.js";
 import { loadManifest } from "../manifest/load.js";
 import type { DesiredSecret, DesiredState } from "../manifest/model.js";
 import type { DecryptOptions } from "../sops/index.js";
+import { compareTuples } from "../tuple-order.js";
 
 export interface RunTarget {
   account: string;
@@ -73,7 +74,7 @@ export async function openTargets(files: readonly string[], opts: OpenOptions = 
   if (problems.length) {
     throw new SopsyncError("MANIFEST_INVALID", `${problems.length} problem(s) across the manifests of this run`, { problems });
   }
-  return targets.sort((a, b) => compareKeys(targetOrder(a), targetOrder(b)));
+  return targets.sort((a, b) => compareTuples(targetOrder(a), targetOrder(b)));
 }
 
 /**
@@ -119,15 +120,6 @@ function byFileThenLine(a: Problem, b: Problem): number {
 
 function targetOrder(t: RunTarget): string[] {
   return [t.account, t.region, t.desired.scope.id];
-}
-
-function compareKeys(a: string[], b: string[]): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? "";
-    const y = b[i] ?? "";
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 function where(s: DesiredSecret): string {
