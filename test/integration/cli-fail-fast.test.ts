@@ -175,13 +175,18 @@ describe("retries and deadlines against moto", () => {
     proxy.resetStats();
   });
 
-  it("a call throttled for about 3 s prints 'retrying (n/10): ThrottlingException' and then succeeds", async () => {
+  it("a call throttled past 2 s prints 'retrying (n/10): ThrottlingException' and then succeeds", async () => {
     const file = writeManifest({ scopeId: "rt", prefix: "rt/", secrets: { "rt/a": `${CANARY}-rt` } }, { dir, recipient });
+    // Throttled until one refusal has been served 2.5 s after the first attempt reached the proxy (the
+    // client started it no later), so at least one retry surely comes more than 2 s into the call,
+    // whatever the backoff's jitter.
     let since: number | undefined;
+    let late = false;
     decide = ({ operation }) => {
-      if (operation !== "ListSecrets") return undefined;
+      if (operation !== "ListSecrets" || late) return undefined;
       since ??= Date.now();
-      return Date.now() - since < 3000 ? { status: 400, type: "ThrottlingException", message: "Rate exceeded" } : undefined;
+      if (Date.now() - since >= 2500) late = true;
+      return { status: 400, type: "ThrottlingException", message: "Rate exceeded" };
     };
     const r = await runCli(["plan", file], { env, cwd: dir });
     expect(r.code, r.stderr).toBe(0);
