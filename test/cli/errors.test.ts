@@ -79,6 +79,16 @@ const rows: Row[] = [
     first: (c) => `Error: ${c.rowDir}/secrets.yaml:3:1: a tab is used for indentation: YAML indents with spaces only`,
   },
   {
+    // yaml.v3 (so sops, so sopsync) reads an unquoted date as a timestamp; AWS would refuse the policy.
+    name: "an unquoted policy Version, before any AWS call",
+    args: (c) => [
+      "plan",
+      c.manifest(withSecrets("  e/db:\n    value: v1\n    policy:\n      Version: 2012-10-17\n      Statement: []\n")),
+    ],
+    first: (c) =>
+      `Error: ${c.rowDir}/secrets.yaml:11:22: secrets.e/db: policy Version 2012-10-17 unquoted is read as a timestamp (YAML, as sops reads it); quote it: Version: "2012-10-17"`,
+  },
+  {
     name: "a duplicate key, named",
     offline: true,
     args: (c) => [
