@@ -47,6 +47,11 @@ describe("the fleet example workflows", () => {
     expect(wf.jobs.plan.strategy.matrix).toBe(`$${"{{"} fromJSON(needs.targets.outputs.matrix) }}`);
     expect(runs("report")).toMatch(/report "\$\{plans\[@\]\}" --targets matrix\.json --format markdown/);
     expect(runs("report")).toMatch(/fleet-comment\.mjs --markdown fleet\.md/);
+    // Each apply job applies its own target's reviewed plan, downloaded from the plan run.
+    const applyWf = YAML.parse(readFileSync(join(projectRoot, examples[1] as string), "utf8"));
+    const applySteps = applyWf.jobs.apply.steps as { id?: string; run?: string; with?: Record<string, string> }[];
+    expect(applySteps.find((s) => s.id === "saved")?.run).toMatch(/--name "sopsync-plan-\$TARGET"/);
+    expect(applySteps.find((s) => s.id === "apply")?.with?.["plan-file"]).toBe(`$${"{{"} steps.saved.outputs.plan }}`);
     for (const f of examples) {
       for (const job of Object.values(YAML.parse(readFileSync(join(projectRoot, f), "utf8")).jobs) as {
         steps: { run?: string }[];
