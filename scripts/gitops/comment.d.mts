@@ -16,3 +16,17 @@ export function isOwnComment(comment: CommentLike, self: Identity): boolean;
 export function findOwnComment<C extends CommentLike>(comments: C[], marker: string, self: Identity): C | undefined;
 export function findStickyComment<C extends CommentLike>(comments: C[], scopeId: string, self: Identity): C | undefined;
 export function truncateBody(body: string, limit: number, note: string): string;
+export const FLEET_MARKER: string;
+export function isFleetMarkdown(markdown: string): boolean;
+export function fleetCommentBody(markdown: string, note: string): string;
+export interface StickyClient {
+  createComment(issue: number, body: string): Promise<unknown>;
+  updateComment(id: number, body: string): Promise<unknown>;
+}
+export function postSticky(
+  gh: StickyClient,
+  pr: number,
+  seen: { existing: CommentLike[]; self: Identity },
+  marker: string,
+  body: string,
+): Promise<"updated" | "posted">;

@@ -1,7 +1,9 @@
-// Pure helpers for the sticky pull-request comment: split `sopsync plan --format markdown` output into
-// one body per manifest (each starts with its hidden `<!-- sopsync:<scope.id> -->` marker), recognise
-// our own earlier comment by that marker and its author, and shorten a body to GitHub's comment limit without
-// leaving a code fence or <details> block open.
+// Helpers for the sticky pull-request comment: split `sopsync plan --format markdown` output into
+// one body per manifest (each starts with its hidden `<!-- sopsync:<scope.id> -->` marker), or take a
+// fleet's markdown (a plan of several targets, or `sopsync report`) as one body under the fleet
+// marker; recognise our own earlier comment by its marker and its author, and shorten a body to
+// GitHub's comment limit without leaving a code fence or <details> block open. Only postSticky talks
+// to GitHub, through the client it is given.
 
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -9,6 +11,39 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 export const STEP_SUMMARY_LIMIT = 1_048_576;
 
 const MARKER_LINE = /^<!-- sopsync:(\S+) -->$/;
+
+/**
+ * The fleet comment's marker: the same text as FLEET_MARKER in src/plan/render-fleet.ts (a test checks
+ * they agree). No scope's `<!-- sopsync:<scope.id> -->` can equal it.
+ */
+export const FLEET_MARKER = "<!-- sopsync-fleet -->";
+
+/** Whether `markdown` is a fleet's one review rather than per-scope comments. */
+export function isFleetMarkdown(markdown) {
+  return markdown.startsWith(`${FLEET_MARKER}\n`);
+}
+
+/**
+ * The body of the fleet comment. Markdown of one target (a `report` of a fleet of one) goes under the
+ * fleet marker too, so a workflow keeps one comment whatever the number of targets. sopsync already
+ * keeps a fleet within the limit; it is cut here too so a body from anywhere else cannot fail the call.
+ */
+export function fleetCommentBody(markdown, note) {
+  const text = isFleetMarkdown(markdown) ? markdown : `${FLEET_MARKER}\n${markdown}`;
+  return truncateBody(text, GITHUB_COMMENT_LIMIT, note);
+}
+
+/**
+ * Updates our own comment with `marker` on pull request `pr` (see findOwnComment), or posts one.
+ * `existing` and `self` are the pull request's comments and the token's identity, read once by the caller.
+ * Returns "updated" or "posted".
+ */
+export async function postSticky(gh, pr, { existing, self }, marker, body) {
+  const mine = findOwnComment(existing, marker, self);
+  if (mine) await gh.updateComment(mine.id, body);
+  else await gh.createComment(pr, body);
+  return mine ? "updated" : "posted";
+}
 
 export function markerFor(scopeId) {
   return `<!-- sopsync:${scopeId} -->`;

@@ -76,22 +76,69 @@ export function driftedSecrets(plan) {
   return out;
 }
 
-/** Markdown body for the drift issue; `runUrl` links the workflow run that found it. */
+/**
+ * Markdown body for the drift issue; `runUrl` links the workflow run that found it. A plan of several
+ * targets (a fleet) is still one issue: a table of the drifted targets, then each target's secrets.
+ */
 export function driftIssueBody(plan, runUrl) {
   const drifted = driftedSecrets(plan);
-  const count = (k) => drifted.filter((d) => d.kind === k).length;
+  const count = (list, k) => list.filter((d) => d.kind === k).length;
+  const planned = plan.targets?.length ?? 0;
   const lines = [
-    `sopsync found **${drifted.length}** secret(s) that differ from the manifest: ${count("outside")} changed outside sopsync, ${count("pending")} pending manifest change(s), ${count("unknown")} of unknown cause${count("rotation") ? `, ${count("rotation")} with rotation enabled outside sopsync` : ""}${count("rotated") ? `, ${count("rotated")} rotated by their rotation` : ""}.`,
+    `sopsync found **${drifted.length}** secret(s) that differ from the manifest: ${count(drifted, "outside")} changed outside sopsync, ${count(drifted, "pending")} pending manifest change(s), ${count(drifted, "unknown")} of unknown cause${count(drifted, "rotation") ? `, ${count(drifted, "rotation")} with rotation enabled outside sopsync` : ""}${count(drifted, "rotated") ? `, ${count(drifted, "rotated")} rotated by their rotation` : ""}.`,
     "",
-    "| scope | secret | drift | details |",
-    "|---|---|---|---|",
-    ...drifted.map((d) => `| \`${d.scope}\` | \`${d.name}\` | ${KIND_TEXT[d.kind]} | ${d.reasons.map(escapeCell).join("; ")} |`),
-    "",
+  ];
+  const row = (d) => `| \`${d.name}\` | ${KIND_TEXT[d.kind]} | ${d.reasons.map(escapeCell).join("; ")} |`;
+  if (planned <= 1) {
+    lines.push(
+      "| scope | secret | drift | details |",
+      "|---|---|---|---|",
+      ...drifted.map((d) => `| \`${d.scope}\` ${row(d)}`),
+      "",
+    );
+  } else {
+    const targets = byTarget(drifted);
+    lines.push(
+      `**${targets.length}** of ${planned} target(s) drifted:`,
+      "",
+      "| account | region | scope | drifted | changed outside | pending | other |",
+      "|---|---|---|---:|---:|---:|---:|",
+      ...targets.map(({ t, secrets }) => {
+        const outside = count(secrets, "outside");
+        const pending = count(secrets, "pending");
+        const other = secrets.length - outside - pending;
+        return `| \`${t.account}\` | \`${t.region}\` | \`${t.scope}\` | ${secrets.length} | ${outside} | ${pending} | ${other} |`;
+      }),
+      "",
+    );
+    for (const { t, secrets } of targets) {
+      lines.push(
+        `#### \`${t.scope}\` · account \`${t.account}\` · \`${t.region}\``,
+        "",
+        "| secret | drift | details |",
+        "|---|---|---|",
+        ...secrets.map(row),
+        "",
+      );
+    }
+  }
+  lines.push(
     "A *pending manifest change* is applied by the next `sopsync apply` (merge to the default branch). A change *made outside sopsync* is overwritten by that apply too: copy it into the manifest first if it should stay. A secret with *rotation enabled outside sopsync* is never written back: declare `rotation:` or `rotation: external` in the manifest to keep the rotation, or `rotation: none` to cancel it.",
     "",
     `Found by ${runUrl ? `[this run](${runUrl})` : "the drift check"}. This issue is updated on each check and closed when the account matches the manifest again.`,
-  ];
+  );
   return `${lines.join("\n")}\n`;
+}
+
+/** The drifted secrets grouped by target (account, region, scope), in the plan's order. */
+function byTarget(drifted) {
+  const groups = new Map();
+  for (const d of drifted) {
+    const key = JSON.stringify([d.account, d.region, d.scope]);
+    if (!groups.has(key)) groups.set(key, { t: { account: d.account, region: d.region, scope: d.scope }, secrets: [] });
+    groups.get(key).secrets.push(d);
+  }
+  return [...groups.values()];
 }
 
 function escapeCell(s) {

@@ -7,11 +7,8 @@
 // a pointer to the job summary) so a body from anywhere else cannot make the call fail.
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { findOwnComment, GITHUB_COMMENT_LIMIT, truncateBody } from "./comment.mjs";
+import { FLEET_MARKER, fleetCommentBody, postSticky } from "./comment.mjs";
 import { githubClient } from "./github.mjs";
-
-/** The same text as FLEET_MARKER in src/plan/render-fleet.ts (a test checks they agree). */
-export const FLEET_MARKER = "<!-- sopsync-fleet -->";
 
 async function main() {
   const env = process.env;
@@ -23,15 +20,12 @@ async function main() {
     process.stderr.write("sopsync: not a pull request, no comment posted\n");
     return;
   }
-  const text = await readFile(values.markdown, "utf8");
-  // A fleet of one target renders as that target's own comment: it still goes under the fleet marker,
-  // so a workflow keeps one comment whatever the number of targets.
-  const markdown = text.startsWith(`${FLEET_MARKER}\n`) ? text : `${FLEET_MARKER}\n${text}`;
+  const markdown = await readFile(values.markdown, "utf8");
   const runUrl = env.GITHUB_RUN_ID
     ? `${env.GITHUB_SERVER_URL ?? "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
     : "";
   const note = runUrl ? `The full plans are in the [job summary](${runUrl}).` : "The full plans are in the job summary.";
-  const body = truncateBody(markdown, GITHUB_COMMENT_LIMIT, note);
+  const body = fleetCommentBody(markdown, note);
   const gh = githubClient({
     token: env.GITHUB_TOKEN,
     apiUrl: env.GITHUB_API_URL,
@@ -39,10 +33,8 @@ async function main() {
     repo: env.GITHUB_REPOSITORY,
   });
   const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
-  const mine = findOwnComment(existing, FLEET_MARKER, self);
-  if (mine) await gh.updateComment(mine.id, body);
-  else await gh.createComment(pr, body);
-  process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the fleet plan comment\n`);
+  const done = await postSticky(gh, pr, { existing, self }, FLEET_MARKER, body);
+  process.stderr.write(`sopsync: ${done} the fleet plan comment\n`);
 }
 
 main().catch((err) => {

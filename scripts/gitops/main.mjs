@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point the action runs after sopsync itself:
-//   node main.mjs comment      --markdown plan.md   sticky PR comment per manifest
+//   node main.mjs comment      --markdown plan.md   sticky PR comment per manifest; one for a fleet
+//                                                  (a plan of several targets)
 //   node main.mjs summary      --markdown plan.md [--saved-plan STATE --exitcode N --saved-log F --log F]
 //                                                  append the plan (and how an apply went) to $GITHUB_STEP_SUMMARY
 //   node main.mjs apply-comment --markdown plan.md --saved-plan STATE --exitcode N
@@ -11,9 +12,12 @@ import { appendFile, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { applyCommentBody, applyMarkerFor, applySummary, mergedPullRequest, SAVED_PLAN_STATES } from "./apply-report.mjs";
 import {
-  findOwnComment,
-  findStickyComment,
+  FLEET_MARKER,
+  fleetCommentBody,
   GITHUB_COMMENT_LIMIT,
+  isFleetMarkdown,
+  markerFor,
+  postSticky,
   STEP_SUMMARY_LIMIT,
   splitByScope,
   truncateBody,
@@ -64,13 +68,18 @@ async function comment() {
   const gh = client();
   const markdown = await readFile(required("markdown"), "utf8");
   const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
+  const seen = { existing, self };
+  // A plan of several targets is one review, under the fleet marker (as fleet-comment.mjs posts it).
+  if (isFleetMarkdown(markdown)) {
+    const note = runUrl ? `The full plans are in the [job summary](${runUrl}).` : "The full plans are in the job summary.";
+    const done = await postSticky(gh, pr, seen, FLEET_MARKER, fleetCommentBody(markdown, note));
+    process.stderr.write(`sopsync: ${done} the fleet plan comment\n`);
+    return;
+  }
   const note = runUrl ? `The full plan is in the [job summary](${runUrl}).` : "The full plan is in the job summary.";
   for (const { scopeId, body } of splitByScope(markdown)) {
-    const text = truncateBody(body, GITHUB_COMMENT_LIMIT, note);
-    const mine = findStickyComment(existing, scopeId, self);
-    if (mine) await gh.updateComment(mine.id, text);
-    else await gh.createComment(pr, text);
-    process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the plan comment for ${scopeId}\n`);
+    const done = await postSticky(gh, pr, seen, markerFor(scopeId), truncateBody(body, GITHUB_COMMENT_LIMIT, note));
+    process.stderr.write(`sopsync: ${done} the plan comment for ${scopeId}\n`);
   }
 }
 
@@ -115,10 +124,8 @@ async function applyComment() {
     note,
   );
   const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
-  const mine = findOwnComment(existing, applyMarkerFor(sha), self);
-  if (mine) await gh.updateComment(mine.id, body);
-  else await gh.createComment(pr, body);
-  process.stderr.write(`sopsync: ${mine ? "updated" : "posted"} the apply comment on #${pr}\n`);
+  const done = await postSticky(gh, pr, { existing, self }, applyMarkerFor(sha), body);
+  process.stderr.write(`sopsync: ${done} the apply comment on #${pr}\n`);
 }
 
 async function driftIssue() {

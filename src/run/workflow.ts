@@ -8,6 +8,7 @@ import { comparePlans, targetKey, withResumedVersionTags } from "../apply/compar
 import { type ApplyOptions, applyTarget } from "../apply/execute.js";
 import type { ApplyResult, Stopped } from "../apply/outcome.js";
 import { withoutCallSignal } from "../aws/call-context.js";
+import { limiter } from "../aws/pacing.js";
 import { QuotaPacers } from "../aws/quotas.js";
 import { tokenContext } from "../apply/tokens.js";
 import { SopsyncError } from "../errors.js";
@@ -51,28 +52,39 @@ export interface PlannedRun {
   lives: Map<string, LiveState>;
 }
 
+/** Targets read at once unless `--parallel` says otherwise. */
+export const DEFAULT_PARALLEL = 4;
+
 /**
  * Reads every target and plans them together; targets come sorted from openTargets. With `only`
  * (`--only` patterns), just the secrets they select are read and planned (run/selection.ts).
+ *
+ * Up to `parallel` targets are read at once. Each has its own credentials (its port) and the pacers
+ * of its account and Region, so a target being throttled backs off on its own: the others neither
+ * wait for it nor slow down. The plan keeps the targets' sorted order whatever order their reads
+ * finish in, so every rendering of it is grouped per target and stable. When reads fail, the first
+ * failing target in that order is the one reported, after the reads in flight have settled.
  */
 export async function planTargets(
   targets: readonly RunTarget[],
   options: PlanOptions,
   id: PlanIdentity,
   only?: readonly string[],
+  parallel: number = DEFAULT_PARALLEL,
 ): Promise<PlannedRun> {
-  const inputs: PlanInput[] = [];
   const selected = only && selector(only);
-  for (const t of targets) {
+  const readOne = async (t: RunTarget): Promise<PlanInput> => {
     const read = { account: t.account, pacers: pacersOf(t) };
-    if (!selected) {
-      inputs.push({ desired: t.desired, live: await readLiveState(t.port, t.desired, read) });
-      continue;
-    }
+    if (!selected) return { desired: t.desired, live: await readLiveState(t.port, t.desired, read) };
     const part = selectedRead(t.desired, t.port, selected);
     const live = await readLiveState(part.port, part.desired, read);
-    inputs.push({ desired: part.desired, live, whole: part.whole() });
-  }
+    return { desired: part.desired, live, whole: part.whole() };
+  };
+  const run = limiter(Math.max(1, parallel));
+  const settled = await Promise.allSettled(targets.map((t) => run(() => readOne(t))));
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  const inputs = settled.map((r) => (r as PromiseFulfilledResult<PlanInput>).value);
   const p = plan(inputs, { ...options, ...id, ...(only ? { only } : {}) });
   const lives = new Map(p.targets.map((t, i) => [targetKey(t), inputs[i]?.live as LiveState]));
   return { plan: p, lives };
@@ -91,6 +103,8 @@ export interface ApplyRunOptions extends ApplyOptions {
   planOptions: PlanOptions;
   /** `--only` patterns of an apply without a saved plan; a saved plan is applied with its own. */
   only?: readonly string[];
+  /** Targets read at once for the fresh plan (`--parallel`); the writes go one target at a time. */
+  parallel?: number;
   lock?: LockOptions;
   /**
    * Shown the fresh plan of an apply without a saved plan; resolves false to write nothing (the
@@ -121,7 +135,7 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
   const id = saved ? { planId: saved.planId, createdAt: saved.createdAt } : newPlanIdentity();
   let finished: ApplyRun | undefined;
   return withLocks(targets, id.planId, { signal: opts.signal, ...opts.lock }, async () => {
-    const planned = await planTargets(targets, opts.planOptions, id, saved ? saved.only : opts.only);
+    const planned = await planTargets(targets, opts.planOptions, id, saved ? saved.only : opts.only, opts.parallel);
     let fresh = planned.plan;
     if (saved) {
       const cmp = comparePlans(saved, fresh, planned.lives);
@@ -153,6 +167,11 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
  */
 export async function applyPlanned(fresh: Plan, targets: readonly RunTarget[], opts: ApplyOptions): Promise<ApplyResult[]> {
   const results: ApplyResult[] = [];
+  // One target at a time, unlike the reads (planTargets). Its progress lines are printed as its
+  // actions finish, so targets written at once would interleave them; --max-rps is a budget for the
+  // whole run, and each target's executor paces its own writes by it, so targets written at once
+  // would multiply it; and a target that stops (quota, Ctrl-C, deadline) must leave the targets
+  // after it unstarted rather than half-written.
   // A target that stopped (quota, unreachable, Ctrl-C, deadline) stops the ones after it too.
   const stop = new AbortController();
   const follow = () => stop.abort(opts.signal?.reason);

@@ -105,7 +105,8 @@ describe("the fleet comment", () => {
   };
 
   it("uses the marker the renderer writes, one that no scope id can produce", () => {
-    const script = readFileSync(join(projectRoot, "scripts/gitops/fleet-comment.mjs"), "utf8");
+    // Defined once for the scripts, in comment.mjs (fleet-comment.mjs and main.mjs both import it).
+    const script = readFileSync(join(projectRoot, "scripts/gitops/comment.mjs"), "utf8");
     expect(script).toContain(`export const FLEET_MARKER = "${FLEET_MARKER}";`);
     expect(FLEET_MARKER).not.toMatch(/^<!-- sopsync:/);
     expect(markerFor("fleet")).not.toBe(FLEET_MARKER);

@@ -19,6 +19,7 @@ import { describeSelection, sameSelection } from "../../plan/selection.js";
 import {
   formatOption,
   onlyOption,
+  parallelOption,
   planOptions,
   quietSummary,
   registerPlanOptions,
@@ -94,6 +95,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         .default(0, "0: fail at once"),
     );
   registerScopeOptions(registerPlanOptions(cmd));
+  cmd.addOption(parallelOption());
   cmd.addOption(timeoutOption());
   cmd.action(async (args: string[], o) => {
     const format = o.format as Format;
@@ -139,6 +141,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
           ...(await applyRun(targets, saved, {
             planOptions: planOptions(o),
             only,
+            parallel: o.parallel,
             lock: {
               timeoutMs: o.lockTimeout,
               onLock: ({ scopeId, id }, isHeld) => (isHeld ? held.set(scopeId, id) : held.delete(scopeId)),

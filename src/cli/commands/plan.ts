@@ -10,7 +10,7 @@ import { summaryLine } from "../../plan/render-text.js";
 import { checkPatterns, subsetLine } from "../../plan/selection.js";
 import type { Plan } from "../../plan/model.js";
 import { openTargets } from "../../run/targets.js";
-import { newPlanIdentity, planTargets } from "../../run/workflow.js";
+import { DEFAULT_PARALLEL, newPlanIdentity, planTargets } from "../../run/workflow.js";
 import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { runLimit, timeoutOption } from "../deadline.js";
 import { useColor } from "../io.js";
@@ -21,6 +21,18 @@ export function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
   return n;
 }
+
+/** `--parallel N`: how many targets (account and Region) are read at once; a whole number of at least 1. */
+export const parallelOption = () =>
+  new Option("--parallel <n>", "read this many targets (account and Region) at once")
+    .argParser((v: string) => {
+      const n = Number(v);
+      if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < 1) {
+        throw new InvalidArgumentError("expected a whole number of targets, at least 1");
+      }
+      return n;
+    })
+    .default(DEFAULT_PARALLEL);
 
 export const formatOption = () => new Option("--format <format>", "output format").choices(FORMATS).default("text");
 
@@ -86,6 +98,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .addOption(formatOption())
     .option("--out <plan>", "save the plan (no values) for 'sopsync apply PLAN'")
     .option("--detailed-exitcode", "exit 2 when there are changes, 0 when none")
+    .addOption(parallelOption())
     .addOption(timeoutOption());
   registerScopeOptions(registerPlanOptions(cmd)).action(async (files: string[], o) => {
     const id = newPlanIdentity();
@@ -96,7 +109,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     try {
       p = await withCallContext({ signal: limit.signal, onRetry }, async () => {
         const targets = await openTargets(await resolveManifestFiles(files, resolveOptions(o)), { planId: id.planId });
-        return (await planTargets(targets, planOptions(o), id, only)).plan;
+        return (await planTargets(targets, planOptions(o), id, only, o.parallel)).plan;
       });
     } catch (err) {
       throw limit.expired ? limit.timeoutError("plan") : err;
