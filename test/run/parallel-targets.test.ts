@@ -27,8 +27,7 @@ interface Seen {
 
 type Hook = (r: Seen) => OnRequestResult | Promise<OnRequestResult>;
 
-const regionOf = (h: IncomingHttpHeaders) =>
-  /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(h.authorization ?? ""))?.[1] ?? "?";
+const regionOf = (h: IncomingHttpHeaders) => /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(h.authorization ?? ""))?.[1] ?? "?";
 const isSecretsManager = (h: IncomingHttpHeaders) => String(h["x-amz-target"] ?? "").startsWith("secretsmanager.");
 
 describe("plan over several targets, concurrently", () => {
@@ -63,7 +62,10 @@ describe("plan over several targets, concurrently", () => {
       const scopeId = `team-${"abc"[i]}`;
       const file = join(dir, `${scopeId}.yaml`);
       const secrets = Object.fromEntries(["db", "api", "queue"].map((n) => [`${scopeId}/${n}`, `${CANARY}-${n}`]));
-      writeFileSync(file, manifestText({ scopeId, prefix: `${scopeId}/`, secrets }).replace("region: eu-west-1", `region: ${region}`));
+      writeFileSync(
+        file,
+        manifestText({ scopeId, prefix: `${scopeId}/`, secrets }).replace("region: eu-west-1", `region: ${region}`),
+      );
       const r = runSops(["--config", config, "encrypt", "--in-place", file], {});
       if (r.status !== 0) throw new Error(`sops encrypt failed: ${r.stderr}`);
     }
@@ -89,7 +91,8 @@ describe("plan over several targets, concurrently", () => {
     // its retries ran out and the plan would fail.
     seen = [];
     const othersDone = () => of(B).length + of(C).length >= (cost[B] ?? 0) + (cost[C] ?? 0);
-    hook = (s) => (s.region === A && !othersDone() ? { status: 400, type: "ThrottlingException", message: "Rate exceeded" } : undefined);
+    hook = (s) =>
+      s.region === A && !othersDone() ? { status: 400, type: "ThrottlingException", message: "Rate exceeded" } : undefined;
     const r = await plan("--format", "json");
     expect(r.code, r.stderr).toBe(0);
 
@@ -102,7 +105,11 @@ describe("plan over several targets, concurrently", () => {
     // They were done while A was still being refused: A's first request to get through came after
     // the last of theirs.
     const lastOther = Math.max(...[...of(B), ...of(C)].map((s) => s.seq));
-    const firstThroughA = Math.min(...of(A).filter((s) => s.answered === undefined).map((s) => s.seq));
+    const firstThroughA = Math.min(
+      ...of(A)
+        .filter((s) => s.answered === undefined)
+        .map((s) => s.seq),
+    );
     expect(firstThroughA).toBeGreaterThan(lastOther);
     expect(Math.max(...throttled.map((s) => s.seq))).toBeLessThan(firstThroughA);
     // A's plan is complete all the same: its retries got through once B and C were done.
