@@ -1,6 +1,5 @@
 // Builds the SecretsPort for a manifest's target: region and profile from the manifest when set,
 // else the SDK's default chain; `roleArn` assumed through STS first.
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Target } from "../manifest/model.js";
 import type { SecretsPort } from "./port.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
@@ -16,6 +15,8 @@ export async function connect(
 ): Promise<SecretsPort> {
   let credentials: SdkPortOptions["credentials"];
   if (target.roleArn) {
+    // Loaded here, not at the top: most runs assume no role, and the SDK is most of sopsync's start-up.
+    const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
     const sts = new STSClient({
       region: target.region,
       profile: target.profile,

@@ -3,7 +3,7 @@
 // https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html), and a replica's key is in
 // the replica's region (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ReplicaRegionType.html),
 // so each region gets its own KMS client, made on first use: a plan without replica keys makes none.
-import { DescribeKeyCommand, KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
+import type { KMSClient, KMSClientConfig } from "@aws-sdk/client-kms";
 import { type Instrumented, instrument, sdkError } from "./sdk-client.js";
 
 export type DescribeKey = (keyRef: string, region?: string) => Promise<string | undefined>;
@@ -12,7 +12,9 @@ export type DescribeKey = (keyRef: string, region?: string) => Promise<string | 
 export function kmsKeyResolver(config: KMSClientConfig, onRequest?: (operation: string) => void): DescribeKey {
   const clients = new Map<string, KMSClient>();
   const endpoints = new Map<string, Instrumented>();
-  const clientFor = (region: string | undefined): KMSClient => {
+  // The KMS SDK is loaded with the first client: most plans name no key, and it is slow to load.
+  const clientFor = async (region: string | undefined): Promise<KMSClient> => {
+    const { KMSClient } = await import("@aws-sdk/client-kms");
     const key = region ?? "";
     let client = clients.get(key);
     if (!client) {
@@ -24,7 +26,9 @@ export function kmsKeyResolver(config: KMSClientConfig, onRequest?: (operation: 
   };
   return async (keyRef, region) => {
     try {
-      const r = await clientFor(region).send(new DescribeKeyCommand({ KeyId: keyRef }));
+      const client = await clientFor(region);
+      const { DescribeKeyCommand } = await import("@aws-sdk/client-kms");
+      const r = await client.send(new DescribeKeyCommand({ KeyId: keyRef }));
       return r.KeyMetadata?.Arn;
     } catch (err) {
       if ((err as { name?: string }).name === "NotFoundException") return undefined;

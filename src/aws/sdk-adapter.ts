@@ -1,37 +1,11 @@
 // SecretsPort over the AWS SDK v3. Credentials, region and endpoints come from the SDK's default
 // chain and the standard AWS_ENDPOINT_URL_* variables, so the same code talks to AWS and to moto.
-import {
-  BatchGetSecretValueCommand,
-  CancelRotateSecretCommand,
-  CreateSecretCommand,
-  DeleteResourcePolicyCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetRandomPasswordCommand,
-  GetResourcePolicyCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  ListSecretVersionIdsCommand,
-  type ListSecretsCommandInput,
-  PutResourcePolicyCommand,
-  PutSecretValueCommand,
-  RemoveRegionsFromReplicationCommand,
-  ReplicateSecretToRegionsCommand,
-  RestoreSecretCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-  type SecretsManagerClientConfig,
-  type SecretListEntry,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdateSecretCommand,
-  UpdateSecretVersionStageCommand,
-} from "@aws-sdk/client-secrets-manager";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { ListSecretsCommandInput, SecretsManagerClientConfig, SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { ownRecord } from "../records.js";
 import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
-import { instrument, sdkError } from "./sdk-client.js";
+import { type Instrumented, instrument, sdkError } from "./sdk-client.js";
 import { QUIET_SDK_LOGGER } from "../sdk-logger.js";
 import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
 import { parseDuration } from "../duration.js";
@@ -119,6 +93,7 @@ function toListed(e: SecretListEntry): ListedSecret {
     deletedDate: e.DeletedDate,
     ...rotationOf(e),
     currentVersionId: currentOf(e.SecretVersionsToStages),
+    ...(e.SecretVersionsToStages ? { versionStages: e.SecretVersionsToStages } : {}),
     primaryRegion: e.PrimaryRegion,
     ...(e.OwningService ? { owningService: e.OwningService } : {}),
   };
@@ -140,6 +115,32 @@ export function attemptTimeoutMs(given?: number): number {
 }
 
 export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsPort> {
+  // Loaded on the first port, not at the top: commands that never call AWS (validate, set, edit)
+  // import this module through shared code, and the SDK is most of sopsync's start-up.
+  const {
+    BatchGetSecretValueCommand,
+    CancelRotateSecretCommand,
+    CreateSecretCommand,
+    DeleteResourcePolicyCommand,
+    DeleteSecretCommand,
+    DescribeSecretCommand,
+    GetRandomPasswordCommand,
+    GetResourcePolicyCommand,
+    GetSecretValueCommand,
+    ListSecretsCommand,
+    ListSecretVersionIdsCommand,
+    PutResourcePolicyCommand,
+    PutSecretValueCommand,
+    RemoveRegionsFromReplicationCommand,
+    ReplicateSecretToRegionsCommand,
+    RestoreSecretCommand,
+    RotateSecretCommand,
+    SecretsManagerClient,
+    TagResourceCommand,
+    UntagResourceCommand,
+    UpdateSecretCommand,
+    UpdateSecretVersionStageCommand,
+  } = await import("@aws-sdk/client-secrets-manager");
   const requestTimeout = attemptTimeoutMs(opts.requestTimeoutMs);
   const common = {
     region: opts.region,
@@ -161,15 +162,17 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     },
   };
   const sm = new SecretsManagerClient(common);
-  const sts = new STSClient(common);
   const smClient = instrument(sm, opts.onRequest);
-  const stsClient = instrument(sts, opts.onRequest);
+  // STS is loaded and its client made when the account is first asked for (a manifest that names
+  // target.account never asks).
+  let sts: STSClient | undefined;
+  let stsClient: Instrumented | undefined;
   /** Wraps SDK errors into AwsCallError so callers never see SDK internals (or request bodies). */
   const call = async <T>(operation: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
-      const endpoint = operation === "GetCallerIdentity" ? stsClient.endpoint() : smClient.endpoint();
+      const endpoint = operation === "GetCallerIdentity" ? stsClient?.endpoint() : smClient.endpoint();
       throw sdkError(operation, err, endpoint);
     }
   };
@@ -179,7 +182,12 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
   const port: SecretsPort = {
     region,
     async callerAccount() {
-      const r = await call("GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})));
+      const r = await call("GetCallerIdentity", async () => {
+        const { GetCallerIdentityCommand, STSClient } = await import("@aws-sdk/client-sts");
+        sts ??= new STSClient(common);
+        stsClient ??= instrument(sts, opts.onRequest);
+        return sts.send(new GetCallerIdentityCommand({}));
+      });
       return r.Account ?? "";
     },
     async listSecrets(filter, onPage) {

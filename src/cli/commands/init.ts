@@ -3,7 +3,6 @@
 // Every value init infers (region, scope, key) is said with where it came from and how to change it.
 import { access, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { STSClient } from "@aws-sdk/client-sts";
 import type { Command } from "commander";
 import { Document } from "yaml";
 import { SopsyncError } from "../../errors.js";
@@ -71,6 +70,8 @@ async function inferRegion(env: NodeJS.ProcessEnv): Promise<{ region: string; fr
   if (env.AWS_DEFAULT_REGION) return { region: env.AWS_DEFAULT_REGION, from: "from AWS_DEFAULT_REGION" };
   const profile = env.AWS_PROFILE || "default";
   // Only the region is resolved: credentials (and the SDK's warnings about them) are never loaded.
+  // The SDK is loaded only here, so `--help` and completion (which register init) stay fast.
+  const { STSClient } = await import("@aws-sdk/client-sts");
   const client = new STSClient({ profile });
   const fromProfile = await client.config.region().catch(() => undefined);
   client.destroy();

@@ -2,8 +2,7 @@
 // encryption context, optionally through an assumed role and/or a named shared-config profile.
 // The SDK picks up endpoints (AWS_ENDPOINT_URL_KMS / _STS) and credentials from its default chain.
 import { hostname } from "node:os";
-import { DecryptCommand, EncryptCommand, KMSClient } from "@aws-sdk/client-kms";
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import type { KmsKeyEntry } from "../metadata.js";
 import { QUIET_SDK_LOGGER } from "../../sdk-logger.js";
 
@@ -28,7 +27,10 @@ function sessionName(): string {
   return `sops@${hostname()}`.replace(/[^\w+=,.@-]/g, "").slice(0, 64);
 }
 
+// The SDK clients are loaded when a KMS key is used, not when sops is: an age-only manifest never needs
+// them, and they are most of sopsync's start-up.
 async function assumeRole(entry: KmsKeyEntry, region: string): Promise<Credentials> {
+  const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
   const sts = new STSClient({
     region,
     logger: QUIET_SDK_LOGGER,
@@ -52,6 +54,7 @@ async function clientFor(entry: KmsKeyEntry): Promise<KMSClient> {
   const region = regionOfArn(entry.arn);
   if (!region) throw new Error(`not a KMS key ARN: ${entry.arn}`);
   const credentials = entry.role ? await assumeRole(entry, region) : undefined;
+  const { KMSClient } = await import("@aws-sdk/client-kms");
   return new KMSClient({
     region,
     logger: QUIET_SDK_LOGGER,
@@ -62,6 +65,7 @@ async function clientFor(entry: KmsKeyEntry): Promise<KMSClient> {
 
 export async function kmsDecrypt(entry: KmsKeyEntry): Promise<Uint8Array> {
   const client = await clientFor(entry);
+  const { DecryptCommand } = await import("@aws-sdk/client-kms");
   try {
     const r = await client.send(
       new DecryptCommand({
@@ -79,6 +83,7 @@ export async function kmsDecrypt(entry: KmsKeyEntry): Promise<Uint8Array> {
 
 export async function kmsEncrypt(entry: Omit<KmsKeyEntry, "enc">, data: Uint8Array): Promise<string> {
   const client = await clientFor({ ...entry, enc: "" });
+  const { EncryptCommand } = await import("@aws-sdk/client-kms");
   try {
     const r = await client.send(
       new EncryptCommand({ KeyId: entry.arn, Plaintext: data, ...(entry.context ? { EncryptionContext: entry.context } : {}) }),
