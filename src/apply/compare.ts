@@ -7,54 +7,22 @@
 // action's effect, made by this plan (a re-run after a crash); anything else is a difference.
 // docs/apply.md lists the compared fields. Pure.
 import { canonicalJson } from "../plan/canonical.js";
-import { ownValue } from "../records.js";
 import type { Action, Plan, SecretChange, TargetPlan } from "../plan/model.js";
 import { preconditionOf } from "../plan/planner.js";
 import { describeSelection, sameSelection } from "../plan/selection.js";
 import type { ReplicaKms } from "../plan/replicas.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
-import { TAG_VERSION } from "../state/ownership.js";
 import { comparePreconditions, inEffect, restoredInSync } from "./own-effects.js";
-import { requestToken, type TokenContext, tokenContext } from "./tokens.js";
+import { type TokenContext, tokenContext, valueToken } from "./tokens.js";
 
 export interface Comparison {
   /** Why the saved plan cannot be applied; empty when it can. */
   differences: string[];
-  /**
-   * Per target key: the version tag a crash cut off after this plan's value write, for secrets the
-   * fresh plan has nothing else to do with (withResumedVersionTags adds it to the fresh plan).
-   */
-  versionTagsMissing: Map<string, ResumedTag[]>;
-}
-
-export interface ResumedTag {
-  name: string;
-  tag: Extract<Action, { type: "tag" }>;
 }
 
 /** Identifies a target across plans: the lock, the tokens and the comparison all use it. */
 export function targetKey(t: Pick<TargetPlan, "target" | "scope">): string {
   return `${t.target.account}/${t.target.region}/${t.scope.id}`;
-}
-
-/**
- * The fresh plan without the `sopsync:version` entry naming this plan's own value write: after a
- * crash between the value write and its version tag, the planner records that version alongside the
- * other changes of the secret (planner.ts), which the saved plan could not know of. It still runs.
- */
-function withoutOwnVersionTag(actions: readonly Action[], name: string, ctx: TokenContext): Action[] {
-  const ours = new Set(["create", "update-value"].map((t) => requestToken(ctx, name, t)));
-  const out: Action[] = [];
-  for (const a of actions) {
-    const version = a.type === "tag" ? ownValue(a.tags, TAG_VERSION) : undefined;
-    if (a.type !== "tag" || !version || !ours.has(version.after)) {
-      out.push(a);
-      continue;
-    }
-    const tags = Object.fromEntries(Object.entries(a.tags).filter(([k]) => k !== TAG_VERSION));
-    if (Object.keys(tags).length) out.push({ ...a, tags });
-  }
-  return out;
 }
 
 /** The fields of an action that apply acts on, or that say what it was planned against. */
@@ -70,7 +38,6 @@ function actionKey(a: Action): string {
 
 export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string, LiveState>): Comparison {
   const differences: string[] = [];
-  const versionTagsMissing = new Map<string, ResumedTag[]>();
   // A subset plan is compared with a fresh plan of the same subset, never with one of every secret.
   if (!sameSelection(saved.only, fresh.only)) {
     const said = (only?: readonly string[]) => (only ? describeSelection(only) : "every secret");
@@ -91,46 +58,28 @@ export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string
       differences.push(`${key}: in the saved plan, but not a target of these manifests`);
       continue;
     }
-    const missing: ResumedTag[] = [];
-    differences.push(
-      ...compareTarget(s, f, live, tokenContext(saved.planId, s), missing).map((d) => `${describeTarget(s)}: ${d}`),
-    );
-    if (missing.length) versionTagsMissing.set(key, missing);
+    differences.push(...compareTarget(s, f, live, tokenContext(saved.planId, s)).map((d) => `${describeTarget(s)}: ${d}`));
   }
   for (const f of fresh.targets) {
     if (!savedKeys.has(targetKey(f)))
       differences.push(`${describeTarget(f)}: a target of these manifests, missing from the saved plan`);
   }
-  return { differences, versionTagsMissing };
+  return { differences };
 }
 
 /**
- * The fresh plan with the version tags a crash cut off: each becomes a `tag` action of its secret,
- * so it is re-checked and reported like any other write.
+ * The fresh plan as it is: a crash can no longer cut a value write from a version tag, since a value
+ * write is one call and records nothing else (state/own-version.ts). Kept for its caller.
  */
-export function withResumedVersionTags(fresh: Plan, cmp: Comparison): Plan {
-  if (cmp.versionTagsMissing.size === 0) return fresh;
-  const out = structuredClone(fresh);
-  for (const t of out.targets) {
-    for (const { name, tag } of cmp.versionTagsMissing.get(targetKey(t)) ?? []) {
-      const c = t.changes.find((x) => x.name === name);
-      if (c) c.actions.push(tag);
-    }
-  }
-  return out;
+export function withResumedVersionTags(fresh: Plan, _cmp: Comparison): Plan {
+  return fresh;
 }
 
 function describeTarget(t: Pick<TargetPlan, "target" | "scope">): string {
   return `account ${t.target.account}, ${t.target.region}, scope ${t.scope.id}`;
 }
 
-function compareTarget(
-  s: TargetPlan,
-  f: TargetPlan,
-  live: LiveState,
-  ctx: TokenContext,
-  versionTagsMissing: ResumedTag[],
-): string[] {
+function compareTarget(s: TargetPlan, f: TargetPlan, live: LiveState, ctx: TokenContext): string[] {
   const out: string[] = [];
   const refs = (t: TargetPlan) => t.manifests.map((m) => `${m.file}@${m.sha256}`).sort();
   if (canonicalJson(refs(s)) !== canonicalJson(refs(f))) {
@@ -159,17 +108,6 @@ function compareTarget(
     }
     const keys = { primary: live.kmsKeyArns ?? {}, replicas: live.replicaKmsKeyArns ?? {} };
     out.push(...compareChange(sc, fc?.actions ?? [], l, ctx, keys).map((d) => `${name}: ${d}`));
-    const token = requestToken(ctx, name, "update-value");
-    if (
-      !fc &&
-      sc.actions.some((a) => a.type === "update-value") &&
-      l?.versionId === token &&
-      ownValue(l.tags, TAG_VERSION) !== token
-    )
-      versionTagsMissing.push({
-        name,
-        tag: { type: "tag", tags: { [TAG_VERSION]: { before: ownValue(l.tags, TAG_VERSION), after: token } } },
-      });
   }
   return out;
 }
@@ -182,7 +120,7 @@ function compareChange(
   kms: { primary: Readonly<Record<string, string>>; replicas: ReplicaKms },
 ): string[] {
   const out: string[] = [];
-  const freshBy = new Map(withoutOwnVersionTag(freshActions, sc.name, ctx).map((a) => [actionKey(a), a]));
+  const freshBy = new Map(freshActions.map((a) => [actionKey(a), a]));
   const seen = new Set<string>();
   for (const a of sc.actions) {
     const key = actionKey(a);
@@ -195,7 +133,7 @@ function compareChange(
     if (fa) {
       if (canonicalJson(appliedFields(a)) !== canonicalJson(appliedFields(fa)))
         out.push(`${key} differs from what the manifest and the account call for now`);
-      if ((a.type === "create" || a.type === "update-value") && l?.versionId === requestToken(ctx, sc.name, a.type)) {
+      if ((a.type === "create" || a.type === "update-value") && l?.versionId === valueToken(ctx, sc, a.type)) {
         out.push(
           "its current version carries this plan's request token although the value differs: the plan id was already used",
         );

@@ -11,12 +11,11 @@ import { NOT_RETRIED, stopsTheRun } from "../aws/retry.js";
 import type { DesiredSecret, DesiredState, StoredValue } from "../manifest/model.js";
 import { toStoredValue } from "../manifest/values.js";
 import type { Action, SecretChange, TargetPlan } from "../plan/model.js";
-import { TAG_VERSION } from "../state/ownership.js";
 import { freshValue, type Paced, rewrittenValue, writeOnce } from "./generated.js";
 import { orderActions, phases } from "./order.js";
 import { type ApplyResult, type SecretOutcome, type Stopped, stopOf } from "./outcome.js";
 import { changedSincePlanned } from "./recheck.js";
-import { requestToken, rotationToken, type TokenContext } from "./tokens.js";
+import { rotationToken, type TokenContext, valueToken } from "./tokens.js";
 import { verifyWrites } from "./verify.js";
 
 export interface ActionEvent {
@@ -201,25 +200,15 @@ interface Ctx {
   stopping: () => boolean;
 }
 
-/** An action's first write that waited for its pace slot while the run stopped, and was not sent. */
+/** An action's write that waited for its pace slot while the run stopped, and was not sent. */
 class NotSent extends Error {}
 
-/** `first`: the action's first write, which a stop may still hold back; the rest complete the action. */
-async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>, first = true): Promise<void> {
+/** Each action is one write call, which a stop may still hold back while it waits for its slot. */
+async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>): Promise<void> {
   await ctx.quotas.take(operation, ctx.pacer);
-  if (first && ctx.stopping()) throw new NotSent();
+  if (ctx.stopping()) throw new NotSent();
   ctx.calls++;
   await fn();
-}
-
-/** Records the version this plan wrote, for drift attribution (design §3). */
-function writeVersionTag(name: string, ctx: Ctx): Promise<void> {
-  return paced(
-    ctx,
-    "TagResource",
-    () => ctx.port.tagResource(name, { [TAG_VERSION]: requestToken(ctx.tokens, name, "update-value") }),
-    false,
-  );
 }
 
 /**
@@ -252,7 +241,9 @@ function storedFor(d: DesiredSecret, ctx: Ctx, create: boolean): Promise<StoredV
 async function runAction(action: Action, change: SecretChange, d: DesiredSecret | undefined, ctx: Ctx): Promise<void> {
   const { port } = ctx;
   const name = change.name;
-  const token = requestToken(ctx.tokens, name, action.type);
+  // Only create and update-value (and its ride on UpdateSecret) make a version. Its id marks it as
+  // sopsync's (tokens.ts), so the write is the whole of it: no tag records it.
+  const token = valueToken(ctx.tokens, change, action.type);
   const need = (): DesiredSecret => {
     if (!d) throw new AwsCallError(action.type, "InternalError", `no desired state for '${name}'`);
     return d;
@@ -273,7 +264,7 @@ async function runAction(action: Action, change: SecretChange, d: DesiredSecret 
             token,
             description: action.description || undefined,
             kmsKeyId: action.kmsKeyId,
-            tags: { ...action.tags, [TAG_VERSION]: token },
+            tags: action.tags,
           })
           .catch(async (err) => {
             if (!(err instanceof AwsCallError && err.awsCode === "ResourceExistsException")) throw err;
@@ -292,17 +283,16 @@ async function runAction(action: Action, change: SecretChange, d: DesiredSecret 
           }),
       );
     }
-    case "update-value":
+    case "update-value": {
       // Already written by the key change's UpdateSecret, in the same call.
-      if (!valueRidesOnKeyChange(change.actions)) {
-        const value = await storedFor(need(), ctx, false);
-        const put = () => port.putSecretValue({ id: name, value, token });
-        // A generated value may differ between attempts of this token: the token tells if one landed.
-        await write("PutSecretValue", () => (d?.generate ? writeOnce(port, name, token, put) : put()));
-      }
-      return writeVersionTag(name, ctx);
+      if (valueRidesOnKeyChange(change.actions)) return;
+      const value = await storedFor(need(), ctx, false);
+      const put = () => port.putSecretValue({ id: name, value, token });
+      // A generated value may differ between attempts of this token: the token tells if one landed.
+      return write("PutSecretValue", () => (d?.generate ? writeOnce(port, name, token, put) : put()));
+    }
     case "update-metadata": {
-      const rewriteToken = valueRidesOnKeyChange(change.actions) ? requestToken(ctx.tokens, name, "update-value") : undefined;
+      const rewriteToken = valueRidesOnKeyChange(change.actions) ? valueToken(ctx.tokens, change, "update-value") : undefined;
       const rewrite = rewriteToken ? { value: await storedFor(need(), ctx, false), token: rewriteToken } : {};
       return write("UpdateSecret", () =>
         port

@@ -12,7 +12,8 @@ import type { QuotaPacers } from "../aws/quotas.js";
 import { composeKeys, liveMapping } from "../manifest/generate.js";
 import type { DesiredSecret, StoredValue } from "../manifest/model.js";
 import { toJson } from "../manifest/values.js";
-import { TAG_MANAGED_BY, TAG_VERSION } from "../state/ownership.js";
+import { TAG_MANAGED_BY } from "../state/ownership.js";
+import { replacingToken, sameWrite } from "./tokens.js";
 
 /** Paces one call in its quota family (the executor's pacers), then makes it. */
 export type Paced = <T>(operation: "GetRandomPassword" | "GetSecretValue", fn: () => Promise<T>) => Promise<T>;
@@ -83,8 +84,9 @@ export async function writeOnce(port: SecretsPort, name: string, token: string, 
  * generated secret without rotation). The caller derives `token` from one run id per `rotate`
  * (requestToken with the run id as plan id), so every retry of that run carries the same token: the
  * value is generated once per call and the same value goes out on every SDK retry, and a repeat after
- * it landed is recognised by the token. Only a secret this scope owns is written; the version is
- * recorded in sopsync:version, so drift reports attribute it to sopsync.
+ * it landed is recognised by the token. Only a secret this scope owns is written. The token takes the
+ * generation of a write replacing the current version (tokens.ts), so drift reports attribute the new
+ * version to sopsync with no tag written: one write call.
  */
 export async function putFreshValue(
   port: SecretsPort,
@@ -105,9 +107,10 @@ export async function putFreshValue(
       "NotOwned",
       `'${d.name}' is not a current secret of scope '${scopeId}'; nothing was written`,
     );
+  // Already written by an earlier call with this token (its generation counted the version it replaced).
+  if (Object.keys(details.versionStages).some((v) => sameWrite(v, token))) return;
+  const own = replacingToken(token, details.currentVersionId);
   const value = await freshValue(d, port, paced);
   await pacers?.take("PutSecretValue");
-  await writeOnce(port, d.name, token, () => port.putSecretValue({ id: d.name, value, token }));
-  await pacers?.take("TagResource");
-  await port.tagResource(d.name, { [TAG_VERSION]: token });
+  await writeOnce(port, d.name, own, () => port.putSecretValue({ id: d.name, value, token: own }));
 }

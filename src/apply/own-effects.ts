@@ -10,7 +10,7 @@ import type { LiveSecret } from "../state/model.js";
 import { TAG_MANAGED_BY, TAG_PROTECTED } from "../state/ownership.js";
 import { replicaInEffect } from "./replica-effect.js";
 import { rotationInEffect } from "./rotation-effect.js";
-import { requestToken, type TokenContext } from "./tokens.js";
+import { type TokenContext, valueToken } from "./tokens.js";
 
 /**
  * A secret restored by this plan whose restored value already is the manifest's: the planner could
@@ -30,11 +30,10 @@ export function inEffect(
   kms: { primary: Readonly<Record<string, string>>; replicas: ReplicaKms },
 ): boolean {
   if (!l) return false;
-  const name = sc.name;
   switch (a.type) {
     case "create":
     case "update-value":
-      return !l.pendingDeletion && l.versionId === requestToken(ctx, name, a.type);
+      return !l.pendingDeletion && l.versionId === valueToken(ctx, sc, a.type);
     case "restore":
       return !l.pendingDeletion;
     case "delete":
@@ -96,7 +95,7 @@ export function comparePreconditions(sc: SecretChange, now: Precondition, ctx: T
       case "create":
         Object.assign(after, {
           state: "present",
-          versionId: requestToken(ctx, sc.name, "create"),
+          versionId: valueToken(ctx, sc, "create"),
           managedBy: a.tags[TAG_MANAGED_BY] ?? null,
           protected: a.tags[TAG_PROTECTED] === "true",
           description: a.description,
@@ -104,7 +103,7 @@ export function comparePreconditions(sc: SecretChange, now: Precondition, ctx: T
         });
         break;
       case "update-value":
-        after.versionId = requestToken(ctx, sc.name, "update-value");
+        after.versionId = valueToken(ctx, sc, "update-value");
         break;
       case "restore":
         after.state = "present";

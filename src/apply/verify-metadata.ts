@@ -8,8 +8,6 @@ import type { SecretDetails, SecretsPort } from "../aws/port.js";
 import type { SecretChange } from "../plan/model.js";
 import { ownValue } from "../records.js";
 import { sameKmsKeyAsWritten } from "../state/kms.js";
-import { TAG_VERSION } from "../state/ownership.js";
-import { requestToken, type TokenContext } from "./tokens.js";
 
 const DESCRIBED = new Set(["create", "update-metadata", "tag", "untag", "restore", "delete"]);
 
@@ -31,7 +29,7 @@ interface Expected {
   pendingDeletion?: boolean;
 }
 
-function expected(c: SecretChange, tokens: TokenContext): Expected {
+function expected(c: SecretChange): Expected {
   const out: Expected = { tags: new Map() };
   for (const a of c.actions) {
     switch (a.type) {
@@ -39,14 +37,10 @@ function expected(c: SecretChange, tokens: TokenContext): Expected {
         out.description = a.description;
         out.kmsKeyId = a.kmsKeyId;
         for (const [k, v] of Object.entries(a.tags)) out.tags.set(k, v);
-        out.tags.set(TAG_VERSION, requestToken(tokens, c.name, "create"));
         break;
       case "update-metadata":
         if (a.description) out.description = a.description.after;
         if (a.kmsKeyId?.after !== undefined) out.kmsKeyId = a.kmsKeyId.after;
-        break;
-      case "update-value":
-        out.tags.set(TAG_VERSION, requestToken(tokens, c.name, "update-value"));
         break;
       case "tag":
         for (const [k, v] of Object.entries(a.tags)) out.tags.set(k, v.after);
@@ -84,13 +78,8 @@ export function keyResolver(port: SecretsPort): KeyResolver {
 }
 
 /** What DescribeSecret shows that differs from what the change wrote. */
-export async function metadataReadBack(
-  c: SecretChange,
-  d: SecretDetails,
-  tokens: TokenContext,
-  resolve: KeyResolver,
-): Promise<string[]> {
-  const want = expected(c, tokens);
+export async function metadataReadBack(c: SecretChange, d: SecretDetails, resolve: KeyResolver): Promise<string[]> {
+  const want = expected(c);
   const problems: string[] = [];
   if (want.pendingDeletion !== undefined && want.pendingDeletion !== (d.deletedDate !== undefined))
     problems.push(want.pendingDeletion ? "it is not scheduled for deletion" : "it is still scheduled for deletion");

@@ -9,7 +9,7 @@ import type { QuotaPacers } from "../aws/quotas.js";
 import type { DesiredSecret } from "../manifest/model.js";
 import { storedMatches } from "../manifest/generate.js";
 import type { SecretChange } from "../plan/model.js";
-import { requestToken, type TokenContext } from "./tokens.js";
+import { type TokenContext, valueToken } from "./tokens.js";
 import { changesMetadata, changesPolicy, keyResolver, metadataReadBack, policyReadBack } from "./verify-metadata.js";
 import { changesReplicas, replicaReadBack } from "./verify-replicas.js";
 
@@ -31,7 +31,7 @@ export async function verifyWrites(
   const expectedVersion = new Map<string, string | undefined>();
   for (const c of changes) {
     const wrote = c.actions.find((a) => a.type === "create" || a.type === "update-value");
-    if (wrote) expectedVersion.set(c.name, requestToken(tokens, c.name, wrote.type));
+    if (wrote) expectedVersion.set(c.name, valueToken(tokens, c, wrote.type));
     else if (c.actions.some((a) => a.type === "restore")) expectedVersion.set(c.name, undefined);
   }
   const problems: ReadBackProblem[] = [];
@@ -66,7 +66,7 @@ export async function verifyWrites(
         if (described(c)) {
           await pacers?.take("DescribeSecret");
           const d = await port.describeSecret(c.name);
-          const found = [...replicaReadBack(c, d), ...(changesMetadata(c) ? await metadataReadBack(c, d, tokens, resolve) : [])];
+          const found = [...replicaReadBack(c, d), ...(changesMetadata(c) ? await metadataReadBack(c, d, resolve) : [])];
           for (const problem of found) problems.push({ name: c.name, problem });
         }
         if (changesPolicy(c)) {

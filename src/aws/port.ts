@@ -18,6 +18,8 @@ export interface ListedSecret {
   rotation?: LiveRotation;
   /** VersionId carrying the AWSCURRENT stage, as ListSecrets reports it (may lag on AWS). */
   currentVersionId?: string;
+  /** Every labelled version and its staging labels (SecretVersionsToStages), as ListSecrets reports them. */
+  versionStages?: Record<string, string[]>;
   primaryRegion?: string;
   /** The service that created the secret (e.g. `rds`); sopsync never writes such a secret. */
   owningService?: string;

@@ -7,15 +7,15 @@
 // (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html), read
 // only where this decides something (state/version-dates.ts). Display only: apply never decides on it.
 import type { LiveSecret } from "../state/model.js";
-import { TAG_VERSION } from "../state/ownership.js";
+import { isOwnCurrentVersion } from "../state/own-version.js";
 
 export type ValueAuthor = "rotated" | "changed-outside";
 
 /** undefined: not a rotating secret, sopsync's own version, or dates unknown. */
 export function rotationAttribution(
-  l: Pick<LiveSecret, "rotation" | "tags" | "versionId" | "versionCreated">,
+  l: Pick<LiveSecret, "rotation" | "tags" | "versionId" | "versionStages" | "versionCreated">,
 ): ValueAuthor | undefined {
-  if (!l.rotation?.enabled || l.versionId === undefined || l.tags[TAG_VERSION] === l.versionId) return undefined;
+  if (!l.rotation?.enabled || l.versionId === undefined || isOwnCurrentVersion(l)) return undefined;
   if (!l.versionCreated) return undefined;
   const last = l.rotation.lastRotatedDate;
   return last && l.versionCreated.getTime() <= last.getTime() ? "rotated" : "changed-outside";

@@ -23,6 +23,7 @@ import type { Action, DriftCause, PlanSummary, Precondition, SecretChange, Targe
 import { planReplicas, removeAllReplicas, replicaStatusOf } from "./replicas.js";
 import { rotationDrift, undeclaredRotation } from "./undeclared-rotation.js";
 import { rotationAttribution } from "./attribution.js";
+import { currentVersionAuthor, tagMayRecord } from "../state/own-version.js";
 import { generatePlan, planGeneratedValue } from "./generated.js";
 import { planCreateRotation, planRotation, rotationNotes } from "./rotation.js";
 import { rotationOwnsValue } from "../manifest/rotation.js";
@@ -241,14 +242,14 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     // which an older one (a pinned cron) must not strip.
     if (!Object.hasOwn(want, k) && k !== TAG_VERSION && !isAwsTag(k) && !isUnknownSopsyncTag(k)) removed[k] = v;
   }
-  // The live value is the manifest's but sopsync did not record its version (adopted, or converged by
-  // hand): record it, so later drift is attributed right. Only alongside other changes — a tag alone
-  // would make an in-sync secret show up as changed.
-  const written = l.tags[TAG_VERSION];
-  const anyChange = actions.length > 0 || Object.keys(added).length > 0 || Object.keys(removed).length > 0;
-  // Never a rotation's version: that would attribute rotation's value to sopsync.
-  if (!writesValue && !owned && l.versionId && written !== l.versionId && anyChange)
-    added[TAG_VERSION] = { before: written, after: l.versionId };
+  // The live value is the manifest's but nothing records its version as sopsync's (adopted, or
+  // converged by hand on a secret written before sopsync's version format): record it in sopsync:version, so later drift is
+  // attributed right. Only in a TagResource sent anyway (adoption's ownership tag): never a call of its
+  // own, and never while a version in sopsync's own format is labelled, so a tag is always older than
+  // every such version (state/own-version.ts). Never a rotation's version: that would attribute
+  // rotation's value to sopsync.
+  if (!writesValue && !owned && l.versionId && Object.keys(added).length > 0 && tagMayRecord(l))
+    added[TAG_VERSION] = { before: ownValue(l.tags, TAG_VERSION), after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });
   if (Object.keys(removed).length) actions.push({ type: "untag", tags: removed });
   return actions;
@@ -257,9 +258,11 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
 function driftCause(l: LiveSecret): DriftCause {
   if (l.pendingDeletion) return "not-readable";
   if (l.noCurrentValue) return "no-current-value";
-  const written = l.tags[TAG_VERSION];
-  if (!written || l.versionId === undefined) return "unknown";
-  if (written === l.versionId) return "manifest-changed";
+  if (l.versionId === undefined) return "unknown";
+  // Read from the VersionIds (and the tag of secrets written before they carried sopsync's format).
+  const author = currentVersionAuthor(l);
+  if (author === "unrecorded") return "unknown";
+  if (author === "own") return "manifest-changed";
   return rotationAttribution(l) ?? "changed-outside";
 }
 

@@ -5,7 +5,7 @@ import type { LiveRotation } from "../aws/port.js";
 import type { DesiredSecret, RotationRules, RotationSpec } from "../manifest/model.js";
 import { storedMatches } from "../manifest/generate.js";
 import type { LiveSecret } from "../state/model.js";
-import { TAG_VERSION } from "../state/ownership.js";
+import { isOwnCurrentVersion } from "../state/own-version.js";
 import { rotationAttribution } from "./attribution.js";
 import type { Action, ChangeNote } from "./model.js";
 
@@ -57,8 +57,7 @@ function sameRules(want: RotationRules, have: RotationRules | undefined): boolea
 export function rotationNotes(d: DesiredSecret, l: LiveSecret): { notes?: ChangeNote[] } {
   // storedMatches: a generated value is compared with nothing from the manifest (only static keys are).
   if (l.value === undefined || storedMatches(d, l.value)) return {};
-  const written = l.tags[TAG_VERSION];
-  if (written !== undefined && written === l.versionId) return { notes: [{ kind: "value-change-ignored" }] };
+  if (isOwnCurrentVersion(l)) return { notes: [{ kind: "value-change-ignored" }] };
   const last = l.rotation?.lastRotatedDate;
   const value = rotationAttribution(l);
   return {

@@ -11,6 +11,11 @@ export interface LiveSecret {
   pendingDeletion: boolean;
   /** AWSCURRENT VersionId: the precondition a saved plan is checked against. */
   versionId?: string;
+  /**
+   * Every labelled version and its staging labels (ListSecrets' SecretVersionsToStages): tells
+   * sopsync's latest write from an older one moved back to AWSCURRENT (state/own-version.ts).
+   */
+  versionStages?: Record<string, string[]>;
   /** AWSCURRENT value; undefined when not read (pending deletion, or not declared), or when there is none. */
   value?: StoredValue;
   /**

@@ -260,5 +260,6 @@ function fromListed(l: ListedSecret, region: string): LiveSecret {
     pendingDeletion: l.deletedDate !== undefined,
     ...(l.rotation ? { rotation: l.rotation } : {}),
     versionId: l.currentVersionId,
+    ...(l.versionStages ? { versionStages: l.versionStages } : {}),
   };
 }

@@ -8,11 +8,13 @@ import type { SecretsPort } from "../aws/port.js";
 import type { DesiredState } from "../manifest/model.js";
 import { valuesEqual } from "../manifest/values.js";
 import type { LiveSecret } from "./model.js";
-import { TAG_VERSION } from "./ownership.js";
+import { isOwnCurrentVersion } from "./own-version.js";
 
 /** A rotating secret whose current version is not sopsync's: attribution (plan/attribution.ts) needs its date. */
-export function needsVersionDate(l: Pick<LiveSecret, "rotation" | "tags" | "versionId" | "pendingDeletion">): boolean {
-  return l.rotation?.enabled === true && !l.pendingDeletion && l.versionId !== undefined && l.tags[TAG_VERSION] !== l.versionId;
+export function needsVersionDate(
+  l: Pick<LiveSecret, "rotation" | "tags" | "versionId" | "versionStages" | "pendingDeletion">,
+): boolean {
+  return l.rotation?.enabled === true && !l.pendingDeletion && l.versionId !== undefined && !isOwnCurrentVersion(l);
 }
 
 export async function readVersionDates(

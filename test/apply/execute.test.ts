@@ -128,7 +128,7 @@ describe("ordering", () => {
 });
 
 describe("writes", () => {
-  it("creates with the plan's token as version, records it in a tag, and updates values with a new token per plan", async () => {
+  it("creates with the plan's token as version and updates values with a new token per plan, one write call each, no tag", async () => {
     const port = memoryPort();
     seed(port, "p/old", "A");
     const { tokens, target } = planOf([
@@ -137,13 +137,18 @@ describe("writes", () => {
     ]);
     const r = await applyTarget(target, tokens, desired([secret("p/new", "N"), secret("p/old", "B")]), port, fast);
     expect(r.verification).toEqual([]);
-    expect(r.calls).toBe(3); // create; put + version tag
+    expect(r.calls).toBe(2); // create; put — the version id is the record, no tag
+    expect(port.log.filter((l) => !l.startsWith("BatchGet") && !l.startsWith("Describe"))).toEqual([
+      "CreateSecret p/new",
+      "PutSecretValue p/old",
+    ]);
     const created = port.secrets.get("p/new");
     expect(created?.versions.map((v) => v.id)).toEqual([requestToken(tokens, "p/new", "create")]);
-    expect(created?.tags[TAG_VERSION]).toBe(requestToken(tokens, "p/new", "create"));
+    expect(created?.tags[TAG_VERSION]).toBeUndefined();
     const updated = port.secrets.get("p/old");
     expect(updated?.versions.map((v) => v.value.string)).toEqual(["A", "B"]);
-    expect(updated?.tags[TAG_VERSION]).toBe(requestToken(tokens, "p/old", "update-value"));
+    expect(updated?.versions.at(-1)?.id).toBe(requestToken(tokens, "p/old", "update-value", "v0-p/old"));
+    expect(updated?.tags[TAG_VERSION]).toBeUndefined();
   });
 
   it("reverting A -> B -> A over two plans writes a new version each time", async () => {

@@ -281,13 +281,22 @@ describe("planner: restore, adopt, ownership, delete, unmanaged", () => {
     expect(types(change(planOne([secret("a", { adopt: true })], [unmanaged]), "a"))).toEqual(["adopt", "tag", "untag"]);
   });
 
-  it("records an unrecorded version only alongside other changes, never as a change of its own", () => {
+  it("records an unrecorded version only in a TagResource sent anyway, never as a write of its own", () => {
     const d = secret("a");
     const unrecorded = liveOf(d, { versionId: "v7" }); // tag says v1
     expect(change(planOne([d], [unrecorded]), "a").actions).toEqual([]);
+    // A description change is an UpdateSecret: a TagResource for the version alone would be a second call.
     expect(change(planOne([{ ...d, description: "new" }], [unrecorded]), "a").actions).toEqual([
       { type: "update-metadata", description: { before: "", after: "new" } },
-      { type: "tag", tags: { [TAG_VERSION]: { before: "v1", after: "v7" } } },
+    ]);
+    expect(change(planOne([{ ...d, tags: { team: "x" } }], [unrecorded]), "a").actions).toEqual([
+      { type: "tag", tags: { team: { after: "x" }, [TAG_VERSION]: { before: "v1", after: "v7" } } },
+    ]);
+    // Never once a version in sopsync's own format is labelled: a tag is always older than those.
+    const marked = "sopsync-g3-0123456789abcdef0123456789abcdef01234567";
+    const after = liveOf(d, { versionId: "v7", versionStages: { v7: ["AWSCURRENT"], [marked]: ["AWSPREVIOUS"] } });
+    expect(change(planOne([{ ...d, tags: { team: "x" } }], [after]), "a").actions).toEqual([
+      { type: "tag", tags: { team: { after: "x" } } },
     ]);
   });
 
