@@ -4,6 +4,7 @@ import { DEFAULT_WRITE_RPS } from "../src/apply/execute.js";
 import { QuotaPacers } from "../src/aws/quotas.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
+import type { FaultProxy } from "../test/helpers/fault-proxy.js";
 import { CallCounter, round } from "./measure.js";
 
 const WRITE_OPS = [
@@ -33,12 +34,19 @@ export interface ApplyPhase {
   failed: number;
   notStarted: number;
   readBackProblems: number;
+  /** Counted on the wire by the proxy sopsync talks through: write requests, and per planned secret. */
+  wire?: { writes: number; writesPerSecret: number; byOperation: Record<string, number> };
 }
 
 export type Mode = { kind: "default-pacing" } | { kind: "one-by-one" };
 
 /** Plans `file` against the account and applies it; checks the plan holds `expect` on every secret. */
-export async function applyPhase(file: string, mode: Mode, expect: "create" | "update-value"): Promise<ApplyPhase> {
+export async function applyPhase(
+  file: string,
+  mode: Mode,
+  expect: "create" | "update-value",
+  wire?: FaultProxy,
+): Promise<ApplyPhase> {
   let counter = new CallCounter();
   const targets = await openTargets([file], { onRequest: (op) => counter.onRequest(op) });
   const { plan } = await planTargets(targets, {}, newPlanIdentity());
@@ -48,6 +56,7 @@ export async function applyPhase(file: string, mode: Mode, expect: "create" | "u
     throw new Error(`apply benchmark: ${wrong.length} secrets do not plan '${expect}' (first: ${wrong[0]?.name})`);
 
   counter = new CallCounter();
+  wire?.resetStats();
   const t = performance.now();
   // One by one means unpaced, quota families included (moto has no quotas).
   const opts = mode.kind === "one-by-one" ? { concurrency: 1, maxRps: 1e9, pacers: new QuotaPacers({ rate: 1e9 }) } : {};
@@ -69,6 +78,11 @@ export async function applyPhase(file: string, mode: Mode, expect: "create" | "u
     failed: result.outcomes.filter((o) => o.status === "failed").length,
     notStarted: result.outcomes.filter((o) => o.status === "not-started").length,
     readBackProblems: result.verification.length,
+    wire: wire && {
+      writes: wire.writes({ excludeLock: true }),
+      writesPerSecret: round(wire.writes({ excludeLock: true }) / changes.length, 3),
+      byOperation: { ...wire.stats.byOperation },
+    },
   };
 }
 
@@ -86,10 +100,14 @@ export interface ApplyBench {
   pacedOverOneByOne: number;
 }
 
-export async function applyBench(files: { r1: string; r2: string }, reset: () => Promise<void>): Promise<ApplyBench> {
+export async function applyBench(
+  files: { r1: string; r2: string },
+  reset: () => Promise<void>,
+  wire?: FaultProxy,
+): Promise<ApplyBench> {
   await reset();
-  const creates = await applyPhase(files.r1, { kind: "default-pacing" }, "create");
-  const updates = await applyPhase(files.r2, { kind: "default-pacing" }, "update-value");
+  const creates = await applyPhase(files.r1, { kind: "default-pacing" }, "create", wire);
+  const updates = await applyPhase(files.r2, { kind: "default-pacing" }, "update-value", wire);
   await reset();
   const seqCreates = await applyPhase(files.r1, { kind: "one-by-one" }, "create");
   const seqUpdates = await applyPhase(files.r2, { kind: "one-by-one" }, "update-value");

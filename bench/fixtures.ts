@@ -38,11 +38,11 @@ export function storedValue(i: number, revision: number): string {
 }
 
 /** Plaintext manifest of `count` secrets: JSON secrets hold 3 values, strings 1 (2 per secret on average). */
-export function manifestText(count: number, revision = 1): string {
+export function manifestText(count: number, revision = 1, region = BENCH_REGION): string {
   const lines = [
     "sopsync: 1",
     "target:",
-    `  region: ${BENCH_REGION}`,
+    `  region: ${region}`,
     "scope:",
     `  id: ${BENCH_SCOPE}`,
     `  prefix: ${BENCH_PREFIX}`,
@@ -73,10 +73,10 @@ export function valueCount(count: number): number {
 }
 
 /** Writes and encrypts a manifest with the real sops; returns its path. sops runs in `dir` so that
- * no .sops.yaml of the project applies. */
-export function writeManifest(dir: string, count: number, revision: number, recipient: string): string {
-  const name = `secrets-${count}-r${revision}.yaml`;
-  writeFileSync(join(dir, name), manifestText(count, revision));
+ * no .sops.yaml of the project applies. `region` (default BENCH_REGION) is the manifest's target. */
+export function writeManifest(dir: string, count: number, revision: number, recipient: string, region?: string): string {
+  const name = region ? `${region}.yaml` : `secrets-${count}-r${revision}.yaml`;
+  writeFileSync(join(dir, name), manifestText(count, revision, region));
   const r = spawnSync(
     toolPath("sops"),
     ["encrypt", "--age", recipient, "--encrypted-regex", "^(value|binary)$", "--in-place", name],

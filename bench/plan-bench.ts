@@ -2,15 +2,18 @@
 // refreshes the way Terraform's AWS provider does, then the same plan after 5% out-of-band drift.
 import { join } from "node:path";
 import { mapConcurrent } from "../src/aws/pacing.js";
-import { QuotaPacers } from "../src/aws/quotas.js";
+import { pacedRate, QuotaPacers } from "../src/aws/quotas.js";
 import { createSdkPort } from "../src/aws/sdk-adapter.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { putString, smClient } from "../test/helpers/aws.js";
+import { projectRoot } from "../test/helpers/tools.js";
 import { BENCH_REGION, secretName, storedValue } from "./fixtures.js";
-import { CallCounter, round, runChild, timed } from "./measure.js";
+import { CallCounter, type ChildRun, median, round, runChild, timed } from "./measure.js";
 
 const PLAN_CHILD = join(import.meta.dirname, "plan-child.ts");
+/** The built CLI, as `bin` in package.json runs it (scripts/setup.sh builds it). */
+export const CLI = join(projectRoot, "dist/cli/main.js");
 /** Terraform's default -parallelism. */
 const TERRAFORM_PARALLELISM = 10;
 /** In-flight CreateSecret calls while seeding (moto on two cores saturates well before this). */
@@ -25,28 +28,105 @@ export interface PlanRun {
   listSeconds: number;
   /** From the first BatchGetSecretValue request to the end of planning. */
   valuesAndPlanSeconds: number;
+  phases: PlanPhases;
   calls: number;
   byOperation: Record<string, number>;
   changes: { name: string; actions: string[]; cause?: string }[];
   peakRssMb: number;
 }
 
+/** Where a plan's time goes after the manifest is loaded; times in seconds from the start of the read. */
+export interface PlanPhases {
+  /** readLiveState alone: listing, value batches, policy reads. */
+  readSeconds: number;
+  /** First ListSecrets request; last ListSecrets request (the pages are sequential, NextToken). */
+  firstListAfter: number;
+  lastListAt: number;
+  /** First and last BatchGetSecretValue request. */
+  firstBatchAt: number;
+  lastBatchAt: number;
+  /** GetResourcePolicy calls (one per secret declaring a policy; none in this data) and their span. */
+  policyReads: number;
+  policySpanSeconds: number;
+  /** Planning (in memory) and rendering the text plan. */
+  planSeconds: number;
+  renderSeconds: number;
+  renderedBytes: number;
+}
+
+/**
+ * The floor the read pacers set on a plan: BatchGetSecretValue calls over the rate sopsync paces that
+ * family at (QUOTA_SHARE of AWS's 100/s). However fast AWS answers, the values cannot be read sooner.
+ */
+export function readFloor(byOperation: Record<string, number>): { batchCalls: number; ratePerSecond: number; seconds: number } {
+  const batchCalls = byOperation.BatchGetSecretValue ?? 0;
+  const ratePerSecond = pacedRate("BatchGetSecretValue");
+  return { batchCalls, ratePerSecond, seconds: round(batchCalls / ratePerSecond, 3) };
+}
+
+export interface CliPlan {
+  /** Median whole-process wall time of `node dist/cli/main.js plan FILE`. */
+  seconds: number;
+  runs: number[];
+  peakRssMb?: number;
+}
+
+/** `sopsync plan FILE` as a user runs it: the built CLI, whole process, exit code 0 (no changes) checked. */
+export async function cliPlan(files: string[], args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  const r = await runChild(process.execPath, [CLI, "plan", ...files, "--detailed-exitcode", ...args], env);
+  if (r.code !== 0) {
+    throw new Error(`sopsync plan ${args.join(" ")} exited ${r.code} (0 = in sync expected):\n${r.stderr.slice(-2000)}`);
+  }
+  return r;
+}
+
+export async function cliPlanRepeated(file: string, env: NodeJS.ProcessEnv, repetitions: number): Promise<CliPlan> {
+  const runs: ChildRun[] = [];
+  for (let i = 0; i < repetitions; i++) runs.push(await cliPlan([file], [], env));
+  const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
+  return {
+    seconds: round(median(runs.map((r) => r.seconds)), 3),
+    runs: runs.map((r) => round(r.seconds, 3)),
+    peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
+  };
+}
+
+/**
+ * Runs `fn` with this process's AWS endpoints pointed at `endpoint`: seeding goes to moto directly,
+ * without the latency proxy the measured runs go through. Clients read the variables when made.
+ */
+export async function withEndpoint<T>(endpoint: string, fn: () => Promise<T>): Promise<T> {
+  const keys = ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_STS"] as const;
+  const saved = keys.map((k) => process.env[k]);
+  for (const k of keys) process.env[k] = endpoint;
+  try {
+    return await fn();
+  } finally {
+    keys.forEach((k, i) => {
+      const v = saved[i];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    });
+  }
+}
+
 /** Creates every declared secret through sopsync's own executor, unpaced and concurrent: a fast,
  * exact seed (same values, tags and version tags as a real apply would leave). */
-export async function seedAccount(file: string): Promise<{ seconds: number; secrets: number }> {
+export async function seedAccount(file: string | string[]): Promise<{ seconds: number; secrets: number }> {
   const { result, seconds } = await timed(async () => {
-    const targets = await openTargets([file]);
+    const targets = await openTargets(typeof file === "string" ? [file] : file);
     const { plan } = await planTargets(targets, {}, newPlanIdentity());
     // moto has no quotas: every family unpaced too.
     const unpaced = new QuotaPacers({ rate: 1e9 });
-    const [r] = await applyPlanned(plan, targets, { concurrency: SEED_CONCURRENCY, maxRps: 1e9, pacers: unpaced });
-    return r;
+    return applyPlanned(plan, targets, { concurrency: SEED_CONCURRENCY, maxRps: 1e9, pacers: unpaced });
   });
-  const bad = result?.outcomes.filter((o) => o.status !== "applied") ?? [];
-  if (!result || bad.length > 0 || result.verification.length > 0) {
-    throw new Error(`seeding failed: ${bad.length} secrets not applied, ${result?.verification.length} read-back problems`);
+  const outcomes = result.flatMap((r) => r.outcomes);
+  const bad = outcomes.filter((o) => o.status !== "applied");
+  const readBack = result.reduce((n, r) => n + r.verification.length, 0);
+  if (result.length === 0 || bad.length > 0 || readBack > 0) {
+    throw new Error(`seeding failed: ${bad.length} secrets not applied, ${readBack} read-back problems`);
   }
-  return { seconds, secrets: result.outcomes.length };
+  return { seconds, secrets: outcomes.length };
 }
 
 export async function sopsyncPlan(file: string, env: NodeJS.ProcessEnv): Promise<PlanRun> {

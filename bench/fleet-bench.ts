@@ -1,0 +1,211 @@
+// Fleet benchmark: many targets (one AWS Region each, in moto's one account) of the same size,
+// planned by the built CLI as a whole process: one target alone, then all of them with the default
+// `--parallel` and with `--parallel <targets>`. Requests go CLI -> latency proxy (counts every call
+// on the wire) -> a router that sends each Region to one of several moto servers, so one Python
+// process is not the only thing serving the whole fleet.
+import { mkdirSync } from "node:fs";
+import { Agent, createServer, request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { startFaultProxy } from "../test/helpers/fault-proxy.js";
+import { awsEnv, type Moto, startMoto } from "../test/helpers/moto.js";
+import { runProcess } from "../test/helpers/spawn.js";
+import { writeManifest } from "./fixtures.js";
+import { type ChildRun, median, round } from "./measure.js";
+import { CLI, cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
+
+/** Twenty Regions, one target each; the order is the manifests' (and the plan's) order. */
+export const FLEET_REGIONS = [
+  "af-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ca-central-1",
+  "eu-central-1",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "me-south-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+] as const;
+
+export interface FleetOptions {
+  targets: number;
+  secretsPerTarget: number;
+  latencyMs: number;
+  motos: number;
+  repetitions: number;
+}
+
+export interface FleetPlan {
+  /** `plan` arguments after the files, e.g. `--parallel 20`. */
+  args: string[];
+  targets: number;
+  /** Median whole-process wall time; every run's time. */
+  seconds: number;
+  runs: number[];
+  peakRssMb?: number;
+  /** Requests on the wire (the proxy's count) of one run. */
+  calls: number;
+  callsPerSecret: number;
+  byOperation: Record<string, number>;
+}
+
+export interface FleetBench {
+  targets: number;
+  secretsPerTarget: number;
+  latencyMs: number;
+  motos: number;
+  repetitions: number;
+  seedSeconds: number;
+  /** The CLI's `--parallel` default, read from `plan --help`; null when the option does not exist. */
+  defaultParallel: number | null;
+  one: FleetPlan;
+  /** All targets, `--parallel` left at its default. */
+  allDefault: FleetPlan;
+  /** All targets, `--parallel <targets>`; null when the CLI has no --parallel. */
+  allParallel: FleetPlan | null;
+  /** allParallel (or allDefault) time / one target's time. */
+  timeRatio: number;
+}
+
+/** Sends each SigV4-signed request to the moto its Region is served by. */
+async function startRegionRouter(upstreams: readonly string[], regions: readonly string[]) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const index = new Map(regions.map((r, i) => [r, i % upstreams.length]));
+  const server = createServer((req, res) => {
+    const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+    const up = new URL(upstreams[index.get(region ?? "") ?? 0] as string);
+    const out = request(
+      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: { ...req.headers, host: up.host }, agent },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    out.on("error", () => req.socket.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The default of `plan --parallel`, or null when the built CLI has no such option. */
+export async function parallelDefault(env: NodeJS.ProcessEnv): Promise<number | null> {
+  const r = await runProcess(process.execPath, [CLI, "plan", "--help"], { env });
+  // Commander wraps long help lines: join them before looking.
+  const help = r.stdout.replace(/\s+/g, " ");
+  if (!help.includes("--parallel")) return null;
+  const m = /--parallel <n>[^-]*?\(default: (\d+)\)/.exec(help);
+  return m ? Number(m[1]) : null;
+}
+
+export async function fleetBench(
+  dir: string,
+  recipient: string,
+  env: NodeJS.ProcessEnv,
+  o: FleetOptions,
+  log: (s: string) => void,
+): Promise<FleetBench> {
+  const regions = FLEET_REGIONS.slice(0, o.targets);
+  if (regions.length < o.targets) throw new Error(`--fleet-targets: at most ${FLEET_REGIONS.length}`);
+  const fleetDir = join(dir, "fleet");
+  mkdirSync(fleetDir, { recursive: true });
+  log(`fleet: encrypting ${o.targets} manifests of ${o.secretsPerTarget} secrets`);
+  const files = regions.map((r) => writeManifest(fleetDir, o.secretsPerTarget, 1, recipient, r));
+
+  const motos: Moto[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    for (let i = 0; i < o.motos; i++) {
+      const m = await startMoto({ setProcessEnv: false });
+      motos.push(m);
+      stops.push(() => m.stop());
+    }
+    const router = await startRegionRouter(
+      motos.map((m) => m.endpoint),
+      regions,
+    );
+    stops.push(router.stop);
+    const proxy = await startFaultProxy({ target: router.endpoint, seed: 1, latencyMs: o.latencyMs });
+    stops.push(() => proxy.stop());
+
+    log(`fleet: seeding ${o.targets * o.secretsPerTarget} secrets over ${o.motos} moto server(s)`);
+    // Each moto's targets seeded at once, straight to the router (no latency).
+    const byMoto = motos.map((_, k) => files.filter((_, i) => i % motos.length === k));
+    const seed = await withEndpoint(router.endpoint, () =>
+      Promise.all(byMoto.filter((f) => f.length).map((f) => seedAccount(f))),
+    );
+    const seedSeconds = Math.max(...seed.map((s) => s.seconds));
+
+    const childEnv = { ...env, ...awsEnv(proxy.endpoint), NO_COLOR: "1" };
+    const defaultParallel = await parallelDefault(childEnv);
+    const variants: { name: keyof Pick<FleetBench, "one" | "allDefault" | "allParallel">; files: string[]; args: string[] }[] = [
+      { name: "one", files: [files[0] as string], args: [] },
+      { name: "allDefault", files: [fleetDir], args: [] },
+    ];
+    if (defaultParallel !== null)
+      variants.push({ name: "allParallel", files: [fleetDir], args: ["--parallel", String(o.targets)] });
+
+    const runs = new Map<string, { run: ChildRun; calls: Record<string, number> }[]>();
+    // Interleaved, so a busy neighbour on the machine slows every variant alike.
+    for (let rep = 0; rep < o.repetitions; rep++) {
+      for (const v of variants) {
+        log(`fleet: plan ${v.name} (${rep + 1}/${o.repetitions})`);
+        proxy.resetStats();
+        const run = await cliPlan(v.files, v.args, childEnv);
+        runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation } }]);
+      }
+    }
+    const summary = (v: (typeof variants)[number]): FleetPlan => {
+      const rs = runs.get(v.name) ?? [];
+      const targets = v.name === "one" ? 1 : o.targets;
+      const calls = rs[0]?.calls ?? {};
+      const total = Object.values(calls).reduce((a, b) => a + b, 0);
+      const rss = rs.map((r) => r.run.peakRssMb).filter((x): x is number => x !== undefined);
+      return {
+        args: v.args,
+        targets,
+        seconds: round(median(rs.map((r) => r.run.seconds)), 3),
+        runs: rs.map((r) => round(r.run.seconds, 3)),
+        peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
+        calls: total,
+        callsPerSecret: round(total / (targets * o.secretsPerTarget), 4),
+        byOperation: calls,
+      };
+    };
+    const [one, allDefault, allParallel] = variants.map(summary) as [FleetPlan, FleetPlan, FleetPlan | undefined];
+    return {
+      targets: o.targets,
+      secretsPerTarget: o.secretsPerTarget,
+      latencyMs: o.latencyMs,
+      motos: o.motos,
+      repetitions: o.repetitions,
+      seedSeconds: round(seedSeconds, 2),
+      defaultParallel,
+      one,
+      allDefault,
+      allParallel: allParallel ?? null,
+      timeRatio: round((allParallel ?? allDefault).seconds / one.seconds, 3),
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+  }
+}
