@@ -43,6 +43,8 @@ export interface Options {
   fleet: { targets: number; secretsPerTarget: number; motos: number };
 }
 
+const countOrAll = (v: string) => (v === "all" ? Number.POSITIVE_INFINITY : Number(v));
+
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     sizes: [500, 5000],
@@ -57,10 +59,7 @@ function parseArgs(argv: string[]): Options {
     const value = () => inline ?? argv[++i] ?? "";
     if (flag === "--sizes") o.sizes = value().split(",").map(Number);
     else if (flag === "--latency-ms") o.latencyMs = Number(value());
-    else if (flag === "--apply-max") {
-      const v = value();
-      o.applyMax = v === "all" ? Number.POSITIVE_INFINITY : Number(v);
-    }
+    else if (flag === "--apply-max") o.applyMax = countOrAll(value());
     else if (flag === "--sections") o.sections = new Set(value().split(","));
     else if (flag === "--repetitions") o.repetitions = Number(value());
     else if (flag === "--fleet-targets") o.fleet.targets = Number(value());
