@@ -209,6 +209,45 @@ describe("plan over several targets, concurrently", () => {
     }
   });
 
+  it("apply reads the targets concurrently and writes them one after another, printing what a serial run prints", async () => {
+    const stable = (s: string) =>
+      s
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "PLAN-ID")
+        .replace(/in [\d.]+s(, [\d.]+\/s)?\)/g, "in TIME)");
+    const apply = async (...args: string[]) => {
+      await w.moto.reset();
+      const r = await runCli(["apply", "fleet", "--yes", ...args], { cwd: w.dir, env: w.env });
+      outputs.push(r.stdout, r.stderr);
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
+    const serial = await apply("--parallel", "1");
+    // A's read waits at the proxy until B and C have started theirs: read concurrently, A is read last.
+    seen = [];
+    let open: () => void = () => {};
+    const othersReading = new Promise<void>((r) => {
+      open = r;
+    });
+    const reads = (region: string) => of(region).filter((x) => x.operation === "ListSecrets").length;
+    hook = async (s) => {
+      if (s.operation !== "ListSecrets") return undefined;
+      if (reads(B) > 0 && reads(C) > 0) open();
+      if (s.region === A) await othersReading;
+      return undefined;
+    };
+    const parallel = await apply("--parallel", "3");
+    expect(reads(A)).toBeGreaterThan(0);
+    await w.moto.reset();
+    expect(stable(parallel.stdout)).toBe(stable(serial.stdout));
+    // Progress lines (one per action, not a terminal) come grouped per target, in the sorted order;
+    // within a target its secrets are written concurrently, so their order there may differ.
+    const progress = (r: { stderr: string }) => r.stderr.split("\n").filter((l) => /^(ok {2}|FAIL) /.test(l));
+    expect([...progress(parallel)].sort()).toEqual([...progress(serial)].sort());
+    const scopes = progress(parallel).map((l) => /team-[abc]/.exec(l)?.[0]);
+    expect(scopes).toEqual([...scopes].sort());
+    expect(new Set(scopes).size).toBe(3);
+  });
+
   it("renders a plan of several targets as one fleet comment in markdown", async () => {
     const r = await plan("--format", "markdown");
     expect(r.code, r.stderr).toBe(0);
