@@ -2,12 +2,12 @@
 // `sops -d`, by sopsync in-process (decryptFile) and by the built CLI (`sopsync validate`).
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot, toolPath } from "../test/helpers/tools.js";
+import { toolPath } from "../test/helpers/tools.js";
+import { BUNDLE, CLI } from "./entries.js";
 import { valueCount, writeManifest } from "./fixtures.js";
 import { type ChildRun, median, round, runChild } from "./measure.js";
 
 const DECRYPT_CHILD = join(import.meta.dirname, "decrypt-child.ts");
-const CLI = join(projectRoot, "dist/cli/main.js");
 /** 5,000 secrets, half JSON (3 values) and half strings (1 value): 10,000 values. */
 export const DECRYPT_SECRETS = 5000;
 
@@ -29,8 +29,11 @@ export interface DecryptBench {
   sopsyncCli: Measured;
   /** `node dist/cli/main.js --version`: the CLI's start-up alone, part of every CLI figure. */
   cliStartup: Measured;
+  /** `node action/sopsync.mjs validate FILE`: the action's bundle, when it is built. */
+  sopsyncBundle?: Measured;
   ratioInProcess: number;
   ratioCli: number;
+  ratioBundle?: number;
 }
 
 function ok(r: ChildRun, what: string): ChildRun {
@@ -54,6 +57,8 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
   const inProcess: { seconds: number; peakRssMb?: number }[] = [];
   const cli: ChildRun[] = [];
   const startup: ChildRun[] = [];
+  const bundle: ChildRun[] = [];
+  const haveBundle = existsSync(BUNDLE);
   // Interleaved, so a busy neighbour on the machine slows all three alike.
   for (let i = 0; i < repetitions; i++) {
     sops.push(ok(await runChild(toolPath("sops"), ["-d", file], env), "sops -d"));
@@ -62,7 +67,9 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
     inProcess.push({ seconds: parsed.seconds, peakRssMb: child.peakRssMb ?? parsed.peakRssMb });
     cli.push(ok(await runChild(process.execPath, [CLI, "validate", file], env), "sopsync validate"));
     startup.push(ok(await runChild(process.execPath, [CLI, "--version"], env), "sopsync --version"));
+    if (haveBundle) bundle.push(ok(await runChild(process.execPath, [BUNDLE, "validate", file], env), "bundle validate"));
   }
+  const b = haveBundle ? summarize(bundle) : undefined;
   const s = summarize(sops);
   const p = summarize(inProcess);
   const c = summarize(cli);
@@ -74,7 +81,9 @@ export async function decryptBench(dir: string, recipient: string, keyFile: stri
     sopsyncInProcess: p,
     sopsyncCli: c,
     cliStartup: summarize(startup),
+    sopsyncBundle: b,
     ratioInProcess: round(p.seconds / s.seconds, 3),
     ratioCli: round(c.seconds / s.seconds, 3),
+    ratioBundle: b && round(b.seconds / s.seconds, 3),
   };
 }

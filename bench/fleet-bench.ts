@@ -12,7 +12,8 @@ import { awsEnv, type Moto, startMoto } from "../test/helpers/moto.js";
 import { runProcess } from "../test/helpers/spawn.js";
 import { writeManifest } from "./fixtures.js";
 import { type ChildRun, median, round } from "./measure.js";
-import { CLI, cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
+import { CLI } from "./entries.js";
+import { cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
 
 /** Twenty Regions, one target each; the order is the manifests' (and the plan's) order. */
 export const FLEET_REGIONS = [

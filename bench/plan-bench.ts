@@ -7,13 +7,11 @@ import { createSdkPort } from "../src/aws/sdk-adapter.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { putString, smClient } from "../test/helpers/aws.js";
-import { projectRoot } from "../test/helpers/tools.js";
+import { CLI } from "./entries.js";
 import { BENCH_REGION, secretName, storedValue } from "./fixtures.js";
 import { CallCounter, type ChildRun, median, round, runChild, timed } from "./measure.js";
 
 const PLAN_CHILD = join(import.meta.dirname, "plan-child.ts");
-/** The built CLI, as `bin` in package.json runs it (scripts/setup.sh builds it). */
-export const CLI = join(projectRoot, "dist/cli/main.js");
 /** Terraform's default -parallelism. */
 const TERRAFORM_PARALLELISM = 10;
 /** In-flight CreateSecret calls while seeding (moto on two cores saturates well before this). */
