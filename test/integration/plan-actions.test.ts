@@ -331,9 +331,11 @@ describe("plan against moto: every action, out-of-band drift, guards", () => {
     const saved = JSON.parse(readFileSync(out, "utf8")) as Plan;
     expect(saved.targets.map((t) => t.scope.id)).toEqual(["other-team", "plan-it"]); // sorted by (account, region, scope)
     allOutput.push(readFileSync(out, "utf8"));
+    // Several targets: one fleet comment, each target's details under its own summary line.
     const md = await plan("--format", "markdown", first, second);
-    expect(md.stdout).toContain("<!-- sopsync:plan-it -->");
-    expect(md.stdout).toContain("<!-- sopsync:other-team -->");
+    expect(md.stdout.startsWith("<!-- sopsync-fleet -->\n")).toBe(true);
+    expect(md.stdout).toContain("<summary><code>plan-it</code> · account");
+    expect(md.stdout).toContain("<summary><code>other-team</code> · account");
   });
 
   it("validate reports every problem of every manifest with file:line:col", async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/model.js";
 import { plan } from "../../src/plan/plan.js";
 import { render } from "../../src/plan/render.js";
+import { FLEET_MARKER } from "../../src/plan/render-fleet.js";
 import { desiredState, json, liveOf, liveSecret, liveState, secret, str } from "./fixtures.js";
 
 // Built from a string: a regex literal with the ESC control character is easy to misread.
@@ -110,7 +111,7 @@ describe("renderers", () => {
     }
   });
 
-  it("several targets render as one section each", () => {
+  it("several targets render as one section each; in markdown, as one fleet comment", () => {
     const one = samplePlan();
     const two: Plan = {
       ...one,
@@ -120,9 +121,16 @@ describe("renderers", () => {
       ],
     };
     const md = render(two, "markdown");
-    expect(md).toContain("<!-- sopsync:team-a -->");
-    expect(md).toContain("<!-- sopsync:team-b -->");
+    // One review: the fleet marker, a table row per target, each target's details collapsed below,
+    // and no per-scope marker that the action would split into a comment of its own.
+    expect(md.startsWith(`${FLEET_MARKER}\n`)).toBe(true);
+    expect(md).not.toMatch(/<!-- sopsync:/);
+    expect(md).toMatch(/^\| `\d{12}` \| `eu-west-1` \| `team-a` \|/m);
+    expect(md).toMatch(/^\| `\d{12}` \| `eu-west-1` \| `team-b` \|/m);
+    expect(md.match(/<summary><code>team-[ab]<\/code> · account/g)).toHaveLength(2);
     expect(render(two, "text").match(/-> account/g)?.length).toBe(2);
+    // One target: the scope's own comment, as before.
+    expect(render(one, "markdown").startsWith("<!-- sopsync:team-a -->\n")).toBe(true);
   });
 
   it("safety flag changes (protect dropped, adopt, shorter recovery window) stand out in text and markdown", () => {
