@@ -7,8 +7,10 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan, SecretChange, TargetPlan } from "../../src/plan/model.js";
+import { render } from "../../src/plan/render.js";
 import { renderMarkdown } from "../../src/plan/render-markdown.js";
 import {
+  FLEET_MARKER,
   findStickyComment,
   GITHUB_COMMENT_LIMIT,
   isOwnComment,
@@ -194,6 +196,63 @@ describe("the comment command against a fake GitHub", () => {
     expect(mine).toHaveLength(1);
     expect(gh.requests.filter((q) => q.startsWith("PATCH"))).toEqual([`PATCH /repos/${REPO}/issues/comments/${mine[0]?.id}`]);
     expect(gh.comments).toHaveLength(2);
+  });
+});
+
+describe("the comment command with the markdown of a plan of several targets", () => {
+  const REPO = "acme/infra";
+  let gh: FakeGitHub;
+  const dir = mkdtempSync(join(tmpdir(), "sopsync-fleet-md-"));
+  beforeAll(async () => {
+    gh = await startFakeGitHub(REPO);
+  });
+  afterAll(async () => {
+    await gh?.close();
+  });
+
+  /** `plan --format markdown` of `n` targets with `secrets` changes each, posted to pull request 8. */
+  const runFleet = (n: number, secrets: number) => {
+    const targets = Array.from({ length: n }, (_, i) => {
+      const t = target(`team-${String(i).padStart(2, "0")}`, secrets);
+      return { ...t, target: { ...t.target, account: String(100000000000 + i) } };
+    });
+    const file = join(dir, `fleet-${n}.md`);
+    writeFileSync(file, render(plan(...targets), "markdown"));
+    return runProcess(
+      process.execPath,
+      [join(projectRoot, "scripts/gitops/main.mjs"), "comment", "--markdown", file, "--pr", "8"],
+      {
+        env: { PATH: process.env.PATH ?? "", GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: REPO },
+      },
+    );
+  };
+  const mine = () => gh.comments.filter((c) => c.issue === 8 && c.user.id === ACTIONS_BOT.id);
+
+  it("posts one fleet comment, not one per scope; a planted copy is left alone", async () => {
+    const planted = gh.addComment(8, `${FLEET_MARKER}\nplanted`, mallory as User);
+    const r = await runFleet(3, 2);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("sopsync: posted the fleet plan comment\n");
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]?.body.startsWith(`${FLEET_MARKER}\n`)).toBe(true);
+    expect(mine()[0]?.body.match(/<summary><code>team-\d\d<\/code>/g)).toHaveLength(3);
+    expect(planted.body).toBe(`${FLEET_MARKER}\nplanted`);
+  });
+
+  it("updates it in place on the next run, and a fleet too big for one comment stays one comment within the limit", async () => {
+    const id = mine()[0]?.id;
+    const r = await runFleet(40, 150);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe("sopsync: updated the fleet plan comment\n");
+    expect(mine()).toHaveLength(1);
+    expect(mine()[0]?.id).toBe(id);
+    const body = mine()[0]?.body ?? "";
+    expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(balanced(body)).toBe(true);
+    // Every target is in the table; those whose details did not fit point at the job summary.
+    expect(body.split("\n").filter((l) => /^\| `1\d{11}` \|/.test(l))).toHaveLength(40);
+    expect(body).toMatch(/The details of \d+ target\(s\) do not fit in one comment/);
+    expect(body).toContain("job summary");
   });
 });
 

@@ -121,3 +121,56 @@ describe("drift report: attribution with rotation (issue 12)", () => {
     expect(body).toMatch(/1 rotated by their rotation\./);
   });
 });
+
+describe("drift report: a fleet (issue 15)", () => {
+  const fleet = (): Plan => {
+    const base = plan.targets[0];
+    if (!base) throw new Error("no target");
+    const t = (account: string, region: string, scope: string, changes: SecretChange[]) => ({
+      ...structuredClone(base),
+      target: { account, region },
+      scope: { id: scope },
+      changes,
+    });
+    return {
+      ...plan,
+      targets: [
+        t("111111111111", "eu-west-1", "prod", [
+          change("prod/outside", [{ type: "update-value", valueKind: "string", cause: "changed-outside" }]),
+          change("prod/new", [{ type: "create", valueKind: "string", description: "", tags: {} }]),
+        ]),
+        t("111111111111", "us-east-1", "prod", [change("prod/in-sync", [])]),
+        t("222222222222", "eu-west-1", "stage", [change("stage/tags", [{ type: "untag", tags: { a: "b" } }])]),
+      ],
+    };
+  };
+
+  it("lists the drifted targets in a table, then each target's secrets under its own heading", () => {
+    const body = driftIssueBody(fleet(), undefined);
+    expect(body).toMatch(
+      /found \*\*3\*\* secret\(s\).*1 changed outside sopsync, 1 pending manifest change\(s\), 1 of unknown cause/,
+    );
+    expect(body).toContain("**2** of 3 target(s) drifted:");
+    expect(body).toContain("| `111111111111` | `eu-west-1` | `prod` | 2 | 1 | 1 | 0 |");
+    expect(body).toContain("| `222222222222` | `eu-west-1` | `stage` | 1 | 0 | 0 | 1 |");
+    // The target in sync is counted, not listed.
+    expect(body).not.toContain("us-east-1");
+    const sections = body.split("#### ").slice(1);
+    expect(sections.map((s) => s.split("\n")[0])).toEqual([
+      "`prod` · account `111111111111` · `eu-west-1`",
+      "`stage` · account `222222222222` · `eu-west-1`",
+    ]);
+    expect(sections[0]).toContain(
+      "| `prod/outside` | changed outside sopsync | value: changed outside sopsync since the last apply |",
+    );
+    expect(sections[0]).toContain("| `prod/new` | pending manifest change |");
+    expect(sections[1]).toContain("| `stage/tags` | cause unknown | tags differ |");
+    // One table per target: no scope column repeated in the rows.
+    expect(body).not.toContain("| scope | secret |");
+  });
+
+  it("keeps the one-table form for a plan of one target", () => {
+    expect(driftIssueBody(plan, undefined)).toContain("| scope | secret | drift | details |");
+    expect(driftIssueBody(plan, undefined)).not.toContain("####");
+  });
+});
