@@ -4,7 +4,7 @@
 // the wire), the real sops file format and a fake GitHub API. The repository's own secrets.yaml and
 // its public demo key are the manifest, exactly as the workflows use them.
 import type { IncomingHttpHeaders } from "node:http";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-secrets-manager";
@@ -86,6 +86,8 @@ describe("the workflows' sopsync command lines, run against moto", () => {
     copyFileSync(join(projectRoot, "secrets.yaml"), join(ws, "secrets.yaml"));
     copyFileSync(join(projectRoot, ".sops.yaml"), join(ws, ".sops.yaml"));
     actionPath = fakeActionPath();
+    // What a workflow checks out: the committed bundle, nothing built or installed beside it.
+    expect(readdirSync(actionPath).sort()).toEqual(["action", "action.yml", "scripts"]);
     // The demo manifest's plaintext values are the canaries: none may reach any output.
     const plain = runSops(["decrypt", join(ws, "secrets.yaml")], { SOPS_AGE_KEY_FILE: keyFile });
     expect(plain.status, plain.stderr).toBe(0);
@@ -146,8 +148,8 @@ describe("the workflows' sopsync command lines, run against moto", () => {
     const steps: Record<string, StepRun> = {};
     let failed = false;
     for (const step of readAction().runs.steps) {
-      // setup-node and `npm ci && npm run build` are the runner's business; fakeActionPath stands in.
-      if (!step.run || step.name === "Install sopsync") continue;
+      // setup-node (a `uses:` step) is the runner's business; every `run:` step runs here.
+      if (!step.run) continue;
       if (!condition(step.if, ctx, failed)) continue;
       const r = await runStep(step, ctx, env, ws);
       outputs.push(r.stdout, r.stderr);

@@ -108,7 +108,7 @@ async function sh(
   cwd: string,
   actionPath: string,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `sopsync() { node "${actionPath}/dist/cli/main.js" "$@"; }\n${line}\n`;
+  const script = `sopsync() { node "${actionPath}/action/sopsync.mjs" "$@"; }\n${line}\n`;
   const r = await runProcess("bash", ["--noprofile", "--norc", "-e", "-c", script], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), NO_COLOR: "1", ...env },

@@ -2,7 +2,8 @@
 // execute those exact scripts (with the workflows' exact `with:` inputs) against moto: a renamed flag
 // or a typo in a workflow breaks `npm test`, not a user's pipeline.
 import { runProcess } from "../helpers/spawn.js";
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -59,24 +60,29 @@ export function inputsContext(call: Step): Record<string, string> {
   return ctx;
 }
 
+let bundleDir: string | undefined;
+
 /**
- * A stand-in for the action's checkout after `npm ci && npm run build`: dist/cli/main.js runs the
- * sources through tsx (so tests never depend on a stale build) and scripts/ is the real one.
+ * A copy of the action as a workflow checks it out, with no dist/ and no node_modules: action.yml,
+ * the single-file bundle and scripts/gitops. The bundle is built now from the sources, by the build
+ * `npm run bundle` runs (so tests follow the sources as they change); bundle-current.test.ts proves the
+ * committed file is that same build, byte for byte.
  */
 export function fakeActionPath(): string {
+  if (!bundleDir) {
+    const dir = mkdtempSync(join(tmpdir(), "sopsync-bundle-"));
+    const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
+    const r = spawnSync(process.execPath, ["--import", tsx, join(projectRoot, "scripts/bundle.ts"), join(dir, "sopsync.mjs")], {
+      encoding: "utf8",
+    });
+    if (r.status !== 0) throw new Error(`bundling the CLI failed: ${r.stderr}`);
+    bundleDir = dir;
+  }
   const dir = mkdtempSync(join(tmpdir(), "sopsync-action-"));
-  mkdirSync(join(dir, "dist/cli"), { recursive: true });
-  const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-  const entry = join(projectRoot, "src/cli/main.ts");
-  writeFileSync(
-    join(dir, "dist/cli/main.js"),
-    `import { spawnSync } from "node:child_process";
-const r = spawnSync(process.execPath, ["--import", ${JSON.stringify(tsx)}, ${JSON.stringify(entry)}, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(r.status ?? 1);
-`,
-  );
-  writeFileSync(join(dir, "package.json"), '{ "type": "module" }\n');
-  symlinkSync(join(projectRoot, "scripts"), join(dir, "scripts"));
+  copyFileSync(join(projectRoot, "action.yml"), join(dir, "action.yml"));
+  mkdirSync(join(dir, "action"));
+  copyFileSync(join(bundleDir, "sopsync.mjs"), join(dir, "action/sopsync.mjs"));
+  cpSync(join(projectRoot, "scripts/gitops"), join(dir, "scripts/gitops"), { recursive: true });
   return dir;
 }
 
