@@ -50,10 +50,10 @@ const TIME_BIN = "/usr/bin/time";
 export const haveTimeBin = existsSync(TIME_BIN);
 
 /** Runs a command to completion; under /usr/bin/time -v when it exists, so its peak RSS is known. */
-export async function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+export async function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<ChildRun> {
   const [bin, argv] = haveTimeBin ? [TIME_BIN, ["-v", cmd, ...args]] : [cmd, args];
   const t = performance.now();
-  const r = await runProcess(bin, argv, { env });
+  const r = await runProcess(bin, argv, { env, cwd });
   const seconds = (performance.now() - t) / 1000;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   return { ...r, seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };

@@ -459,3 +459,25 @@ export function saveResults(run: BenchRun & { targets: TargetCheck[] }, machine:
   writeFileSync(path, `${JSON.stringify({ formatVersion: 1, machine, runs }, null, 2)}\n`);
   return join("bench/results", `${run.startedAt.slice(0, 10)}.json`);
 }
+
+/** The targets as a markdown table (for bench/README.md), next to the JSON: bench/results/<date>.md. */
+export function saveMarkdownTargets(
+  run: BenchRun,
+  targets: readonly TargetCheck[],
+  machine: ReturnType<typeof machineInfo>,
+): string {
+  const cell = (s: string) => s.replaceAll("|", "\\|");
+  const met = (t: TargetCheck) => (t.met === undefined ? "–" : t.met ? "yes" : "**no**");
+  const lines = [
+    `Run of ${run.startedAt.slice(0, 16).replace("T", " ")} UTC: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, ` +
+      `+${run.options.latencyMs} ms per request, repetitions ${run.options.repetitions ?? 1}, ` +
+      `${Math.round((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000)} min in all.`,
+    "",
+    "| target | measured | met |",
+    "| --- | --- | --- |",
+    ...targets.map((t) => `| ${cell(t.target.trim())} | ${cell(t.value)} | ${met(t)}${t.note ? ` (${cell(t.note)})` : ""} |`),
+  ];
+  const name = `${run.startedAt.slice(0, 10)}.md`;
+  writeFileSync(join(import.meta.dirname, "results", name), `${lines.join("\n")}\n`);
+  return join("bench/results", name);
+}

@@ -28,7 +28,7 @@ import {
   terraformStyleRefresh,
   withEndpoint,
 } from "./plan-bench.js";
-import { evaluateTargets, machineInfo, printReport, saveResults } from "./report.js";
+import { evaluateTargets, machineInfo, printReport, saveMarkdownTargets, saveResults } from "./report.js";
 import type { ActionResult, SizeResult } from "./results.js";
 import { type StartupBench, startupBench } from "./startup.js";
 
@@ -178,7 +178,11 @@ async function main(): Promise<void> {
     }
     if (has("action")) {
       log("action: the step from its start to the plan printed, bundle vs install + build");
-      action = await actionBench({ dir, recipient: key.recipient, env: childEnv, repetitions: opts.repetitions, log });
+      const seed = async (file: string) => {
+        await moto.reset();
+        await withEndpoint(moto.endpoint, () => seedAccount(file));
+      };
+      action = await actionBench({ dir, recipient: key.recipient, env: childEnv, repetitions: opts.repetitions, seed, log });
     }
   } finally {
     await proxy.stop();
@@ -207,7 +211,8 @@ async function main(): Promise<void> {
   const targets = evaluateTargets(run);
   printReport(run, targets);
   const path = saveResults({ ...run, targets }, machineInfo());
-  process.stdout.write(`\nResults: ${path}\n`);
+  const table = saveMarkdownTargets(run, targets, machineInfo());
+  process.stdout.write(`\nResults: ${path}; the targets as markdown: ${table}\n`);
   if (targets.some((t) => t.met === false)) process.stdout.write("Some targets were missed; see above.\n");
 }
 
