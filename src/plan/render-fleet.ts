@@ -43,6 +43,11 @@ export interface FleetMarkdownOptions {
   limit?: number;
   /** Where the full plans are (a run URL); the note names the job summary and artifacts either way. */
   runUrl?: string;
+  /**
+   * The note's sentence saying where every target's full plan is, instead of the job summary and
+   * artifacts of a matrix run: a plan of one job renders this comment from its own saved plan.
+   */
+  fullPlans?: string;
 }
 
 type Row = { key: string[]; cells: string[]; target?: FleetTarget; error?: FleetError };
@@ -65,7 +70,7 @@ export function renderFleetMarkdown(fleet: Fleet, opts: FleetMarkdownOptions = {
       ...(omittedTargets
         ? [`> The details of ${omittedTargets} target(s) do not fit in one comment (${limit} characters).`]
         : []),
-      `> Every target's full plan is in ${where} and in the plan artifacts (\`sopsync report --format text PLAN.json...\`).`,
+      `> ${opts.fullPlans ?? `Every target's full plan is in ${where} and in the plan artifacts (\`sopsync report --format text PLAN.json...\`).`}`,
       "",
     ].join("\n");
 

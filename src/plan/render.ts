@@ -3,6 +3,10 @@ import { renderFleetMarkdown } from "./render-fleet.js";
 import { renderMarkdown } from "./render-markdown.js";
 import { renderText } from "./render-text.js";
 
+/** Where a fleet comment rendered from one plan points for the details it had no room for. */
+const ONE_JOB_FULL_PLANS =
+  "Every target's full plan is in the saved plan (`sopsync plan --out PLAN.json`; the action's `sopsync-plan` artifact): `sopsync show PLAN.json` prints it.";
+
 export type Format = "text" | "markdown" | "json";
 export const FORMATS: readonly Format[] = ["text", "markdown", "json"];
 
@@ -17,7 +21,10 @@ export function render(plan: Plan, format: Format, opts: { color?: boolean } = {
       return renderText(plan, opts);
     case "markdown":
       if (plan.targets.length > 1) {
-        return renderFleetMarkdown({ targets: plan.targets.map((target) => ({ file: "", plan, target })), errors: [] });
+        return renderFleetMarkdown(
+          { targets: plan.targets.map((target) => ({ file: "", plan, target })), errors: [] },
+          { fullPlans: ONE_JOB_FULL_PLANS },
+        );
       }
       return renderMarkdown(plan);
     case "json":

@@ -249,10 +249,10 @@ describe("the comment command with the markdown of a plan of several targets", (
     const body = mine()[0]?.body ?? "";
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(balanced(body)).toBe(true);
-    // Every target is in the table; those whose details did not fit point at the job summary.
+    // Every target is in the table; for those whose details did not fit, the note points at the saved plan.
     expect(body.split("\n").filter((l) => /^\| `1\d{11}` \|/.test(l))).toHaveLength(40);
     expect(body).toMatch(/The details of \d+ target\(s\) do not fit in one comment/);
-    expect(body).toContain("job summary");
+    expect(body).toContain("the action's `sopsync-plan` artifact): `sopsync show PLAN.json` prints it.");
   });
 });
 
