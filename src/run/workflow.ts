@@ -36,7 +36,7 @@ export function newPlanIdentity(): PlanIdentity {
  * Region, so every scope and run there shares them, reads and writes alike.
  */
 const quotaPacers = new Map<string, QuotaPacers>();
-function pacersOf(t: Pick<RunTarget, "account" | "region">): QuotaPacers {
+export function pacersOf(t: Pick<RunTarget, "account" | "region">): QuotaPacers {
   const key = `${t.account}/${t.region}`;
   let p = quotaPacers.get(key);
   if (!p) {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { manifestText, type ProxiedMoto, startProxiedMoto, stopProxiedMoto } from "../apply/cli-fixtures.js";
 import { assertNoCanary, runCli } from "../helpers/cli.js";
+import { pacersOf } from "../../src/run/workflow.js";
 import type { OnRequestResult } from "../helpers/fault-proxy.js";
 import { runSops } from "../helpers/tools.js";
 
@@ -270,5 +271,16 @@ describe("plan over several targets, concurrently", () => {
     expect(a.code).toBe(1);
     expect(a.stderr).toContain("expected a whole number of targets, at least 1");
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("pacers per account and Region", () => {
+  it("scopes in one account and Region share one set; another account or Region has its own", () => {
+    const p = pacersOf({ account: "111111111111", region: "eu-west-1" });
+    expect(pacersOf({ account: "111111111111", region: "eu-west-1" })).toBe(p);
+    expect(pacersOf({ account: "111111111111", region: "us-east-1" })).not.toBe(p);
+    expect(pacersOf({ account: "222222222222", region: "eu-west-1" })).not.toBe(p);
+    // Per quota family inside a set: one pacer object per family, never shared across sets.
+    expect(pacersOf({ account: "222222222222", region: "eu-west-1" }).pacer("ListSecrets")).not.toBe(p.pacer("ListSecrets"));
   });
 });
