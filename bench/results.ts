@@ -1,10 +1,11 @@
 // The shape of one benchmark run, as bench/run.ts measures it and bench/report.ts prints and saves it
 // (bench/results/<date>.json). Its own module, so the runner and the report do not import each other.
+import type { ActionBenchResult } from "./action-bench.js";
 import type { ApplyBench } from "./apply-bench.js";
 import type { DecryptBench } from "./decrypt-bench.js";
 import type { FleetBench } from "./fleet-bench.js";
 import type { BaselineRun, CliPlan, PlanRun } from "./plan-bench.js";
-import type { StartupBench } from "./startup.js";
+import type { StartupRow } from "./startup-bench.js";
 
 export interface SizeResult {
   n: number;
@@ -24,20 +25,14 @@ export interface SizeResult {
   apply?: ApplyBench;
 }
 
-/** The action's step, from its start to the plan printed: the committed bundle against install + build. */
-export type ActionResult =
-  | {
-      measured: true;
-      source: string;
-      repetitions: number;
-      /** Median seconds with the committed bundle. */
-      bundleSeconds: number;
-      /** Median seconds with `npm ci` + `npm run build` first, as the composite action did. */
-      installBuildSeconds: number;
-      speedup: number;
-      detail?: unknown;
-    }
-  | { measured: false; reason: string };
+/** The action's step, from its start to the plan printed (bench/action-bench.ts), or why it was not measured. */
+export type ActionResult = ActionBenchResult | { notMeasured: string };
+
+/** `--version` of the CLI and the bundle against `node -e 0` (bench/startup-bench.ts). */
+export interface StartupResult {
+  repetitions: number;
+  rows: StartupRow[];
+}
 
 export type BenchRun = {
   startedAt: string;
@@ -53,7 +48,7 @@ export type BenchRun = {
   };
   sizes: SizeResult[];
   decrypt?: DecryptBench;
-  startup?: StartupBench;
+  startup?: StartupResult;
   fleet?: FleetBench;
   action?: ActionResult;
 };
