@@ -1,5 +1,6 @@
 // The whole-run limit of `--timeout DURATION` on plan and apply, and the signal Ctrl-C shares with it:
 // one AbortController whose reason says which of the two stopped the run (apply/outcome.ts, stopOf).
+import { setMaxListeners } from "node:events";
 import { InvalidArgumentError, Option } from "commander";
 import type { Stopped } from "../apply/outcome.js";
 import { SopsyncError } from "../errors.js";
@@ -33,6 +34,10 @@ export interface RunLimit {
 
 export function runLimit(timeoutMs: number | undefined): RunLimit {
   const controller = new AbortController();
+  // Every AWS call in flight listens to this signal (the SDK's abortSignal), and with several targets
+  // read at once (--parallel) that is more than Node's default of 10, which it would report as a
+  // possible leak on stderr. The listeners are bounded by the calls in flight and go when they end.
+  setMaxListeners(0, controller.signal);
   const limit = timeoutMs ? formatDuration(timeoutMs) : "";
   const deadline: Stopped = { reason: "deadline", message: `the --timeout of ${limit} was reached` };
   const timer = timeoutMs ? setTimeout(() => controller.abort(deadline), timeoutMs) : undefined;
