@@ -4,7 +4,6 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { plan } from "../../src/plan/plan.js";
@@ -151,16 +150,9 @@ describe("the report job of secrets-fleet-plan.yml, run as the runner would", ()
   it("reports the downloaded plans and the target whose job failed in one comment and the job summary", async () => {
     gh = await startFakeGitHub(REPO);
     const dir = mkdtempSync(join(tmpdir(), "sopsync-fleet-job-"));
-    // `.sopsync` as the workflow's checkout of sopsync would be: the CLI (run from source here) and the scripts.
-    mkdirSync(join(dir, ".sopsync/dist/cli"), { recursive: true });
-    const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-    writeFileSync(
-      join(dir, ".sopsync/dist/cli/main.js"),
-      `import { spawnSync } from "node:child_process";
-const r = spawnSync(process.execPath, ["--import", ${JSON.stringify(tsx)}, ${JSON.stringify(join(projectRoot, "src/cli/main.ts"))}, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exitCode = r.status ?? 1;
-`,
-    );
+    // `.sopsync` as the workflow's checkout of sopsync would be: the committed bundle and the scripts.
+    mkdirSync(join(dir, ".sopsync"));
+    symlinkSync(join(projectRoot, "action"), join(dir, ".sopsync/action"));
     symlinkSync(join(projectRoot, "scripts"), join(dir, ".sopsync/scripts"));
     // What download-artifact leaves: one folder per artifact. Target 3's job failed: no plan.
     const include = [0, 1, 2, 3].map((i) => {
