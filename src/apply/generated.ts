@@ -86,7 +86,7 @@ export async function writeOnce(port: SecretsPort, name: string, token: string, 
  * value is generated once per call and the same value goes out on every SDK retry, and a repeat after
  * it landed is recognised by the token. Only a secret this scope owns is written. The token takes the
  * generation of a write replacing the current version (tokens.ts), so drift reports attribute the new
- * version to sopsync with no tag written: one write call.
+ * version to sopsync with no tag written: one write call. Returns the id of the version written.
  */
 export async function putFreshValue(
   port: SecretsPort,
@@ -94,7 +94,7 @@ export async function putFreshValue(
   token: string,
   scopeId: string,
   pacers?: QuotaPacers,
-): Promise<void> {
+): Promise<string> {
   const paced: Paced = async (op, fn) => {
     await pacers?.take(op);
     return fn();
@@ -108,9 +108,11 @@ export async function putFreshValue(
       `'${d.name}' is not a current secret of scope '${scopeId}'; nothing was written`,
     );
   // Already written by an earlier call with this token (its generation counted the version it replaced).
-  if (Object.keys(details.versionStages).some((v) => sameWrite(v, token))) return;
+  const landed = Object.keys(details.versionStages).find((v) => sameWrite(v, token));
+  if (landed) return landed;
   const own = replacingToken(token, details.currentVersionId);
   const value = await freshValue(d, port, paced);
   await pacers?.take("PutSecretValue");
   await writeOnce(port, d.name, own, () => port.putSecretValue({ id: d.name, value, token: own }));
+  return own;
 }

@@ -27,7 +27,7 @@ export const generatedRotator = {
     // One run id per `rotate`: every retry of this run carries the same token, so a value that landed
     // is recognised rather than generated and written a second time.
     const token = requestToken(tokenContext(runId, { target, scope: target.desired.scope }), secret.name, "rotate-generated");
-    await putFreshValue(port, secret, token, target.desired.scope.id, pacers);
-    return `new generated value (version ${token})`;
+    const version = await putFreshValue(port, secret, token, target.desired.scope.id, pacers);
+    return `new generated value (version ${version})`;
   },
 };

@@ -52,7 +52,10 @@ export type VersionAuthor = "own" | "moved-back" | "other" | "unrecorded";
 
 export function currentVersionAuthor(l: Pick<LiveSecret, "versionId" | "tags" | "versionStages">): VersionAuthor {
   const current = l.versionId;
-  const labelled = Object.keys(l.versionStages ?? {}).filter((v) => v !== current);
+  // Labelled versions only: AWS lists no others, moto lists every version.
+  const labelled = Object.entries(l.versionStages ?? {})
+    .filter(([v, stages]) => v !== current && stages.length > 0)
+    .map(([v]) => v);
   const newest = Math.max(0, ...labelled.map((v) => ownGeneration(v) ?? 0));
   const g = ownGeneration(current);
   if (g !== undefined) return newest > g ? "moved-back" : "own";

@@ -136,7 +136,12 @@ describe("apply killed and re-run", () => {
       const versions = await versionsOf(sm(), name);
       expect(versions, name).toHaveLength(2);
       expect(currentVersion(versions), name).toBe(
-        requestToken({ planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "kill" }, name, "update-value"),
+        requestToken(
+          { planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "kill" },
+          name,
+          "update-value",
+          before.get(name),
+        ),
       );
       expect(versions.find((v) => v.id === before.get(name))?.stages, name).toEqual(["AWSPREVIOUS"]);
       expect(await getString(sm(), name)).toBe(`${CANARY}-b-${name}`);

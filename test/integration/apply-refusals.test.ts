@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { requestToken } from "../../src/apply/tokens.js";
+import { valueToken } from "../../src/apply/tokens.js";
 import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
 import type { Plan } from "../../src/plan/model.js";
 import { getString, putString, smClient } from "../helpers/aws.js";
@@ -183,13 +183,19 @@ describe("apply refusals write nothing", () => {
     for (const round of ["b", "a"]) {
       const file = manifest({ ...base(), secrets: { ...base().secrets, "g/s3": value(3, round) } });
       expect((await cli(["plan", "--out", `plan-${round}.json`, file])).code).toBe(0);
-      const planId = (JSON.parse(readFileSync(join(dir, `plan-${round}.json`), "utf8")) as Plan).planId;
+      const saved = JSON.parse(readFileSync(join(dir, `plan-${round}.json`), "utf8")) as Plan;
+      const change = saved.targets[0]?.changes.find((c) => c.name === "g/s3");
+      if (!change) throw new Error("g/s3 is not in the plan");
       tokens.push(
-        requestToken({ planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "guarded" }, "g/s3", "update-value"),
+        valueToken(
+          { planId: saved.planId, account: MOTO_ACCOUNT, region: TEST_REGION, scopeId: "guarded" },
+          change,
+          "update-value",
+        ),
       );
       const r = await cli(["apply", `plan-${round}.json`]);
       expect(r.code, r.stderr).toBe(0);
-      expect(r.writes).toBe(2); // PutSecretValue + the version tag
+      expect(r.writes).toBe(1); // PutSecretValue alone: its version id marks it as sopsync's
     }
     expect(await getString(sm(), "g/s3")).toBe(value(3, "a"));
     const versions = await versionsOf(sm(), "g/s3");

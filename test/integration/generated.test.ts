@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { DescribeSecretCommand } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putFreshValue } from "../../src/apply/generated.js";
-import { requestToken } from "../../src/apply/tokens.js";
+import { replacingToken, requestToken } from "../../src/apply/tokens.js";
 import { QuotaPacers } from "../../src/aws/quotas.js";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
 import type { DesiredSecret } from "../../src/manifest/model.js";
@@ -24,7 +24,14 @@ import { allOutput, runCli } from "../helpers/cli.js";
 import { LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
 import { awsEnv, MOTO_ACCOUNT, type Moto, TEST_REGION } from "../helpers/moto.js";
 import { sopsEncrypt } from "../helpers/tools.js";
-import { type ProxiedMoto, startProxiedMoto, stopProxiedMoto, versionsOf, writePlanFile } from "../apply/cli-fixtures.js";
+import {
+  currentVersion,
+  type ProxiedMoto,
+  startProxiedMoto,
+  stopProxiedMoto,
+  versionsOf,
+  writePlanFile,
+} from "../apply/cli-fixtures.js";
 
 const SCOPE = "gen";
 const WHOLE = "g/whole";
@@ -228,16 +235,23 @@ describe("generated values", () => {
       CREDS,
       "rotate",
     );
-    await putFreshValue(port, d, token, SCOPE);
+    const created = currentVersion(await versionsOf(sm(), CREDS));
+    expect(created).toMatch(/^sopsync-g1-/);
+    const written = await putFreshValue(port, d, token, SCOPE);
+    // The token's hash, with the generation of a write replacing sopsync's create: 2.
+    expect(written).toBe(replacingToken(token, created));
+    expect(written).toMatch(/^sopsync-g2-/);
     const after = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
     expect(after.password).not.toBe(before.password);
     expect(after).toMatchObject({ username: "app", port: 5432 });
     // The same run again (a retry that generates anew): recognised by its token, no second version.
-    await putFreshValue(port, d, token, SCOPE);
+    expect(await putFreshValue(port, d, token, SCOPE)).toBe(written);
     expect(JSON.parse((await getString(sm(), CREDS)) as string)).toEqual(after);
-    expect((await versionsOf(sm(), CREDS)).filter((x) => x.id === token)).toHaveLength(1);
-    // Recorded as sopsync's version; a secret of another scope is refused before anything is generated.
-    expect(tagsOf((await sm().send(new DescribeSecretCommand({ SecretId: CREDS }))).Tags)["sopsync:version"]).toBe(token);
+    expect((await versionsOf(sm(), CREDS)).filter((x) => x.id === written)).toHaveLength(1);
+    // sopsync's version by its id, with no tag written; a secret of another scope is refused before
+    // anything is generated.
+    expect(currentVersion(await versionsOf(sm(), CREDS))).toBe(written);
+    expect(tagsOf((await sm().send(new DescribeSecretCommand({ SecretId: CREDS }))).Tags)["sopsync:version"]).toBeUndefined();
     writes = new Map();
     await expect(putFreshValue(port, d, token, "other-scope")).rejects.toThrow(/not a current secret of scope 'other-scope'/);
     expect(writes.size).toBe(0);
@@ -258,10 +272,11 @@ describe("generated values", () => {
       CREDS,
       "rotate-generated",
     );
-    expect(said).toBe(`new generated value (version ${runToken})`);
+    const runVersion = replacingToken(runToken, written);
+    expect(said).toBe(`new generated value (version ${runVersion})`);
     const third = JSON.parse((await getString(sm(), CREDS)) as string) as Record<string, string>;
     expect(third.password).not.toBe(after.password);
-    expect((await versionsOf(sm(), CREDS)).find((x) => x.stages.includes("AWSCURRENT"))?.id).toBe(runToken);
+    expect((await versionsOf(sm(), CREDS)).find((x) => x.stages.includes("AWSCURRENT"))?.id).toBe(runVersion);
     generated.push(third.password as string);
   });
 

@@ -10,8 +10,11 @@ const ctx = tokenContext("0b6c6a36-5d0e-4c39-9a43-7f2f0b5d2f11", {
   target: { account: "123456789012", region: "eu-west-1" },
   scope: { id: "team-a" },
 });
-const v = (gen: number, seed = "x") =>
-  requestToken({ ...ctx, planId: `${ctx.planId}-${seed}` }, "app/db", "update-value", gen === 1 ? null : v(gen - 1, `${seed}p`));
+/** A version id of generation `gen`, as a chain of writes from different plans makes it. */
+function v(gen: number, seed = "x"): string {
+  const replaces = gen === 1 ? null : v(gen - 1, `${seed}p`);
+  return requestToken({ ...ctx, planId: `${ctx.planId}-${seed}` }, "app/db", "update-value", replaces);
+}
 
 describe("the token of a value write", () => {
   it("is 32..64 characters of sopsync's form, its generation one more than the version it replaces", () => {
