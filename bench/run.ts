@@ -36,6 +36,9 @@ import { startupRows } from "./startup-bench.js";
 /** Start-up runs are short: more of them than of the other figures. */
 const STARTUP_REPETITIONS = 10;
 
+/** Each of the action's install runs is a whole `npm ci` + build (about a minute): two of them. */
+const ACTION_REPETITIONS = 2;
+
 export const SECTIONS = ["startup", "decrypt", "plan", "fleet", "apply", "action"] as const;
 
 export interface Options {
@@ -185,7 +188,7 @@ async function main(): Promise<void> {
       // An empty account: the action's plan of its small manifest is all creates.
       await moto.reset();
       action = existsSync(BUNDLE)
-        ? await actionBench({ dir, recipient: key.recipient, env: childEnv, repetitions: opts.repetitions, log })
+        ? await actionBench({ dir, recipient: key.recipient, env: childEnv, repetitions: ACTION_REPETITIONS, log })
         : { notMeasured: "n/a (not built: no action/sopsync.mjs)" };
     }
   } finally {
