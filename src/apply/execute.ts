@@ -203,7 +203,7 @@ interface Ctx {
 /** An action's write that waited for its pace slot while the run stopped, and was not sent. */
 class NotSent extends Error {}
 
-/** Each action is one write call, which a stop may still hold back while it waits for its slot. */
+/** An action makes at most one write call, which a stop may still hold back while it waits for its slot. */
 async function paced(ctx: Ctx, operation: PacedOperation, fn: () => Promise<unknown>): Promise<void> {
   await ctx.quotas.take(operation, ctx.pacer);
   if (ctx.stopping()) throw new NotSent();
