@@ -11,7 +11,7 @@ import { startFaultProxy } from "../test/helpers/fault-proxy.js";
 import { awsEnv, type Moto, startMoto } from "../test/helpers/moto.js";
 import { runProcess } from "../test/helpers/spawn.js";
 import { writeManifest } from "./fixtures.js";
-import { type ChildRun, median, round } from "./measure.js";
+import { type ChildRun, median, round, runChild } from "./measure.js";
 import { CLI } from "./entries.js";
 import { cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
 
@@ -77,6 +77,11 @@ export interface FleetBench {
   allParallel: FleetPlan | null;
   /** allParallel (or allDefault) time / one target's time. */
   timeRatio: number;
+  /**
+   * `sopsync validate` of one manifest and of the whole folder (whole process, median): start-up,
+   * decrypt and validation without AWS, the part of each plan that does not depend on the account.
+   */
+  validate: { oneSeconds: number; allSeconds: number };
 }
 
 /** Sends each SigV4-signed request to the moto its Region is served by. */
@@ -106,6 +111,12 @@ async function startRegionRouter(upstreams: readonly string[], regions: readonly
         server.close(() => resolve());
       }),
   };
+}
+
+async function cliValidate(files: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
+  const r = await runChild(process.execPath, [CLI, "validate", ...files], env);
+  if (r.code !== 0) throw new Error(`sopsync validate exited ${r.code}:\n${r.stderr.slice(-2000)}`);
+  return r;
 }
 
 /** The default of `plan --parallel`, or null when the built CLI has no such option. */
@@ -166,6 +177,7 @@ export async function fleetBench(
       variants.push({ name: "allParallel", files: [fleetDir], args: ["--parallel", String(o.targets)] });
 
     const runs = new Map<string, { run: ChildRun; calls: Record<string, number> }[]>();
+    const validate = { one: [] as number[], all: [] as number[] };
     // Interleaved, so a busy neighbour on the machine slows every variant alike.
     for (let rep = 0; rep < o.repetitions; rep++) {
       for (const v of variants) {
@@ -174,6 +186,8 @@ export async function fleetBench(
         const run = await cliPlan(v.files, v.args, childEnv);
         runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation } }]);
       }
+      validate.one.push((await cliValidate([files[0] as string], childEnv)).seconds);
+      validate.all.push((await cliValidate([fleetDir], childEnv)).seconds);
     }
     const summary = (v: (typeof variants)[number]): FleetPlan => {
       const rs = runs.get(v.name) ?? [];
@@ -205,6 +219,7 @@ export async function fleetBench(
       allDefault,
       allParallel: allParallel ?? null,
       timeRatio: round((allParallel ?? allDefault).seconds / one.seconds, 3),
+      validate: { oneSeconds: round(median(validate.one), 3), allSeconds: round(median(validate.all), 3) },
     };
   } finally {
     for (const stop of stops.reverse()) await stop();

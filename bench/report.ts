@@ -343,6 +343,11 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
         ],
       ),
     );
+    if (f.validate) {
+      w(
+        `of which start-up + decrypt + validation (sopsync validate, no AWS): one manifest ${f.validate.oneSeconds}s, all ${f.targets} ${f.validate.allSeconds}s`,
+      );
+    }
   }
   const applied = run.sizes.filter((s) => s.apply);
   if (applied.length) {
