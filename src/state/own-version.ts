@@ -18,7 +18,10 @@
 // was removed from labelled AWSPREVIOUS ("If you move AWSCURRENT, Secrets Manager automatically moves
 // the label AWSPREVIOUS to the version that AWSCURRENT was removed from":
 // https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html),
-// so a newer sopsync version stays in sight. The labelled versions come with ListSecrets
+// so a newer sopsync version stays in sight; and since each sopsync write replaces the version it was
+// planned against, AWSPREVIOUS behind sopsync's latest write is never another sopsync version than
+// its direct predecessor (which covers a roll-back past a version someone else wrote, where the
+// generation restarted at 1). The labelled versions come with ListSecrets
 // (SecretVersionsToStages), which the plan reads anyway: the rule costs no call.
 //
 // Secrets written by a sopsync from before this format recorded the version in the `sopsync:version`
@@ -58,10 +61,24 @@ export function currentVersionAuthor(l: Pick<LiveSecret, "versionId" | "tags" | 
     .map(([v]) => v);
   const newest = Math.max(0, ...labelled.map((v) => ownGeneration(v) ?? 0));
   const g = ownGeneration(current);
-  if (g !== undefined) return newest > g ? "moved-back" : "own";
+  if (g !== undefined) return newest > g || previousOutOfLine(l.versionStages ?? {}, current, g) ? "moved-back" : "own";
   const tagged = Object.hasOwn(l.tags, TAG_VERSION) ? l.tags[TAG_VERSION] : undefined;
   if (current !== undefined && tagged === current) return newest > 0 ? "moved-back" : "own";
   return newest > 0 || tagged !== undefined ? "other" : "unrecorded";
+}
+
+/**
+ * sopsync's write replaces the version its plan was made against and AWS moves AWSPREVIOUS onto that
+ * one, so behind sopsync's latest write AWSPREVIOUS is its direct predecessor (generation g - 1) or not
+ * sopsync's. Another sopsync version there means AWSCURRENT was moved back past a newer sopsync write
+ * that the generations cannot order (one made after someone else's version restarts at 1). Only when
+ * the listing is current (its AWSCURRENT is the version read): a lagging one names the older labels.
+ */
+function previousOutOfLine(stages: Record<string, string[]>, current: string | undefined, g: number): boolean {
+  if (current === undefined || !stages[current]?.includes("AWSCURRENT")) return false;
+  const previous = Object.keys(stages).find((v) => v !== current && stages[v]?.includes("AWSPREVIOUS"));
+  const pg = ownGeneration(previous);
+  return pg !== undefined && pg !== g - 1;
 }
 
 /** AWSCURRENT is the version sopsync last wrote. */

@@ -82,6 +82,20 @@ describe("who wrote AWSCURRENT", () => {
     expect(isOwnCurrentVersion({ versionId: g1, tags: {}, versionStages: stages(g1, g3) })).toBe(false);
   });
 
+  it("moved back past someone else's version that sopsync then overwrote: AWSPREVIOUS out of line", () => {
+    // g5, then someone's UUID, then sopsync again (generation 1, replacing the UUID), then AWSCURRENT
+    // moved back to g5: the newer sopsync version has the lower generation, but sits in AWSPREVIOUS.
+    const g5 = v(5);
+    const after = requestToken(ctx, "app/db", "update-value", randomUUID());
+    expect(currentVersionAuthor({ versionId: g5, tags: {}, versionStages: stages(g5, after) })).toBe("moved-back");
+    // Its direct predecessor in AWSPREVIOUS is the ordinary case; so is a version not sopsync's.
+    expect(currentVersionAuthor({ versionId: g5, tags: {}, versionStages: stages(g5, v(4)) })).toBe("own");
+    expect(currentVersionAuthor({ versionId: g5, tags: {}, versionStages: stages(g5, randomUUID()) })).toBe("own");
+    // A lagging listing (its AWSCURRENT still the older version) is not read as a roll-back.
+    const g6 = v(6);
+    expect(currentVersionAuthor({ versionId: g6, tags: {}, versionStages: stages(g5, v(4)) })).toBe("own");
+  });
+
   it("someone else's write (a UUID, a rotation) on a secret sopsync wrote before", () => {
     const uuid = randomUUID();
     expect(currentVersionAuthor({ versionId: uuid, tags: {}, versionStages: stages(uuid, v(2)) })).toBe("other");
