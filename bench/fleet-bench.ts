@@ -55,6 +55,10 @@ export interface FleetPlan {
   seconds: number;
   runs: number[];
   peakRssMb?: number;
+  /** Median CPU seconds of the CLI process (user + system): near `seconds` x cores means CPU-bound. */
+  cliCpuSeconds?: number;
+  /** Median CPU seconds of this process meanwhile: the latency proxy and the Region router. */
+  proxyCpuSeconds: number;
   /** Requests on the wire (the proxy's count) of one run. */
   calls: number;
   callsPerSecret: number;
@@ -176,15 +180,18 @@ export async function fleetBench(
     if (defaultParallel !== null)
       variants.push({ name: "allParallel", files: [fleetDir], args: ["--parallel", String(o.targets)] });
 
-    const runs = new Map<string, { run: ChildRun; calls: Record<string, number> }[]>();
+    const runs = new Map<string, { run: ChildRun; calls: Record<string, number>; proxyCpu: number }[]>();
     const validate = { one: [] as number[], all: [] as number[] };
     // Interleaved, so a busy neighbour on the machine slows every variant alike.
     for (let rep = 0; rep < o.repetitions; rep++) {
       for (const v of variants) {
         log(`fleet: plan ${v.name} (${rep + 1}/${o.repetitions})`);
         proxy.resetStats();
+        const cpu = process.cpuUsage();
         const run = await cliPlan(v.files, v.args, childEnv);
-        runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation } }]);
+        const used = process.cpuUsage(cpu);
+        const proxyCpu = (used.user + used.system) / 1e6;
+        runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation }, proxyCpu }]);
       }
       validate.one.push((await cliValidate([files[0] as string], childEnv)).seconds);
       validate.all.push((await cliValidate([fleetDir], childEnv)).seconds);
@@ -195,12 +202,15 @@ export async function fleetBench(
       const calls = rs[0]?.calls ?? {};
       const total = Object.values(calls).reduce((a, b) => a + b, 0);
       const rss = rs.map((r) => r.run.peakRssMb).filter((x): x is number => x !== undefined);
+      const cpu = rs.map((r) => r.run.cpuSeconds).filter((x): x is number => x !== undefined);
       return {
         args: v.args,
         targets,
         seconds: round(median(rs.map((r) => r.run.seconds)), 3),
         runs: rs.map((r) => round(r.run.seconds, 3)),
         peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
+        cliCpuSeconds: cpu.length ? round(median(cpu), 2) : undefined,
+        proxyCpuSeconds: round(median(rs.map((r) => r.proxyCpu)), 2),
         calls: total,
         callsPerSecret: round(total / (targets * o.secretsPerTarget), 4),
         byOperation: calls,

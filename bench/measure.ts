@@ -44,6 +44,8 @@ export interface ChildRun {
   seconds: number;
   /** Peak resident set size of the process in MB, from /usr/bin/time -v when present. */
   peakRssMb?: number;
+  /** CPU seconds (user + system) of the process, from /usr/bin/time -v when present. */
+  cpuSeconds?: number;
 }
 
 const TIME_BIN = "/usr/bin/time";
@@ -56,7 +58,14 @@ export async function runChild(cmd: string, args: string[], env: NodeJS.ProcessE
   const r = await runProcess(bin, argv, { env, cwd });
   const seconds = (performance.now() - t) / 1000;
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  return { ...r, seconds, peakRssMb: rss ? Number(rss[1]) / 1024 : undefined };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(r.stderr);
+  return {
+    ...r,
+    seconds,
+    peakRssMb: rss ? Number(rss[1]) / 1024 : undefined,
+    cpuSeconds: user && system ? Number(user[1]) + Number(system[1]) : undefined,
+  };
 }
 
 export const round = (x: number, digits = 2): number => Number(x.toFixed(digits));

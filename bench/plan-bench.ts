@@ -67,6 +67,8 @@ export interface CliPlan {
   seconds: number;
   runs: number[];
   peakRssMb?: number;
+  /** Median CPU seconds (user + system) of the process. */
+  cpuSeconds?: number;
 }
 
 /** `sopsync plan FILE` as a user runs it: the built CLI, whole process, exit code 0 (no changes) checked. */
@@ -82,10 +84,12 @@ export async function cliPlanRepeated(file: string, env: NodeJS.ProcessEnv, repe
   const runs: ChildRun[] = [];
   for (let i = 0; i < repetitions; i++) runs.push(await cliPlan([file], [], env));
   const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
+  const cpu = runs.map((r) => r.cpuSeconds).filter((x): x is number => x !== undefined);
   return {
     seconds: round(median(runs.map((r) => r.seconds)), 3),
     runs: runs.map((r) => round(r.seconds, 3)),
     peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
+    cpuSeconds: cpu.length ? round(median(cpu), 2) : undefined,
   };
 }
 

@@ -253,6 +253,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
           "render",
           "floor",
           "CLI whole",
+          "CLI CPU",
           "calls by operation",
         ],
         planned.map((s) => {
@@ -271,6 +272,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
             round(ph?.renderSeconds ?? 0, 3),
             round(p.floor?.seconds ?? 0),
             p.cli ? round(p.cli.seconds) : "",
+            p.cli?.cpuSeconds ?? "",
             ops(p.sopsync.byOperation),
           ];
         }),
@@ -328,11 +330,21 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
     );
     const row = (name: string, p: typeof f.one | null) =>
       p
-        ? [name, p.targets, p.seconds, round(p.seconds / f.one.seconds, 2), p.calls, p.callsPerSecret, p.peakRssMb ?? "?"]
-        : [name, f.targets, "n/a (not built)", "", "", "", ""];
+        ? [
+            name,
+            p.targets,
+            p.seconds,
+            round(p.seconds / f.one.seconds, 2),
+            p.cliCpuSeconds ?? "?",
+            p.proxyCpuSeconds ?? "?",
+            p.calls,
+            p.callsPerSecret,
+            p.peakRssMb ?? "?",
+          ]
+        : [name, f.targets, "n/a (not built)", "", "", "", "", "", ""];
     w(
       table(
-        ["plan", "targets", "s", "x one target", "calls", "/secret", "peak RSS MB"],
+        ["plan", "targets", "s", "x one target", "CLI CPU s", "proxy CPU s", "calls", "/secret", "peak RSS MB"],
         [
           row("one target", f.one),
           row(
