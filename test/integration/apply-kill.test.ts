@@ -81,8 +81,8 @@ describe("apply killed and re-run", () => {
     expect(planned.stdout).toMatch(/Plan: 150 to create, 150 to update, 0 to delete/);
     const planId = (JSON.parse(readFileSync(join(dir, "plan.json"), "utf8")) as Plan).planId;
 
-    // 150 creates + 150 x (put + tag) = 450 writes at least; 20 kills after at most 20 writes each (400)
-    // cannot reach the end, whatever the seed, so every run is killed.
+    // 150 creates + 150 puts = 300 writes at least (one call each, no version tag); 20 kills after at
+    // most 14 writes each (280) cannot reach the end, whatever the seed, so every run is killed.
     const killPoints: number[] = [];
     const forwarded: boolean[] = [];
     const actionsPerRun: number[] = [];
@@ -104,7 +104,7 @@ describe("apply killed and re-run", () => {
           expect(unlocked.code, unlocked.stderr).toBe(0);
         } else await forceUnlock(port, "kill", lock.holder?.id as string);
       }
-      const after = 1 + Math.floor(random() * 20);
+      const after = 1 + Math.floor(random() * 14);
       const v: NonNullable<typeof victim> = { after, seen: 0, killed: false };
       victim = v;
       const r = await runCli(["apply", "--max-rps", "200", "plan.json"], {
