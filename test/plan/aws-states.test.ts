@@ -107,7 +107,7 @@ describe("a KMS key change", () => {
       { type: "update-metadata", kmsKeyId: { before: keyA, after: keyB } },
       { type: "update-value", valueKind: "string", cause: "unknown" },
     ]);
-    // In sync but without a version record: the rewrite writes the version tag, the tag action does not.
+    // In sync but without a version record: the rewrite's version id is the record, no tag action.
     const unrecorded = liveOf(d, { kmsKeyId: keyA, tags: { [TAG_MANAGED_BY]: SCOPE } });
     const c2 = changeOf(planTarget(desiredState([d]), liveState([unrecorded])), "a");
     expect(c2.actions.map((a) => a.type)).toEqual(["update-metadata", "update-value"]);
