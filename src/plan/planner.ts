@@ -243,11 +243,11 @@ function planReconcile(d: DesiredSecret, l: LiveSecret, scopeId: string, kms: Km
     if (!Object.hasOwn(want, k) && k !== TAG_VERSION && !isAwsTag(k) && !isUnknownSopsyncTag(k)) removed[k] = v;
   }
   // The live value is the manifest's but nothing records its version as sopsync's (adopted, or
-  // converged by hand on a secret written before sopsync's version format): record it in sopsync:version, so later drift is
-  // attributed right. Only in a TagResource sent anyway (adoption's ownership tag): never a call of its
-  // own, and never while a version in sopsync's own format is labelled, so a tag is always older than
-  // every such version (state/own-version.ts). Never a rotation's version: that would attribute
-  // rotation's value to sopsync.
+  // converged by hand before sopsync wrote a version of its own form): record it in sopsync:version, so
+  // later drift is attributed right. Only in a TagResource sent anyway (adoption's ownership tag):
+  // never a call of its own, and never while a version in sopsync's own form is labelled, so a tag is
+  // always older than every such version (state/own-version.ts). Never a rotation's version: that
+  // would attribute rotation's value to sopsync.
   if (!writesValue && !owned && l.versionId && Object.keys(added).length > 0 && tagMayRecord(l))
     added[TAG_VERSION] = { before: ownValue(l.tags, TAG_VERSION), after: l.versionId };
   if (Object.keys(added).length) actions.push({ type: "tag", tags: added });

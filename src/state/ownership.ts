@@ -1,8 +1,11 @@
-// Tags are sopsync's only state: who owns a secret, which version sopsync last wrote, and whether
-// removing it from the manifest must be refused. None of them says anything about the value.
+// Tags are sopsync's only state besides its version ids (state/own-version.ts): who owns a secret,
+// and whether removing it from the manifest must be refused. None of them says anything about the value.
 
 export const TAG_MANAGED_BY = "sopsync:managed-by";
-/** The VersionId (= our ClientRequestToken) of the last value sopsync wrote: drift attribution. */
+/**
+ * The VersionId sopsync last wrote, as releases before sopsync's own version form recorded it; now read
+ * for those secrets and written only to record an adopted version (state/own-version.ts).
+ */
 export const TAG_VERSION = "sopsync:version";
 /** Set while the manifest says `protect: true`, so a later manifest that drops the secret is refused. */
 export const TAG_PROTECTED = "sopsync:protected";
