@@ -1,6 +1,7 @@
 // Plan benchmarks on one seeded account: sopsync's plan (in a child process) against a baseline that
 // refreshes the way Terraform's AWS provider does, then the same plan after 5% out-of-band drift.
 import { join } from "node:path";
+import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { mapConcurrent } from "../src/aws/pacing.js";
 import { pacedRate, QuotaPacers } from "../src/aws/quotas.js";
 import { createSdkPort } from "../src/aws/sdk-adapter.js";
@@ -8,7 +9,7 @@ import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { putString, smClient } from "../test/helpers/aws.js";
 import { CLI } from "./entries.js";
-import { BENCH_REGION, secretName, storedValue } from "./fixtures.js";
+import { BENCH_PREFIX, BENCH_REGION, secretName, storedValue } from "./fixtures.js";
 import { CallCounter, type ChildRun, median, round, runChild, timed } from "./measure.js";
 
 const PLAN_CHILD = join(import.meta.dirname, "plan-child.ts");
@@ -166,6 +167,33 @@ export async function terraformStyleRefresh(count: number): Promise<BaselineRun>
     }),
   );
   return { seconds, calls: counter.total, byOperation: counter.byOperation };
+}
+
+/**
+ * moto's own cost of the listing a plan makes (every page of the scope's prefix, 100 a page, one after
+ * another as NextToken requires), asked directly, without the latency proxy: the part of the plan's
+ * listing that is the emulator's, not sopsync's or the network's.
+ */
+export async function motoListing(motoEndpoint: string): Promise<{ pages: number; seconds: number }> {
+  const sm = smClient(motoEndpoint);
+  let pages = 0;
+  let NextToken: string | undefined;
+  const { seconds } = await timed(async () => {
+    do {
+      const r = await sm.send(
+        new ListSecretsCommand({
+          IncludePlannedDeletion: true,
+          MaxResults: 100,
+          Filters: [{ Key: "name", Values: [BENCH_PREFIX] }],
+          NextToken,
+        }),
+      );
+      pages++;
+      NextToken = r.NextToken;
+    } while (NextToken);
+  });
+  sm.destroy();
+  return { pages, seconds: round(seconds, 3) };
 }
 
 /** 5% of the secrets, spread over the whole range, deterministic. */

@@ -190,6 +190,10 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
     ? `, +${run.options.latencyMs} ms per request via ${run.options.proxy}`
     : ", no added latency";
   w(`\nsopsync benchmark (${machineInfo().cores} cores, Node ${process.version}${lat})`);
+  if (run.loadAverage)
+    w(
+      `load average (1, 5, 15 min): ${run.loadAverage.start.join(", ")} at the start, ${run.loadAverage.end.join(", ")} at the end`,
+    );
   const st = run.startup;
   if (st) {
     w(`\nStart-up, whole process, median of ${st.repetitions} (bench/startup-bench.ts)`);
@@ -246,6 +250,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
           "read",
           "first list",
           "last list",
+          "moto list",
           "first batch",
           "last batch",
           "policy reads",
@@ -265,6 +270,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
             round(ph?.readSeconds ?? p.sopsync.readAndPlanSeconds),
             round(ph?.firstListAfter ?? 0),
             round(ph?.lastListAt ?? 0),
+            p.motoListing ? round(p.motoListing.seconds) : "",
             round(ph?.firstBatchAt ?? 0),
             round(ph?.lastBatchAt ?? 0),
             ph?.policyReads ?? "",
@@ -485,6 +491,9 @@ export function saveMarkdownTargets(
   const lines = [
     `Run of ${run.startedAt.slice(0, 16).replace("T", " ")} UTC: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}, ` +
       `+${run.options.latencyMs} ms per request, repetitions ${run.options.repetitions ?? 1}, ` +
+      (run.loadAverage
+        ? `load average ${run.loadAverage.start[0]} at the start and ${run.loadAverage.end[0]} at the end, `
+        : "") +
       `${Math.round((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000)} min in all.`,
     "",
     "| target | measured | met |",

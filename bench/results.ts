@@ -16,6 +16,8 @@ export interface SizeResult {
     cli?: CliPlan;
     /** BatchGetSecretValue calls / its pacer rate: no plan can read the values sooner. */
     floor?: { batchCalls: number; ratePerSecond: number; seconds: number };
+    /** The same listing asked of moto directly (no latency): the emulator's share of the list phase. */
+    motoListing?: { pages: number; seconds: number };
     baseline: BaselineRun & { callsPerSecret: number };
     callRatio: number;
     timeRatio: number;
@@ -37,6 +39,8 @@ export interface StartupResult {
 export type BenchRun = {
   startedAt: string;
   finishedAt: string;
+  /** os.loadavg() (1, 5, 15 minutes) when the run started and ended. */
+  loadAverage?: { start: number[]; end: number[] };
   options: {
     sizes: number[];
     latencyMs: number;

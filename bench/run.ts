@@ -4,7 +4,7 @@
 // action; prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md for how to
 // read the figures.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFaultProxy } from "../test/helpers/fault-proxy.js";
 import { awsEnv, startMoto } from "../test/helpers/moto.js";
@@ -22,6 +22,7 @@ import {
   cliPlanRepeated,
   driftIndices,
   driftValues,
+  motoListing,
   perSecret,
   readFloor,
   seedAccount,
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const startedAt = new Date();
+  // Other work on the machine moves every timing: the load average before and after says how much.
+  const loadAtStart = loadavg().map((x) => round(x, 2));
   const dir = mkdtempSync(join(tmpdir(), "sopsync-bench-"));
   const key = generateAgeKey(dir);
   process.env.SOPS_AGE_KEY_FILE = key.file;
@@ -150,6 +153,7 @@ async function main(): Promise<void> {
         sopsync: { ...plan, callsPerSecret: perSecret(plan.calls, n) },
         cli,
         floor: readFloor(plan.byOperation),
+        motoListing: await motoListing(moto.endpoint),
         baseline: { ...baseline, callsPerSecret: perSecret(baseline.calls, n) },
         callRatio: round(plan.calls / baseline.calls, 4),
         timeRatio: round(plan.totalSeconds / baseline.seconds, 4),
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
   const run = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
+    loadAverage: { start: loadAtStart, end: loadavg().map((x) => round(x, 2)) },
     options: {
       sizes: opts.sizes,
       latencyMs: opts.latencyMs,
