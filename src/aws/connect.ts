@@ -7,7 +7,7 @@ import { attemptTimeoutMs, createSdkPort, DEFAULT_CONNECT_TIMEOUT_MS, type SdkPo
 import { instrument, sdkError } from "./sdk-client.js";
 import { QUIET_SDK_LOGGER } from "../sdk-logger.js";
 import { regionError, withSetupErrors } from "./setup-errors.js";
-import { sopsyncUserAgent } from "./user-agent.js";
+import { sopsyncUserAgent } from "../user-agent.js";
 
 export async function connect(
   target: Target,

@@ -7,7 +7,7 @@ import { kmsKeyResolver } from "./kms-keys.js";
 import { DEFAULT_MAX_ATTEMPTS, SopsyncRetryStrategy } from "./retry.js";
 import { type Instrumented, instrument, sdkError } from "./sdk-client.js";
 import { QUIET_SDK_LOGGER } from "../sdk-logger.js";
-import { sopsyncUserAgent, type UserAgentOptions } from "./user-agent.js";
+import { sopsyncUserAgent, type UserAgentOptions } from "../user-agent.js";
 import { parseDuration } from "../duration.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort, type StoredValue } from "./port.js";
 import type { LiveRotation } from "./port.js";
@@ -32,7 +32,7 @@ export interface SdkPortOptions {
   connectTimeoutMs?: number;
   /** Called once per HTTP request sent, for call accounting. */
   onRequest?: (operation: string) => void;
-  /** Added to every request's user agent after `sopsync/<version>` (see user-agent.ts). */
+  /** Added to every request's user agent after `sopsync/<version>` (see src/user-agent.ts). */
   userAgent?: UserAgentOptions;
 }
 

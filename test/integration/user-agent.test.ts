@@ -1,14 +1,18 @@
 // Every AWS request carries sopsync's version, the plan id and the commit in its user agent, so
 // CloudTrail ties each write to its reviewed plan: checked on the wire, between the SDK and moto.
+import { writeFileSync } from "node:fs";
 import type { IncomingHttpHeaders } from "node:http";
+import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connect } from "../../src/aws/connect.js";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
-import { sopsyncUserAgent } from "../../src/aws/user-agent.js";
+import { sopsyncUserAgent } from "../../src/user-agent.js";
 import { SOPSYNC_VERSION } from "../../src/version.js";
 import { type ProxiedMoto, startProxiedMoto, stopProxiedMoto, writeManifest } from "../apply/cli-fixtures.js";
 import { runCli } from "../helpers/cli.js";
+import { runProcess } from "../helpers/spawn.js";
+import { toolPath } from "../helpers/tools.js";
 import { MOTO_ACCOUNT, TEST_REGION } from "../helpers/moto.js";
 
 const PLAN_ID = "0b7f6c1e-3d1a-4c2b-9e8f-5a6b7c8d9e0f";
@@ -103,6 +107,32 @@ describe("user agent on the wire", () => {
       for (const ua of agents(headers)) {
         expect(ua, operation).toContain(`sopsync/${SOPSYNC_VERSION}`);
         expect(ua, operation).toContain(`sopsync-plan/${planId}`);
+        expect(ua, operation).toContain(`sopsync-commit/${SHA}`);
+      }
+    }
+  });
+
+  it("so do the KMS Decrypt and AssumeRole of a manifest encrypted with a KMS key and a role (version and commit)", async () => {
+    const kms = new KMSClient({ region: TEST_REGION });
+    const arn = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn ?? "";
+    kms.destroy();
+    const role = `arn:aws:iam::${MOTO_ACCOUNT}:role/sops-decrypt`;
+    // Run without blocking: the proxy sops talks to lives in this process.
+    const path = join(w.dir, "kms-ua.yaml");
+    writeFileSync(path, "sopsync: 1\nscope: {id: ua-kms, prefix: ua-kms/}\nsecrets:\n  ua-kms/a: {value: v}\n");
+    const enc = await runProcess(
+      toolPath("sops"),
+      ["encrypt", "--kms", `${arn}+${role}`, "--encrypted-regex", "^value$", "--in-place", path],
+      { cwd: w.dir, env: { PATH: process.env.PATH ?? "", HOME: w.dir, ...w.env } },
+    );
+    expect(enc.code, enc.stderr).toBe(0);
+    seen.length = 0;
+    const r = await runCli(["validate", path], { env: { ...w.env, GITHUB_SHA: SHA } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.map((s) => s.operation).sort()).toEqual(["AssumeRole", "Decrypt"]);
+    for (const { operation, headers } of seen) {
+      for (const ua of agents(headers)) {
+        expect(ua, operation).toContain(`sopsync/${SOPSYNC_VERSION}`);
         expect(ua, operation).toContain(`sopsync-commit/${SHA}`);
       }
     }

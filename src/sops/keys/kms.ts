@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { KmsKeyEntry } from "../metadata.js";
 import { QUIET_SDK_LOGGER } from "../../sdk-logger.js";
+import { sopsyncUserAgent } from "../../user-agent.js";
 
 const ARN_REGION = /^arn:aws[\w-]*:kms:([^:]+):\d+:(key|alias)\/.+$/;
 
@@ -28,12 +29,14 @@ function sessionName(): string {
 }
 
 // The SDK clients are loaded when a KMS key is used, not when sops is: an age-only manifest never needs
-// them, and they are most of sopsync's start-up.
+// them, and they are most of sopsync's start-up. Their user agent names sopsync's version and the
+// commit, as every sopsync request does; not the plan id, which decrypting a manifest does not know.
 async function assumeRole(entry: KmsKeyEntry, region: string): Promise<Credentials> {
   const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
   const sts = new STSClient({
     region,
     logger: QUIET_SDK_LOGGER,
+    customUserAgent: sopsyncUserAgent(),
     ...(entry.aws_profile ? { profile: entry.aws_profile } : {}),
   });
   try {
@@ -58,6 +61,7 @@ async function clientFor(entry: KmsKeyEntry): Promise<KMSClient> {
   return new KMSClient({
     region,
     logger: QUIET_SDK_LOGGER,
+    customUserAgent: sopsyncUserAgent(),
     ...(entry.aws_profile && !credentials ? { profile: entry.aws_profile } : {}),
     ...(credentials ? { credentials } : {}),
   });

@@ -1,7 +1,7 @@
 // The user-agent suffix on every AWS request: sopsync's version, the plan being applied and the commit
 // it was reviewed at, so CloudTrail ties each write to its reviewed plan. The SDK escapes each part
 // (header-safe characters only); a plan id or commit that is not what it claims is left out instead.
-import { SOPSYNC_VERSION } from "../version.js";
+import { SOPSYNC_VERSION } from "./version.js";
 
 export interface UserAgentOptions {
   planId?: string;
