@@ -67,14 +67,6 @@ export function comparePlans(saved: Plan, fresh: Plan, lives: ReadonlyMap<string
   return { differences };
 }
 
-/**
- * The fresh plan as it is: a crash can no longer cut a value write from a version tag, since a value
- * write is one call and records nothing else (state/own-version.ts). Kept for its caller.
- */
-export function withResumedVersionTags(fresh: Plan, _cmp: Comparison): Plan {
-  return fresh;
-}
-
 function describeTarget(t: Pick<TargetPlan, "target" | "scope">): string {
   return `account ${t.target.account}, ${t.target.region}, scope ${t.scope.id}`;
 }

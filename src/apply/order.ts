@@ -1,7 +1,8 @@
 // The order apply runs things in, whatever order a plan lists them: design §5.
 // Per secret: restore before anything is written to it; create before replicas and policy; metadata
-// and values before tags, rotation settings once the value is in place (so the ownership and version tags land only on a secret that holds what the
-// manifest says); delete last. Across secrets: every delete after every other change.
+// and values before tags, rotation settings once the value is in place (so the ownership tags land
+// only on a secret that holds what the manifest says); delete last. Across secrets: every delete
+// after every other change.
 import type { Action, SecretChange } from "../plan/model.js";
 
 const RANK: Record<Action["type"], number> = {

@@ -21,8 +21,9 @@ export const MAX_TAGS = 50;
 /** The apply lock's secrets (src/run/lock-secret.ts): never declared, listed or managed. */
 export const RESERVED_NAME_PREFIX = "sopsync-lock/";
 /**
- * sopsync:managed-by and sopsync:version are on every secret sopsync writes; sopsync:protected when
- * protected, sopsync:recovery-window-days when the secret has its own recovery window.
+ * sopsync:managed-by is on every secret sopsync writes, sopsync:version on those an earlier sopsync
+ * wrote or this one adopted; sopsync:protected when protected, sopsync:recovery-window-days when the
+ * secret has its own recovery window.
  */
 export const OWNERSHIP_TAGS = 2;
 /** AWS tag keys and values: letters, digits, spaces and _ . : / = + - @ */
@@ -47,7 +48,7 @@ const tags = z
     `at most ${MAX_TAGS - OWNERSHIP_TAGS} tags (AWS allows ${MAX_TAGS}; sopsync uses ${OWNERSHIP_TAGS} for ownership)`,
   )
   .describe(
-    "tags; sopsync adds sopsync:managed-by, sopsync:version, with protect sopsync:protected, and with the secret's own recoveryWindowDays sopsync:recovery-window-days",
+    "tags; sopsync adds sopsync:managed-by (and sopsync:version when it adopts a secret), with protect sopsync:protected, and with the secret's own recoveryWindowDays sopsync:recovery-window-days",
   );
 const recoveryWindowDays = z
   .number()

@@ -4,7 +4,7 @@
 // exactly the same (apply/compare.ts), and then the fresh plan is what runs.
 import { randomUUID } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import { comparePlans, targetKey, withResumedVersionTags } from "../apply/compare.js";
+import { comparePlans, targetKey } from "../apply/compare.js";
 import { type ApplyOptions, applyTarget } from "../apply/execute.js";
 import type { ApplyResult, Stopped } from "../apply/outcome.js";
 import { withoutCallSignal } from "../aws/call-context.js";
@@ -136,7 +136,7 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
   let finished: ApplyRun | undefined;
   return withLocks(targets, id.planId, { signal: opts.signal, ...opts.lock }, async () => {
     const planned = await planTargets(targets, opts.planOptions, id, saved ? saved.only : opts.only, opts.parallel);
-    let fresh = planned.plan;
+    const fresh = planned.plan;
     if (saved) {
       const cmp = comparePlans(saved, fresh, planned.lives);
       if (cmp.differences.length) {
@@ -145,7 +145,6 @@ export async function applyRun(targets: readonly RunTarget[], saved: Plan | unde
           `plan does not match the account or manifest any more: run plan again; nothing was changed:\n  ${cmp.differences.join("\n  ")}`,
         );
       }
-      fresh = withResumedVersionTags(fresh, cmp);
     } else if (!hasChanges(fresh) || !(await (opts.review?.(fresh) ?? true))) {
       return { plan: fresh };
     }

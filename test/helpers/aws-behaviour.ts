@@ -7,6 +7,7 @@
 import { awsPolicyForm, awsPolicyText } from "./aws-policy-form.js";
 import { serviceOwnedSecrets } from "./aws-owning-service.js";
 import { rotationDates } from "./aws-rotation-dates.js";
+import { currentValueByStage } from "./aws-current-value.js";
 import { replicaKeysAsGiven, replicaNameConflictMessage, replicationInProgress } from "./aws-replication.js";
 import {
   batchErrorsPerSecret,
@@ -79,6 +80,7 @@ export function documentedAws(): Rule[] {
     batchErrorsPerSecret(),
     serviceOwnedSecrets(),
     rotationDates(),
+    currentValueByStage(),
   ];
 }
 

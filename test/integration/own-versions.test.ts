@@ -26,7 +26,7 @@ import {
   writeManifest,
 } from "../apply/cli-fixtures.js";
 import { smClient, tagsOf } from "../helpers/aws.js";
-import { currentValueByStage } from "../helpers/aws-current-value.js";
+import { documentedAws } from "../helpers/aws-behaviour.js";
 import { LOCK_SECRET_PREFIX, WRITE_OPERATIONS } from "../helpers/fault-proxy.js";
 import { allOutput, assertNoCanary, runCli } from "../helpers/cli.js";
 
@@ -84,9 +84,9 @@ describe("one write call per value update; attribution from the VersionId", () =
   };
 
   beforeAll(async () => {
-    // moto answers GetSecretValue with the version it last wrote, not AWSCURRENT: the layer's rule.
+    // moto answers GetSecretValue with the version it last wrote, not AWSCURRENT: the layer's rules.
     w = await startProxiedMoto("own-versions", {
-      behaviour: [currentValueByStage()],
+      behaviour: documentedAws(),
       onRequest: ({ operation, secret }) => {
         if (secret?.startsWith(LOCK_SECRET_PREFIX)) return undefined;
         wire.set(operation, (wire.get(operation) ?? 0) + 1);
