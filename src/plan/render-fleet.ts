@@ -256,7 +256,7 @@ function cell(s: string): string {
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")
     .replace(/\|/g, "\\|")
-    .replace(/`/g, "'")
+    .replaceAll("`", "'")
     .slice(0, 300);
 }
 
