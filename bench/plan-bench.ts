@@ -74,7 +74,9 @@ export interface CliPlan {
 
 /** `sopsync plan FILE` as a user runs it: the built CLI, whole process, exit code 0 (no changes) checked. */
 export async function cliPlan(files: string[], args: string[], env: NodeJS.ProcessEnv): Promise<ChildRun> {
-  const r = await runChild(process.execPath, [CLI, "plan", ...files, "--detailed-exitcode", ...args], env);
+  // BENCH_CPU_PROF=DIR: a V8 CPU profile of every CLI plan, to see where its CPU time goes.
+  const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const r = await runChild(process.execPath, [...prof, CLI, "plan", ...files, "--detailed-exitcode", ...args], env);
   if (r.code !== 0) {
     throw new Error(`sopsync plan ${args.join(" ")} exited ${r.code} (0 = in sync expected):\n${r.stderr.slice(-2000)}`);
   }
