@@ -3,9 +3,9 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import type { Document } from "yaml";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
-import { SOPS_YAML_OPTIONS } from "../sops/document.js";
+import { parseSopsYaml } from "../sops/document.js";
 import { decryptText, type DecryptOptions } from "../sops/index.js";
 import { excluder, whyNotManifest } from "./folder.js";
 import type { DesiredState } from "./model.js";
@@ -40,10 +40,10 @@ export async function loadManifest(file: string, opts: LoadOptions = {}): Promis
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   const text = bytes.toString("utf8");
   refuseSavedPlan(file, text);
-  checkSyntax(file, text);
+  const parsed = checkSyntax(file, text);
   let decrypted: Awaited<ReturnType<typeof decryptText>>;
   try {
-    decrypted = await decryptText(text, file, opts);
+    decrypted = await decryptText(text, file, opts, parsed);
   } catch (err) {
     throw err instanceof SopsyncError ? plainSopsError(err, file) : err;
   }
@@ -77,20 +77,25 @@ function refuseSavedPlan(file: string, text: string): void {
   );
 }
 
-/** Every YAML syntax error at once, before decryption, as plain sentences (never the library's text, which quotes the source). */
-function checkSyntax(file: string, text: string): void {
-  let docs: ReturnType<typeof parseAllDocuments>;
+/**
+ * Every YAML syntax error at once, before decryption, as plain sentences (never the library's text, which
+ * quotes the source). Returns the parsed documents for decryption, which then does not parse again.
+ */
+function checkSyntax(file: string, text: string): Document[] | undefined {
+  let docs: Document[];
   try {
-    docs = parseAllDocuments(text, SOPS_YAML_OPTIONS);
+    docs = parseSopsYaml(text);
   } catch {
-    return; // the sops layer reports what it cannot parse
+    return undefined; // the sops layer reports what it cannot parse
   }
+  if (!Array.isArray(docs)) return undefined;
+  if (docs.every((doc) => doc.errors.length === 0)) return docs;
   const at = lineCounter(text);
   const problems: Problem[] = [];
-  for (const doc of Array.isArray(docs) ? docs : []) {
+  for (const doc of docs) {
     for (const err of doc.errors) problems.push({ file, ...at(err.pos[0]), message: yamlErrorMessage(err, text) });
   }
-  if (problems.length) throw invalid(file, problems);
+  throw invalid(file, problems);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Turns a decrypted manifest document into the desired state, or reports every problem at once,
 // each with file:line:col. Runs before any AWS call: moto (and parts of AWS) accept invalid input.
-import { isMap, isPair, isScalar, type Document, type Node, type Scalar } from "yaml";
+import { isMap, isPair, isScalar, type Document, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import type { z } from "zod";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
 import { ownRecord } from "../records.js";
@@ -44,8 +44,17 @@ export function lineCounter(text: string): (offset: number) => { line: number; c
   };
 }
 
-/** The node at `path`, or its nearest existing ancestor; `key` picks the key node of the last step. */
-function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | undefined {
+/**
+ * The node at `path`, or its nearest existing ancestor; `key` picks the key node of the last step.
+ * A mapping step takes the first pair whose scalar key reads as the step; each mapping's pairs are
+ * indexed by that text once (in `index`), so finding every secret is linear in their number.
+ */
+function nodeAt(
+  doc: Document,
+  path: readonly PathKey[],
+  key: boolean,
+  index: WeakMap<object, Map<string, Pair>>,
+): Node | undefined {
   let node: unknown = doc.contents;
   let found = node as Node | undefined;
   for (let i = 0; i < path.length; i++) {
@@ -54,8 +63,8 @@ function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | un
     const step = path[i];
     let next: unknown;
     if (isMap(node)) {
-      const pair = items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
-      if (!pair || !isPair(pair)) break;
+      const pair = pairsOf(node, index).get(String(step));
+      if (!pair) break;
       next = key && i === path.length - 1 ? pair.key : pair.value;
     } else {
       next = items[Number(step)];
@@ -65,6 +74,20 @@ function nodeAt(doc: Document, path: readonly PathKey[], key = false): Node | un
     found = next as Node;
   }
   return found;
+}
+
+function pairsOf(map: YAMLMap, index: WeakMap<object, Map<string, Pair>>): Map<string, Pair> {
+  let pairs = index.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of map.items as unknown[]) {
+      if (!isPair(p) || !isScalar(p.key)) continue;
+      const k = String(p.key.value);
+      if (!pairs.has(k)) pairs.set(k, p);
+    }
+    index.set(map, pairs);
+  }
+  return pairs;
 }
 
 export function validateManifest(input: {
@@ -79,7 +102,9 @@ export function validateManifest(input: {
   const at = lineCounter(text);
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
-  const place = (path: readonly PathKey[], key: boolean) => ({ file, ...at(nodeAt(doc, path, key)?.range?.[0] ?? 0) });
+  // The document is not changed here, so each mapping's index of pairs holds for the whole call.
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const place = (path: readonly PathKey[], key: boolean) => ({ file, ...at(nodeAt(doc, path, key, index)?.range?.[0] ?? 0) });
   const report: Report = (path, message, key = false) => {
     problems.push({ ...place(path, key), message });
   };
@@ -121,10 +146,10 @@ export function validateManifest(input: {
     const checked = checkSecret(name, s, defaults.tags, report);
     if (!checked) continue;
     const { tags } = checked;
-    const value = floatAsSopsPrintsIt(checked.value, nodeAt(doc, [...path, "value"]), input.floats);
+    const value = floatAsSopsPrintsIt(checked.value, nodeAt(doc, [...path, "value"], false, index), input.floats);
     const protect = s.protect ?? false;
     const ownWindow = s.recoveryWindowDays !== undefined;
-    const node = nodeAt(doc, path, true);
+    const node = nodeAt(doc, path, true, index);
     secrets.push({
       name,
       value,

@@ -135,10 +135,19 @@ function normaliseInts(doc: Document): void {
   walk(doc.contents);
 }
 
-export async function openText(text: string, fileName: string, opts: DecryptOptions = {}): Promise<OpenedFile> {
+/**
+ * `parsed`: the caller's parseSopsYaml(text), free of errors, when it has parsed the text already (its
+ * own syntax check); decryption changes those documents in place.
+ */
+export async function openText(
+  text: string,
+  fileName: string,
+  opts: DecryptOptions = {},
+  parsed?: Document[],
+): Promise<OpenedFile> {
   const env = opts.env ?? process.env;
   const format = formatOf(fileName);
-  const documents = parseDocuments(text, fileName);
+  const documents = parsed ?? parseDocuments(text, fileName);
   let metadata: SopsMetadata;
   try {
     metadata = parseMetadata(extractMetadata(documents, fileName));
@@ -268,8 +277,13 @@ function verifyMac(m: SopsMetadata, dataKey: Uint8Array, computed: string, fileN
   }
 }
 
-export async function decryptText(text: string, fileName: string, opts?: DecryptOptions): Promise<DecryptedFile> {
-  const { format, documents, metadata, floats } = await openText(text, fileName, opts);
+export async function decryptText(
+  text: string,
+  fileName: string,
+  opts?: DecryptOptions,
+  parsed?: Document[],
+): Promise<DecryptedFile> {
+  const { format, documents, metadata, floats } = await openText(text, fileName, opts, parsed);
   return { format, documents, text, metadata, floats };
 }
 

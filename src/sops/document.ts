@@ -3,7 +3,9 @@ import {
   type Document,
   type DocumentOptions,
   isMap,
+  isPair,
   isScalar,
+  isSeq,
   LineCounter,
   type ParseOptions,
   parseAllDocuments,
@@ -12,7 +14,8 @@ import {
   type SchemaOptions,
   type ToJSOptions,
   visit,
-  type YAMLMap,
+  YAMLMap,
+  YAMLSeq,
 } from "yaml";
 import { SopsyncError } from "../errors.js";
 import type { FileFormat } from "./goyaml.js";
@@ -64,6 +67,8 @@ export const SOPS_YAML_OPTIONS = {
  * default parse resolves `!!merge <<` to a Symbol key that toJS() merges).
  */
 export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown {
+  // A document parsed with SOPS_YAML_OPTIONS already reads so: the copy (most of the cost) is not needed.
+  if (mergesNothing(doc)) return doc.toJS(options);
   const copy = doc.clone();
   copy.setSchema("1.2", { schema: "core", merge: false, customTags: STRING_TAGS });
   visit(copy, {
@@ -79,10 +84,77 @@ export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown 
   return copy.toJS(options);
 }
 
+/**
+ * parseAllDocuments(text, SOPS_YAML_OPTIONS), without the `yaml` package's duplicate-key check: that
+ * compares each key with every key before it in its mapping, quadratic in a mapping's size (about half
+ * a second for a `secrets:` mapping of 5,000 entries). The check has no other effect than its
+ * DUPLICATE_KEY error, so the documents are composed without it and searched for a duplicate in one
+ * pass; only a file that has one (or may: a NaN key) is parsed again with the check, for its errors
+ * exactly as the package reports them. Throws what parseAllDocuments throws.
+ */
+export function parseSopsYaml(text: string): Document[] {
+  const docs = parseAllDocuments(text, { ...SOPS_YAML_OPTIONS, uniqueKeys: false }) as unknown as Document[];
+  if (!Array.isArray(docs)) return docs;
+  if (docs.some((doc) => hasEqualKeys(doc.contents))) return parseAllDocuments(text, SOPS_YAML_OPTIONS) as unknown as Document[];
+  for (const doc of docs) doc.options.uniqueKeys = true; // as parsed with the check
+  return docs;
+}
+
+/**
+ * Whether a mapping in `node` holds two keys the `yaml` package calls equal (the same node, or scalars
+ * whose values are ===). A Map's key equality is === except that NaN equals NaN, so it finds every such
+ * pair (and a pair of NaN keys, which the package allows: the caller then parses again, with the check).
+ */
+function hasEqualKeys(node: unknown): boolean {
+  if (isMap(node) || isSeq(node)) {
+    const seen = isMap(node) ? new Set<unknown>() : undefined;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        if (seen) {
+          const k = isScalar(item.key) ? item.key.value : item.key;
+          if (seen.has(k)) return true;
+          seen.add(k);
+        }
+        if (hasEqualKeys(item.key) || hasEqualKeys(item.value)) return true;
+      } else if (hasEqualKeys(item)) return true;
+    }
+  }
+  return false;
+}
+
+const MERGE_TAG = "tag:yaml.org,2002:merge";
+
+/**
+ * Whether doc.toJS() gives what the copy above gives: nothing in its schema merges (toJS merges a `<<`
+ * key only when the schema holds the merge tag as a default), and every node is a plain mapping, list
+ * or scalar, every key a scalar whose value is a string, number, bigint, boolean or null (no merge
+ * Symbol, no alias, no key that toJS would stringify through the schema).
+ */
+function mergesNothing(doc: Document): boolean {
+  if (doc.schema.tags.some((t) => t.tag === MERGE_TAG && t.default)) return false;
+  const plain = (node: unknown): boolean => {
+    if (node === null || node === undefined || isScalar(node)) return true;
+    const proto = Object.getPrototypeOf(node);
+    if (proto !== YAMLMap.prototype && proto !== YAMLSeq.prototype) return false;
+    for (const item of (node as YAMLMap | YAMLSeq).items as unknown[]) {
+      if (isPair(item)) {
+        const key = item.key;
+        if (!isScalar(key) || "addToJSMap" in key) return false;
+        const k = key.value;
+        if (k !== null && typeof k !== "string" && typeof k !== "number" && typeof k !== "bigint" && typeof k !== "boolean")
+          return false;
+        if (!plain(item.value)) return false;
+      } else if (!plain(item)) return false;
+    }
+    return true;
+  };
+  return plain(doc.contents);
+}
+
 export function parseDocuments(text: string, fileName: string): Document[] {
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, SOPS_YAML_OPTIONS) as unknown as Document[];
+    docs = parseSopsYaml(text);
   } catch (e) {
     throw new SopsyncError("SOPS_FORMAT", `${fileName}: cannot parse the file: ${(e as Error).message}`);
   }
