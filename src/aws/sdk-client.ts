@@ -5,10 +5,10 @@ import { callContext } from "./call-context.js";
 import { AwsCallError } from "./port.js";
 import { failureCode, isUnreachable } from "./retry.js";
 
-/** Any SDK v3 client; only `send` and `middlewareStack.add` are used, in the shapes below. */
+/** Any SDK v3 client; only `send`, `middlewareStack.add` and `.remove` are used, in the shapes below. */
 interface Sendable {
   send(...args: never[]): Promise<unknown>;
-  middlewareStack: { add(...args: never[]): void };
+  middlewareStack: { add(...args: never[]): void; remove(name: string): boolean };
 }
 
 type Observer = (
@@ -25,6 +25,11 @@ export interface Instrumented {
 
 export function instrument(client: Sendable, onRequest?: (operation: string) => void): Instrumented {
   let endpoint: string | undefined;
+  // The SDK's logger middleware hands every call's input and output to `logger.info`, first copying
+  // them through a filter that masks sensitive members. sopsync's logger drops everything it is given
+  // (sdk-logger.ts), so that copy of every ListSecrets page and BatchGetSecretValue answer is pure
+  // cost: a large share of a fleet plan's CPU. Warnings the SDK logs elsewhere still reach the logger.
+  client.middlewareStack.remove("loggerMiddleware");
   // After the retry middleware, so every attempt on the wire is seen.
   const observe: Observer = (next, context) => async (args) => {
     const r = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
