@@ -11,6 +11,8 @@ const SPECIAL = ["__proto__", "constructor"] as const;
 export interface StandIns {
   readonly to: ReadonlyMap<string, string>;
   readonly from: ReadonlyMap<string, string>;
+  /** Whether the document uses a special key at all; when not, zod can read it as it is. */
+  readonly used: boolean;
 }
 
 function isPlainRecord(x: unknown): x is Record<string, unknown> {
@@ -35,6 +37,7 @@ function collectKeys(data: unknown, into: Set<string>): void {
 export function standInsFor(data: unknown): StandIns {
   const used = new Set<string>();
   collectKeys(data, used);
+  const special = SPECIAL.some((key) => used.has(key));
   const to = new Map<string, string>();
   for (const key of SPECIAL) {
     let standIn = `__sopsync_${key.replace(/_/g, "")}__`;
@@ -42,7 +45,7 @@ export function standInsFor(data: unknown): StandIns {
     used.add(standIn);
     to.set(key, standIn);
   }
-  return { to, from: new Map([...to].map(([k, s]) => [s, k])) };
+  return { to, from: new Map([...to].map(([k, s]) => [s, k])), used: special };
 }
 
 function renameKeys(data: unknown, names: ReadonlyMap<string, string>): unknown {
@@ -51,9 +54,12 @@ function renameKeys(data: unknown, names: ReadonlyMap<string, string>): unknown 
   return ownRecord(Object.entries(data).map(([k, v]) => [names.get(k) ?? k, renameKeys(v, names)] as const));
 }
 
-/** A deep copy with the special keys under their stand-ins, for zod. */
+/**
+ * A deep copy with the special keys under their stand-ins, for zod; the data itself when it has none
+ * (zod reads a mapping with or without a prototype alike, and never changes its input).
+ */
 export function hideSpecialKeys(data: unknown, s: StandIns): unknown {
-  return renameKeys(data, s.to);
+  return s.used ? renameKeys(data, s.to) : data;
 }
 
 /** A deep copy of zod's output with the real names back; every mapping without a prototype. */

@@ -18,6 +18,17 @@ export function goRegExp(pattern: string): RegExp {
   }
 }
 
+/** goRegExp once per pattern: a file's rule is tested against every leaf. No flag makes these stateful (g, y). */
+const compiled = new Map<string, RegExp>();
+function ruleRegExp(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (!re) {
+    re = goRegExp(pattern);
+    compiled.set(pattern, re);
+  }
+  return re;
+}
+
 export function shouldBeEncrypted(rule: EncryptionRule, path: string[], stack: string[][], isComment: boolean): boolean {
   switch (rule.kind) {
     case "unencrypted_suffix":
@@ -25,19 +36,19 @@ export function shouldBeEncrypted(rule: EncryptionRule, path: string[], stack: s
     case "encrypted_suffix":
       return path.some((k) => k.endsWith(rule.value));
     case "unencrypted_regex": {
-      const re = goRegExp(rule.value);
+      const re = ruleRegExp(rule.value);
       return !path.some((k) => re.test(k));
     }
     case "encrypted_regex": {
-      const re = goRegExp(rule.value);
+      const re = ruleRegExp(rule.value);
       return path.some((k) => re.test(k));
     }
     case "unencrypted_comment_regex": {
-      const re = goRegExp(rule.value);
+      const re = ruleRegExp(rule.value);
       return !stack.some((level) => level.some((c) => re.test(c)));
     }
     case "encrypted_comment_regex": {
-      const re = goRegExp(rule.value);
+      const re = ruleRegExp(rule.value);
       const last = stack.length - 1;
       // The matching marker comment itself stays readable: skip the newest comment when judging a comment.
       return stack.some((level, i) => level.some((c, j) => !(isComment && i === last && j === level.length - 1) && re.test(c)));

@@ -68,6 +68,41 @@ secrets:
     ]);
   });
 
+  it("names of Object.prototype's members other than __proto__ and constructor (no stand-ins) read like any other", () => {
+    const names = NAMES.filter((n) => n !== "__proto__" && n !== "constructor");
+    const d = validate(`sopsync: 1
+scope: { id: team-a }
+defaults:
+  tags: { toString: d }
+secrets:
+${names.map((n) => `  ${n}:\n    value: { toString: s, valueOf: v }\n    tags: { hasOwnProperty: h }`).join("\n")}
+`);
+    expect(d.secrets.map((s) => [s.name, Object.entries(s.tags).sort()])).toEqual(
+      [...names].sort().map((n) => [
+        n,
+        [
+          ["hasOwnProperty", "h"],
+          ["toString", "d"],
+        ],
+      ]),
+    );
+    for (const s of d.secrets) expect(JSON.parse(toStoredValue(s.value).string ?? "")).toEqual({ toString: "s", valueOf: "v" });
+    expect(
+      problems(`sopsync: 1
+scope: { id: team-a }
+toString: 1
+secrets:
+  valueOf: { value: x, bogus: 1, tags: { hasOwnProperty: ${"v".repeat(257)} } }
+  isPrototypeOf: { recoveryWindowDays: 3, value: y }
+`),
+    ).toEqual([
+      "m.yaml:3:1: unknown key 'toString'",
+      "m.yaml:5:24: unknown key 'bogus' in secrets.valueOf",
+      "m.yaml:5:58: secrets.valueOf.tags.hasOwnProperty: tag values are at most 256 characters",
+      "m.yaml:6:40: secrets.isPrototypeOf.recoveryWindowDays: recovery window is 7..30 days",
+    ]);
+  });
+
   it("a key that happens to be a stand-in's spelling stays itself", () => {
     const d = validate(`sopsync: 1
 scope: { id: team-a }
