@@ -15,12 +15,7 @@ import { EXIT_CHANGES, EXIT_OK } from "../exit.js";
 import { runLimit, timeoutOption } from "../deadline.js";
 import { useColor } from "../io.js";
 import { writeFileAtomic } from "../write-file.js";
-
-export function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
-  return n;
-}
+import { collect, positiveInt } from "../options.js";
 
 /** `--parallel N`: how many targets (account and Region) are read at once; a whole number of at least 1. */
 export const parallelOption = () =>
@@ -46,9 +41,6 @@ export function registerPlanOptions(cmd: Command): Command {
     .option("--max-deletes <n>", "refuse plans deleting more secrets than this", positiveInt, 10)
     .option("--allow-mass-delete", "lift the deletion-count guards (never lifts protect)");
 }
-
-/** A repeatable option's values. */
-export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 /** --only, --exclude and --quiet: what plan and apply act on, and how much they say. */
 export function registerScopeOptions(cmd: Command): Command {

@@ -4,7 +4,7 @@ import { FORMATS, type Format, render } from "../../plan/render.js";
 import { readFleet, readMatrix } from "../../run/fleet.js";
 import { EXIT_OK } from "../exit.js";
 import { useColor } from "../io.js";
-import { positiveInt } from "./plan.js";
+import { positiveInt } from "../options.js";
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { resolveManifestFiles } from "../../manifest/load.js";
 import { fleetMatrix } from "../../run/matrix.js";
 import { EXIT_OK } from "../exit.js";
-import { collect } from "./plan.js";
+import { collect } from "../options.js";
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program

@@ -4,7 +4,7 @@ import { loadManifest, resolveManifestFiles } from "../../manifest/load.js";
 import type { DesiredState } from "../../manifest/model.js";
 import { duplicateNamesOffline } from "../../run/targets.js";
 import { EXIT_ERROR, EXIT_OK, reportError } from "../exit.js";
-import { collect } from "./plan.js";
+import { collect } from "../options.js";
 
 export function register(program: Command, setExit: (code: number) => void): void {
   program
