@@ -13,7 +13,7 @@ import { describeSelection, sameSelection } from "../plan/selection.js";
 import type { ReplicaKms } from "../plan/replicas.js";
 import type { LiveSecret, LiveState } from "../state/model.js";
 import { comparePreconditions, inEffect, restoredInSync } from "./own-effects.js";
-import { type TokenContext, tokenContext, valueToken } from "./tokens.js";
+import { sameWrite, type TokenContext, tokenContext, valueToken } from "./tokens.js";
 
 export interface Comparison {
   /** Why the saved plan cannot be applied; empty when it can. */
@@ -125,7 +125,12 @@ function compareChange(
     if (fa) {
       if (canonicalJson(appliedFields(a)) !== canonicalJson(appliedFields(fa)))
         out.push(`${key} differs from what the manifest and the account call for now`);
-      if ((a.type === "create" || a.type === "update-value") && l?.versionId === valueToken(ctx, sc, a.type)) {
+      // Any generation: a reused plan id derives the same hash whatever version it replaces.
+      if (
+        (a.type === "create" || a.type === "update-value") &&
+        l?.versionId &&
+        sameWrite(l.versionId, valueToken(ctx, sc, a.type))
+      ) {
         out.push(
           "its current version carries this plan's request token although the value differs: the plan id was already used",
         );
