@@ -4,22 +4,8 @@ import { DEFAULT_WRITE_RPS } from "../src/apply/execute.js";
 import { QuotaPacers } from "../src/aws/quotas.js";
 import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
-import type { FaultProxy } from "../test/helpers/fault-proxy.js";
+import { type FaultProxy, WRITE_OPERATIONS } from "../test/helpers/fault-proxy.js";
 import { CallCounter, round } from "./measure.js";
-
-const WRITE_OPS = [
-  "CreateSecret",
-  "PutSecretValue",
-  "UpdateSecret",
-  "TagResource",
-  "UntagResource",
-  "PutResourcePolicy",
-  "DeleteResourcePolicy",
-  "ReplicateSecretToRegions",
-  "RemoveRegionsFromReplication",
-  "DeleteSecret",
-  "RestoreSecret",
-];
 
 export interface ApplyPhase {
   secrets: number;
@@ -64,7 +50,7 @@ export async function applyPhase(
   const totalSeconds = (performance.now() - t) / 1000;
   if (!result) throw new Error("apply returned no result");
 
-  const writes = counter.count(WRITE_OPS);
+  const writes = counter.count([...WRITE_OPERATIONS]);
   const readBackStart = counter.times.find((x) => x.op === "BatchGetSecretValue")?.at;
   const writeSeconds = (readBackStart ?? totalSeconds * 1000) / 1000;
   return {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { ActionRow } from "./action-bench.js";
 import { median, round } from "./measure.js";
 import type { BenchRun } from "./results.js";
+import { WRITE_OPERATIONS } from "../test/helpers/fault-proxy.js";
 
 export interface TargetCheck {
   target: string;
@@ -159,17 +160,8 @@ export function evaluateTargets(run: BenchRun): TargetCheck[] {
   return out;
 }
 
-const WRITE_OPS = new Set([
-  "CreateSecret",
-  "PutSecretValue",
-  "UpdateSecret",
-  "TagResource",
-  "UntagResource",
-  "PutResourcePolicy",
-  "DeleteResourcePolicy",
-  "UpdateSecretVersionStage",
-]);
-const writesOnly = (byOp: Record<string, number>) => Object.fromEntries(Object.entries(byOp).filter(([k]) => WRITE_OPS.has(k)));
+const writesOnly = (byOp: Record<string, number>) =>
+  Object.fromEntries(Object.entries(byOp).filter(([k]) => WRITE_OPERATIONS.has(k)));
 
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];

@@ -24,6 +24,7 @@ import {
   readAction,
   resolve,
   readWorkflow,
+  runnerEnv,
   runStep,
   type Step,
   type StepRun,
@@ -126,14 +127,7 @@ describe("the workflows' sopsync command lines, run against moto", () => {
       // Through the counting proxy: every write request of the run is seen on the wire.
       ...proxy.env,
       ...callEnv,
-      GITHUB_ACTION_PATH: actionPath,
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_STEP_SUMMARY: summary,
-      GITHUB_API_URL: gh.url,
-      GITHUB_GRAPHQL_URL: `${gh.url}/graphql`,
-      GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_REPOSITORY: REPO,
-      GITHUB_RUN_ID: "4242",
+      ...runnerEnv({ actionPath, runnerTemp, summary, apiUrl: gh.url, repository: REPO, runId: "4242" }),
       GITHUB_SHA: sha,
       GITHUB_EVENT_PATH: eventPath,
     };

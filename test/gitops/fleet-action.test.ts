@@ -13,7 +13,7 @@ import { assertNoCanary, runCli } from "../helpers/cli.js";
 import { MOTO_ACCOUNT } from "../helpers/moto.js";
 import { runSops } from "../helpers/tools.js";
 import { ACTIONS_BOT, type FakeGitHub, startFakeGitHub } from "./fake-github.js";
-import { actionStep, fakeActionPath, inputsContext, resolve, runStep, type StepRun } from "./workflow-steps.js";
+import { actionStep, fakeActionPath, inputsContext, resolve, runnerEnv, runStep, type StepRun } from "./workflow-steps.js";
 
 const REPO = "acme/infra";
 const CANARY = "canary-fleet-action-3e9a";
@@ -73,14 +73,7 @@ describe("the action over a fleet of targets", () => {
     for (const [k, v] of Object.entries(ctx)) if (k.startsWith("inputs.")) ctx[k] = resolve(v, ctx);
     const env = {
       ...w.env,
-      GITHUB_ACTION_PATH: actionPath,
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_STEP_SUMMARY: summary,
-      GITHUB_API_URL: gh.url,
-      GITHUB_GRAPHQL_URL: `${gh.url}/graphql`,
-      GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_REPOSITORY: REPO,
-      GITHUB_RUN_ID: "777",
+      ...runnerEnv({ actionPath, runnerTemp, summary, apiUrl: gh.url, repository: REPO, runId: "777" }),
     };
     const steps: Record<string, StepRun> = {};
     const names = ["sopsync", "Job summary", command === "plan" ? "Sticky pull-request comment" : "Drift issue"];

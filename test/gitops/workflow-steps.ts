@@ -86,6 +86,27 @@ export function fakeActionPath(): string {
   return dir;
 }
 
+/** The variables the runner gives every step of the action, pointed at the fake GitHub `apiUrl`. */
+export function runnerEnv(o: {
+  actionPath: string;
+  runnerTemp: string;
+  summary: string;
+  apiUrl: string;
+  repository: string;
+  runId: string;
+}): Record<string, string> {
+  return {
+    GITHUB_ACTION_PATH: o.actionPath,
+    RUNNER_TEMP: o.runnerTemp,
+    GITHUB_STEP_SUMMARY: o.summary,
+    GITHUB_API_URL: o.apiUrl,
+    GITHUB_GRAPHQL_URL: `${o.apiUrl}/graphql`,
+    GITHUB_SERVER_URL: "https://github.com",
+    GITHUB_REPOSITORY: o.repository,
+    GITHUB_RUN_ID: o.runId,
+  };
+}
+
 export interface StepRun {
   code: number;
   stdout: string;
