@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point the action runs after sopsync itself:
-//   node main.mjs comment      --markdown plan.md   sticky PR comment per manifest; one for a fleet
-//                                                  (a plan of several targets)
+//   node main.mjs comment      --markdown plan.md [--fleet]   sticky PR comment per manifest; one for
+//                                                  a fleet (a plan of several targets; any markdown with --fleet)
 //   node main.mjs summary      --markdown plan.md [--saved-plan STATE --exitcode N --saved-log F --log F]
 //                                                  append the plan (and how an apply went) to $GITHUB_STEP_SUMMARY
 //   node main.mjs apply-comment --markdown plan.md --saved-plan STATE --exitcode N
@@ -33,6 +33,7 @@ const { positionals, values } = parseArgs({
     plan: { type: "string" },
     exitcode: { type: "string" },
     pr: { type: "string" },
+    fleet: { type: "boolean" },
     "saved-plan": { type: "string" },
     "saved-log": { type: "string" },
     log: { type: "string" },
@@ -69,8 +70,9 @@ async function comment() {
   const markdown = await readFile(required("markdown"), "utf8");
   const [self, existing] = await Promise.all([gh.viewer(), gh.listComments(pr)]);
   const seen = { existing, self };
-  // A plan of several targets is one review, under the fleet marker (as fleet-comment.mjs posts it).
-  if (isFleetMarkdown(markdown)) {
+  // A plan of several targets is one review under the fleet marker; with --fleet (a `sopsync report`
+  // job) so is a report of one target, so that job keeps one comment whatever the number of targets.
+  if (values.fleet || isFleetMarkdown(markdown)) {
     const note = runUrl ? `The full plans are in the [job summary](${runUrl}).` : "The full plans are in the job summary.";
     const done = await postSticky(gh, pr, seen, FLEET_MARKER, fleetCommentBody(markdown, note));
     process.stderr.write(`sopsync: ${done} the fleet plan comment\n`);

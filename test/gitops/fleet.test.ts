@@ -45,7 +45,7 @@ describe("the fleet example workflows", () => {
     expect(runs("targets")).toMatch(/targets secrets --json/);
     expect(wf.jobs.plan.strategy.matrix).toBe(`$${"{{"} fromJSON(needs.targets.outputs.matrix) }}`);
     expect(runs("report")).toMatch(/report "\$\{plans\[@\]\}" --targets matrix\.json --format markdown/);
-    expect(runs("report")).toMatch(/fleet-comment\.mjs --markdown fleet\.md/);
+    expect(runs("report")).toMatch(/main\.mjs comment --fleet --markdown fleet\.md/);
     // Each apply job applies its own target's reviewed plan, downloaded from the plan run.
     const applyWf = YAML.parse(readFileSync(join(projectRoot, examples[1] as string), "utf8"));
     const applySteps = applyWf.jobs.apply.steps as { id?: string; run?: string; with?: Record<string, string> }[];
@@ -96,7 +96,7 @@ describe("the fleet comment", () => {
     writeFileSync(file, markdown);
     return runProcess(
       process.execPath,
-      [join(projectRoot, "scripts/gitops/fleet-comment.mjs"), "--markdown", file, "--pr", "9"],
+      [join(projectRoot, "scripts/gitops/main.mjs"), "comment", "--fleet", "--markdown", file, "--pr", "9"],
       {
         env: { PATH: process.env.PATH ?? "", GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: REPO },
       },
@@ -104,7 +104,7 @@ describe("the fleet comment", () => {
   };
 
   it("uses the marker the renderer writes, one that no scope id can produce", () => {
-    // Defined once for the scripts, in comment.mjs (fleet-comment.mjs and main.mjs both import it).
+    // Defined once for the scripts, in comment.mjs (main.mjs imports it).
     const script = readFileSync(join(projectRoot, "scripts/gitops/comment.mjs"), "utf8");
     expect(script).toContain(`export const FLEET_MARKER = "${FLEET_MARKER}";`);
     expect(FLEET_MARKER).not.toMatch(/^<!-- sopsync:/);
