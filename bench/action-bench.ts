@@ -1,6 +1,6 @@
 // The action, from the step's start to the plan printed, two ways:
 // - bundle: the "Run sopsync" step of action.yml as it is, from a copy of the action folder holding
-//   action.yml, the committed action/sopsync.mjs and scripts/gitops (what a workflow checks out);
+//   action.yml, the committed action/ (sopsync.mjs, chunks/) and scripts/gitops (what a workflow checks out);
 // - install+build: what the composite action did before the bundle: `npm ci` and `npm run build` in a
 //   fresh copy of the project (sources, lock file, no node_modules), then the same step running
 //   dist/cli/main.js.
@@ -8,8 +8,8 @@
 // inputs resolved) against the caller's moto, planning a small manifest. npm gets
 // npm_config_prefer_offline, so the install reads this machine's npm cache first: on a runner with an
 // empty cache it can only be slower. Importing this module runs nothing.
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { projectRoot } from "../test/helpers/tools.js";
 import { actionStep, inputsContext, runStep, type Step, type StepRun } from "../test/gitops/workflow-steps.js";
 import { BUNDLE } from "./entries.js";
@@ -64,8 +64,7 @@ const DIST_CALL = '"$GITHUB_ACTION_PATH/dist/cli/main.js"';
 function bundleFolder(base: string): string {
   const dir = mkdtempSync(join(base, "bundle-"));
   copyFileSync(join(projectRoot, "action.yml"), join(dir, "action.yml"));
-  mkdirSync(join(dir, "action"));
-  copyFileSync(BUNDLE, join(dir, "action/sopsync.mjs"));
+  cpSync(dirname(BUNDLE), join(dir, "action"), { recursive: true });
   cpSync(join(projectRoot, "scripts/gitops"), join(dir, "scripts/gitops"), { recursive: true });
   return dir;
 }

@@ -1,11 +1,12 @@
-// The action runs action/sopsync.mjs, a committed bundle of the CLI (scripts/bundle.ts): it must be
-// exactly what the sources and the locked dependencies build today, or users run stale code.
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+// The action runs action/sopsync.mjs and the chunks it imports from action/chunks/, a committed bundle
+// of the CLI (scripts/bundle.ts): every file of it must be exactly what the sources and the locked
+// dependencies build today, none more and none less, or users run stale code.
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_PATH, buildBundle } from "../../scripts/bundle.js";
+import { BUNDLE_DIR, BUNDLE_ENTRY, BUNDLE_PATH, type BundleFile, buildBundle, CHUNKS_DIR } from "../../scripts/bundle.js";
 import { runProcess } from "../helpers/spawn.js";
 import { startMoto, TEST_REGION } from "../helpers/moto.js";
 import { projectRoot } from "../helpers/tools.js";
@@ -13,15 +14,94 @@ import { MANIFEST_YAML } from "../sops/fixtures.js";
 import { sopsEncryptFile } from "../sops/helpers.js";
 import { readAction } from "./workflow-steps.js";
 
-const committed = join(projectRoot, BUNDLE_PATH);
+const committed = join(projectRoot, BUNDLE_DIR);
+
+/** Every file under `dir`, relative to it, "/"-separated, sorted. */
+function filesUnder(dir: string): string[] {
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile())
+    .map((f) => f.replaceAll("\\", "/"))
+    .sort();
+}
+
+/** The committed bundle copied alone into a new folder, as the action's checkout holds it. */
+function bundleCopy(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(committed, dir, { recursive: true });
+  return dir;
+}
+
+/** The files `--version` reads: the entry and, transitively, what it imports statically. */
+function startupFiles(files: BundleFile[]): BundleFile[] {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const seen = new Map<string, BundleFile>();
+  const queue = [BUNDLE_ENTRY];
+  for (let p = queue.pop(); p !== undefined; p = queue.pop()) {
+    const f = byPath.get(p);
+    if (!f) throw new Error(`${p} is imported but was not written`);
+    if (seen.has(p)) continue;
+    seen.set(p, f);
+    queue.push(...f.staticImports);
+  }
+  return [...seen.values()];
+}
+
+let fresh: BundleFile[] | undefined;
 
 describe(BUNDLE_PATH, () => {
-  it("is byte for byte what npm run bundle builds now", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "sopsync-bundle-")), "sopsync.mjs");
-    await buildBundle(out);
-    const fresh = readFileSync(out);
-    // Not expect(...).toEqual: a 1.4 MB diff says nothing; the remedy does.
-    if (!fresh.equals(readFileSync(committed))) throw new Error("the committed bundle is not current: run npm run bundle");
+  it("is byte for byte what npm run bundle builds now: every file, none missing, none extra", async () => {
+    const out = mkdtempSync(join(tmpdir(), "sopsync-bundle-"));
+    // A chunk an older build left behind: the build writes the folder afresh.
+    mkdirSync(join(out, CHUNKS_DIR));
+    writeFileSync(join(out, CHUNKS_DIR, "chunk-STALE000.mjs"), "export const stale = 1;\n");
+    fresh = await buildBundle(out);
+    expect(fresh.map((f) => f.path)).toContain(BUNDLE_ENTRY);
+    expect(filesUnder(out)).toEqual(fresh.map((f) => f.path));
+
+    const built = filesUnder(out);
+    const have = filesUnder(committed);
+    const missing = built.filter((f) => !have.includes(f));
+    const extra = have.filter((f) => !built.includes(f));
+    const differ = built.filter((f) => have.includes(f) && !readFileSync(join(out, f)).equals(readFileSync(join(committed, f))));
+    // Not expect(...).toEqual: a 1.4 MB diff says nothing; the remedy does, and which files are off.
+    const off = [
+      ...missing.map((f) => `missing ${f}`),
+      ...extra.map((f) => `extra ${f}`),
+      ...differ.map((f) => `different ${f}`),
+    ];
+    if (off.length > 0) {
+      throw new Error(
+        `the committed bundle is not current: run npm run bundle (in ${BUNDLE_DIR}/: ${off.slice(0, 6).join(", ")})`,
+      );
+    }
+  });
+
+  it("starts without reading any command, the AWS SDK or the manifest libraries: --version reads under 100 KB", async () => {
+    const files = fresh ?? (await buildBundle(mkdtempSync(join(tmpdir(), "sopsync-bundle-"))));
+    const startup = startupFiles(files);
+    const inputs = startup.flatMap((f) => f.inputs);
+    expect(inputs).toContain("src/cli/main.ts");
+    expect(
+      inputs.filter((i) => /^src\/cli\/commands\/|^node_modules\/(@aws-sdk|@smithy|yaml|zod|age-encryption)\//.test(i)),
+    ).toEqual([]);
+    // Each command is a chunk of its own, read when the entry's import() of it runs.
+    expect(files.filter((f) => f.inputs.includes("src/cli/commands/validate.ts"))).toHaveLength(1);
+    const bytes = startup.reduce((n, f) => n + f.bytes, 0);
+    const total = files.reduce((n, f) => n + f.bytes, 0);
+    // One file, it was all of it (1.4 MB); the entry and its static imports are about 46 KB today.
+    expect(bytes).toBeLessThan(100_000);
+    expect(total).toBeGreaterThan(10 * bytes);
+  });
+
+  it("loads an ES module at every import(): one of a CommonJS module would give only `default`", async () => {
+    const files = fresh ?? (await buildBundle(mkdtempSync(join(tmpdir(), "sopsync-bundle-"))));
+    const targets = new Set(files.flatMap((f) => f.dynamicImports));
+    const loaded = files.filter((f) => targets.has(f.path));
+    // The SDK clients src/ loads lazily are among them, each in a chunk of its own.
+    for (const client of ["client-kms", "client-secrets-manager", "client-sts"]) {
+      expect(loaded.filter((f) => f.entryPoint?.startsWith(`node_modules/@aws-sdk/${client}/`))).toHaveLength(1);
+    }
+    expect(loaded.filter((f) => f.commonJsEntry).map((f) => f.entryPoint)).toEqual([]);
   });
 
   it("is what the action runs, and runs with no node_modules beside it", async () => {
@@ -31,14 +111,16 @@ describe(BUNDLE_PATH, () => {
     expect(run).toContain(`"$GITHUB_ACTION_PATH/${BUNDLE_PATH}"`);
     expect(run).not.toMatch(/npm (ci|install|run)|dist\/cli/);
     // A copy alone in a folder: nothing it loads may come from this project's node_modules.
-    const dir = mkdtempSync(join(tmpdir(), "sopsync-bundle-run-"));
-    copyFileSync(committed, join(dir, "sopsync.mjs"));
-    copyFileSync(join(projectRoot, "secrets.yaml"), join(dir, "secrets.yaml"));
+    const dir = bundleCopy("sopsync-bundle-run-");
+    cpSync(join(projectRoot, "secrets.yaml"), join(dir, "secrets.yaml"));
     const env = { PATH: process.env.PATH ?? "", SOPS_AGE_KEY_FILE: join(projectRoot, "examples/demo-age-key.txt") };
     const pkg = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8"));
-    const version = await runProcess(process.execPath, ["sopsync.mjs", "--version"], { cwd: dir, env });
+    const version = await runProcess(process.execPath, [BUNDLE_ENTRY, "--version"], { cwd: dir, env });
     expect(version.stdout).toBe(`${pkg.version}\n`);
-    const validate = await runProcess(process.execPath, ["sopsync.mjs", "validate", "secrets.yaml"], { cwd: dir, env });
+    const help = await runProcess(process.execPath, [BUNDLE_ENTRY, "plan", "--help"], { cwd: dir, env });
+    expect(help.stdout).toMatch(/^Usage: sopsync plan \[options\]/);
+    expect(help.code).toBe(0);
+    const validate = await runProcess(process.execPath, [BUNDLE_ENTRY, "validate", "secrets.yaml"], { cwd: dir, env });
     expect(validate.stderr).toBe("");
     expect(validate.stdout).toMatch(/^secrets\.yaml: ok \(3 secrets/);
     expect(validate.code).toBe(0);
@@ -54,8 +136,7 @@ describe(BUNDLE_PATH, () => {
       });
       const arn = (await kms.send(new CreateKeyCommand({ Description: "sopsync bundle test" }))).KeyMetadata!.Arn!;
       kms.destroy();
-      const dir = mkdtempSync(join(tmpdir(), "sopsync-bundle-kms-"));
-      copyFileSync(committed, join(dir, "sopsync.mjs"));
+      const dir = bundleCopy("sopsync-bundle-kms-");
       // ARN+ROLE: sops records the role, and decrypting assumes it through STS first.
       const role = "arn:aws:iam::123456789012:role/sops-decrypt";
       sopsEncryptFile(
@@ -66,7 +147,7 @@ describe(BUNDLE_PATH, () => {
         moto.env,
       );
       expect(readFileSync(join(dir, "kms.yaml"), "utf8")).toContain(`role: ${role}`);
-      const r = await runProcess(process.execPath, ["sopsync.mjs", "validate", "kms.yaml"], {
+      const r = await runProcess(process.execPath, [BUNDLE_ENTRY, "validate", "kms.yaml"], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? "", HOME: dir, ...moto.env },
       });

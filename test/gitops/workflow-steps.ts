@@ -3,7 +3,7 @@
 // or a typo in a workflow breaks `npm test`, not a user's pipeline.
 import { runProcess } from "../helpers/spawn.js";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -64,15 +64,15 @@ let bundleDir: string | undefined;
 
 /**
  * A copy of the action as a workflow checks it out, with no dist/ and no node_modules: action.yml,
- * the single-file bundle and scripts/gitops. The bundle is built now from the sources, by the build
- * `npm run bundle` runs (so tests follow the sources as they change); bundle-current.test.ts proves the
- * committed file is that same build, byte for byte.
+ * the bundle (action/sopsync.mjs and its chunks folder) and scripts/gitops. The bundle is built now
+ * from the sources, by the build `npm run bundle` runs (so tests follow the sources as they change);
+ * bundle-current.test.ts proves the committed files are that same build, byte for byte.
  */
 export function fakeActionPath(): string {
   if (!bundleDir) {
     const dir = mkdtempSync(join(tmpdir(), "sopsync-bundle-"));
     const tsx = pathToFileURL(join(projectRoot, "node_modules/tsx/dist/loader.mjs")).href;
-    const r = spawnSync(process.execPath, ["--import", tsx, join(projectRoot, "scripts/bundle.ts"), join(dir, "sopsync.mjs")], {
+    const r = spawnSync(process.execPath, ["--import", tsx, join(projectRoot, "scripts/bundle.ts"), dir], {
       encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(`bundling the CLI failed: ${r.stderr}`);
@@ -80,8 +80,7 @@ export function fakeActionPath(): string {
   }
   const dir = mkdtempSync(join(tmpdir(), "sopsync-action-"));
   copyFileSync(join(projectRoot, "action.yml"), join(dir, "action.yml"));
-  mkdirSync(join(dir, "action"));
-  copyFileSync(join(bundleDir, "sopsync.mjs"), join(dir, "action/sopsync.mjs"));
+  cpSync(bundleDir, join(dir, "action"), { recursive: true });
   cpSync(join(projectRoot, "scripts/gitops"), join(dir, "scripts/gitops"), { recursive: true });
   return dir;
 }

@@ -1,0 +1,2 @@
+import { createRequire as __sopsyncRequire } from "node:module"; const require = __sopsyncRequire(import.meta.url);
+import{a,b,c,d,e,f,g}from"./chunk-6W2CT5CT.mjs";import"./chunk-ORAQXYCC.mjs";import"./chunk-4GBEHT7G.mjs";import"./chunk-4OTZ4V4K.mjs";import"./chunk-UDQHU7QV.mjs";export{f as ENV_ACCOUNT_ID,e as ENV_CREDENTIAL_SCOPE,d as ENV_EXPIRATION,a as ENV_KEY,b as ENV_SECRET,c as ENV_SESSION,g as fromEnv};
