@@ -57,6 +57,7 @@ export interface LiveReplica extends Replica {
 /** DescribeSecret: current, where ListSecrets "might not reflect changes from the last five minutes". */
 export interface SecretDetails {
   name: string;
+  arn?: string;
   description?: string;
   kmsKeyId?: string;
   tags: Record<string, string>;
@@ -73,8 +74,8 @@ export interface SecretDetails {
 }
 
 export interface ListFilter {
-  /** Only names starting with this. */
-  namePrefix?: string;
+  /** Only names starting with one of these (at most 10: AWS allows 10 values per filter). */
+  namePrefixes?: string[];
   /** Only secrets with this tag key. */
   tagKey?: string;
   /** Only secrets with a tag whose value starts with this (ANDed with tagKey, as AWS does). */

@@ -192,7 +192,9 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
     },
     async listSecrets(filter, onPage) {
       const Filters: ListSecretsCommandInput["Filters"] = [];
-      if (filter.namePrefix) Filters.push({ Key: "name", Values: [filter.namePrefix] });
+      const prefixes = filter.namePrefixes;
+      if (prefixes && prefixes.length > 10) throw new Error("ListSecrets takes at most 10 name prefixes");
+      if (prefixes) Filters.push({ Key: "name", Values: prefixes });
       if (filter.tagKey) Filters.push({ Key: "tag-key", Values: [filter.tagKey] });
       if (filter.tagValue) Filters.push({ Key: "tag-value", Values: [filter.tagValue] });
       // Name filters are prefix matches: ask for the names, keep the exact ones below.
@@ -214,7 +216,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
         const page: ListedSecret[] = [];
         for (const e of r.SecretList ?? []) {
           // The name filter is a prefix match on AWS but moto also matches words inside names.
-          if (filter.namePrefix && !e.Name?.startsWith(filter.namePrefix)) continue;
+          if (prefixes && !prefixes.some((p) => e.Name?.startsWith(p))) continue;
           if (exact && !exact.has(e.Name ?? "")) continue;
           page.push(toListed(e));
         }
@@ -246,6 +248,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const r = await call("DescribeSecret", () => sm.send(new DescribeSecretCommand({ SecretId: id })));
       return {
         name: r.Name ?? id,
+        arn: r.ARN,
         description: r.Description || undefined,
         kmsKeyId: r.KmsKeyId || undefined,
         tags: tagMap(r.Tags),

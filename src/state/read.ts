@@ -14,6 +14,7 @@ import type { LiveSecret, LiveState } from "./model.js";
 import { sameKmsKeyAsWritten } from "./kms.js";
 import { owningServiceOf } from "./owning-service.js";
 import { readVersionDates } from "./version-dates.js";
+import { splitListing, VALUES_PER_FILTER } from "./list-split.js";
 import { leavingOwned, replicaOf, resolveReplicaKmsKeys } from "./replicas.js";
 import { TAG_MANAGED_BY } from "./ownership.js";
 
@@ -28,14 +29,19 @@ export interface ReadOptions {
   concurrency?: number;
   /** The caller's account when already known (a run asks STS once per credential set). */
   account?: string;
+  /** Declared names per listing chain before a prefix's listing is split; NAMES_PER_CHAIN by default. */
+  namesPerChain?: number;
 }
 
 function readPacers(opts: ReadOptions): QuotaPacers {
   return opts.pacers ?? new QuotaPacers({ ceiling: opts.readRps });
 }
 
-/** AWS accepts at most 10 values in one ListSecrets filter. */
-const NAMES_PER_LIST = 10;
+/**
+ * Declared names per listing chain before a prefix's listing is split (10 pages of 100): below it,
+ * one chain; above, about one chain per `concurrency`th of the names.
+ */
+const NAMES_PER_CHAIN = 1000;
 /** BatchGetSecretValue takes at most 20 ids. */
 const IDS_PER_BATCH = 20;
 
@@ -63,7 +69,8 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
       .filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region) && !owningServiceOf(l))
       .map((l) => l.name);
   const values = valueReader(port, pacers, concurrency);
-  const listed = await listInScope(port, desired, pacers, concurrency, (page) => values.add(readable(page)));
+  const perChain = opts.namesPerChain ?? NAMES_PER_CHAIN;
+  const listed = await listInScope(port, desired, pacers, concurrency, perChain, (page) => values.add(readable(page)));
   // Also for a port that does not report pages; names already handed over are not read twice.
   values.add(readable(listed));
 
@@ -113,32 +120,91 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
 }
 
 /**
- * The secrets the plan must see: with a prefix, everything under it (so unmanaged ones are listed);
- * without, the ones carrying our ownership tag, plus the declared names not among them, looked up by
- * exact name, 10 per call. Never the whole account.
+ * The secrets the plan must see: with a prefix, everything under it (so unmanaged ones are listed),
+ * in parallel chains when the prefix holds many names; without, the ones carrying our ownership tag,
+ * plus the declared names not among them, looked up by exact name, 10 per call. Never the whole account.
  */
 async function listInScope(
   port: SecretsPort,
   desired: DesiredState,
   pacers: QuotaPacers,
   concurrency: number,
+  perChain: number,
   onPage: (page: ListedSecret[]) => void,
 ): Promise<ListedSecret[]> {
+  // Under a prefix every declared name is listed (validation keeps names inside it).
+  if (desired.scope.prefix) return listUnder(port, desired.scope.prefix, desired, pacers, concurrency, perChain, onPage);
   await pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
-  const found = desired.scope.prefix
-    ? await port.listSecrets({ namePrefix: desired.scope.prefix }, onPage)
-    : ours(await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))));
+  const found = ours(await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))));
   const seen = new Set(found.map((s) => s.name));
   const missing = desired.secrets.filter((s) => !seen.has(s.name)).map((s) => s.name);
-  // Under a prefix every declared name was already listed (validation keeps names inside it).
-  if (desired.scope.prefix || missing.length === 0) return found;
-  const more = await mapConcurrent(chunk(missing, NAMES_PER_LIST), concurrency, async (names) => {
+  if (missing.length === 0) return found;
+  const more = await mapConcurrent(chunk(missing, VALUES_PER_FILTER), concurrency, async (names) => {
     await pacers.take("ListSecrets");
     return port.listSecrets({ names }, onPage);
   });
   return [...found, ...more.flat()];
+}
+
+/** Everything under `prefix`: its chains page in parallel, and each name a split left out is asked for by name. */
+async function listUnder(
+  port: SecretsPort,
+  prefix: string,
+  desired: DesiredState,
+  pacers: QuotaPacers,
+  concurrency: number,
+  perChain: number,
+  onPage: (page: ListedSecret[]) => void,
+): Promise<ListedSecret[]> {
+  const names = desired.secrets.map((s) => s.name);
+  const split = splitListing(prefix, names, Math.max(perChain, Math.ceil(names.length / concurrency)));
+  const run = limiter(concurrency);
+  const [chains, exact] = await Promise.all([
+    Promise.all(
+      split.chains.map((namePrefixes) =>
+        run(async () => {
+          await pacers.take("ListSecrets");
+          return port.listSecrets({ namePrefixes }, onPage);
+        }),
+      ),
+    ),
+    Promise.all(split.exactNames.map((name) => run(() => listedByName(port, name, pacers)))),
+  ]);
+  const found = exact.filter((l) => l !== undefined);
+  onPage(found);
+  return [...chains.flat(), ...found];
+}
+
+/**
+ * DescribeSecret of one name, as ListSecrets would have listed it; undefined when there is no such
+ * secret. An id ending in "-" and six characters may be taken as a partial ARN of another secret
+ * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html), so the
+ * name answered must be the one asked.
+ */
+async function listedByName(port: SecretsPort, name: string, pacers: QuotaPacers): Promise<ListedSecret | undefined> {
+  await pacers.take("DescribeSecret");
+  try {
+    const d = await port.describeSecret(name);
+    if (d.name !== name) return undefined;
+    return {
+      name: d.name,
+      arn: d.arn ?? "",
+      description: d.description,
+      kmsKeyId: d.kmsKeyId,
+      tags: d.tags,
+      deletedDate: d.deletedDate,
+      ...(d.rotation ? { rotation: d.rotation } : {}),
+      currentVersionId: d.currentVersionId,
+      versionStages: d.versionStages,
+      primaryRegion: d.primaryRegion,
+      ...(d.owningService ? { owningService: d.owningService } : {}),
+    };
+  } catch (err) {
+    if (err instanceof AwsCallError && err.awsCode === "ResourceNotFoundException") return undefined;
+    throw err;
+  }
 }
 
 /** A secret's AWSCURRENT value, or `value: null` when it has none: CreateSecret without a value is legal. */

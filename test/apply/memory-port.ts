@@ -83,7 +83,7 @@ export function memoryPort(opts: { account?: string; region?: string } = {}): Me
     },
     async listSecrets(filter) {
       return [...secrets.values()]
-        .filter((s) => !filter.namePrefix || s.name.startsWith(filter.namePrefix))
+        .filter((s) => !filter.namePrefixes || filter.namePrefixes.some((p) => s.name.startsWith(p)))
         .map((s) => ({
           name: s.name,
           arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${s.name}`,

@@ -66,7 +66,7 @@ describe("user agent on the wire", () => {
     const key = await new KMSClient({ region: TEST_REGION }).send(new CreateKeyCommand({}));
     seen.length = 0;
     expect(await port.callerAccount()).toBe(MOTO_ACCOUNT);
-    await port.listSecrets({ namePrefix: "ua/" });
+    await port.listSecrets({ namePrefixes: ["ua/"] });
     await port.describeKey(key.KeyMetadata?.KeyId ?? "");
     expect(seen.map((s) => s.operation).sort()).toEqual(["DescribeKey", "GetCallerIdentity", "ListSecrets"]);
     for (const { operation, headers } of seen) {

@@ -34,7 +34,7 @@ function fakePort(o: FakeOptions) {
       lists.push(f);
       const found = o.secrets.filter(
         (s) =>
-          (!f.namePrefix || s.name.startsWith(f.namePrefix)) &&
+          (!f.namePrefixes || f.namePrefixes.some((p) => s.name.startsWith(p))) &&
           (!f.tagKey || f.tagKey in s.tags) &&
           (!f.tagValue || Object.values(s.tags).some((v) => v.startsWith(f.tagValue as string))) &&
           (!f.names || f.names.includes(s.name)),
@@ -151,7 +151,7 @@ describe("readLiveState", () => {
       f.port,
       desiredState([secret("app/a"), secret("app/new")], { scope: { id: "team-a", prefix: "app/" } }),
     );
-    expect(f.lists).toEqual([{ namePrefix: "app/" }]);
+    expect(f.lists).toEqual([{ namePrefixes: ["app/"] }]);
     expect([...live.secrets.keys()]).toEqual(["app/a", "app/hand"]);
   });
 

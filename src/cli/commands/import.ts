@@ -43,7 +43,7 @@ export async function runImport(o: ImportOptions, log: (s: string) => void): Pro
     throw err;
   });
   const account = await port.callerAccount();
-  const listed = await port.listSecrets({ namePrefix: o.prefix });
+  const listed = await port.listSecrets({ namePrefixes: [o.prefix] });
   // Not the values of replicas of primaries elsewhere, nor of services' secrets: they are skipped
   // (import/build.ts).
   const readable = listed.filter((l) => !l.deletedDate && !replicaOf(l, port.region) && !owningServiceOf(l)).map((l) => l.name);
