@@ -126,6 +126,23 @@ describe(BUNDLE_PATH, () => {
     expect(validate.code).toBe(0);
   });
 
+  it("has no chunk that fails to load: each parses, and finds every name it imports (a copy, no node_modules)", async () => {
+    // A chunk only a rare path reaches (an SSO credential provider, say) is never loaded by the tests
+    // around this one; importing every chunk proves each links. Their top level only defines things:
+    // the entry, which runs the CLI, is not among them.
+    const dir = bundleCopy("sopsync-bundle-load-");
+    const script = `import { readdirSync } from "node:fs";
+for (const f of readdirSync(${JSON.stringify(CHUNKS_DIR)}).sort()) await import(\`./${CHUNKS_DIR}/\${f}\`);
+process.stdout.write("loaded\\n");`;
+    const r = await runProcess(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("loaded\n");
+    expect(r.code).toBe(0);
+  });
+
   it("loads the AWS SDK it bundles when a command needs it: validate of a KMS manifest (with a role) against moto", async () => {
     const moto = await startMoto({ setProcessEnv: false });
     try {
