@@ -21,12 +21,15 @@ function isPlainRecord(x: unknown): x is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+const STAND_IN_START = "__sopsync_";
+
+/** The keys of `data` that matter here: the special ones, and any that may clash with a stand-in. */
 function collectKeys(data: unknown, into: Set<string>): void {
   if (Array.isArray(data)) for (const v of data) collectKeys(v, into);
   else if (isPlainRecord(data))
-    for (const [k, v] of Object.entries(data)) {
-      into.add(k);
-      collectKeys(v, into);
+    for (const k of Object.keys(data)) {
+      if (k.startsWith("__") || k === "constructor") into.add(k);
+      collectKeys(data[k], into);
     }
 }
 
@@ -40,7 +43,7 @@ export function standInsFor(data: unknown): StandIns {
   const special = SPECIAL.some((key) => used.has(key));
   const to = new Map<string, string>();
   for (const key of SPECIAL) {
-    let standIn = `__sopsync_${key.replace(/_/g, "")}__`;
+    let standIn = `${STAND_IN_START}${key.replace(/_/g, "")}__`;
     while (used.has(standIn)) standIn += "_";
     used.add(standIn);
     to.set(key, standIn);
@@ -51,7 +54,10 @@ export function standInsFor(data: unknown): StandIns {
 function renameKeys(data: unknown, names: ReadonlyMap<string, string>): unknown {
   if (Array.isArray(data)) return data.map((v) => renameKeys(v, names));
   if (!isPlainRecord(data)) return data; // scalars, Date, BigInt, bytes: as they are
-  return ownRecord(Object.entries(data).map(([k, v]) => [names.get(k) ?? k, renameKeys(v, names)] as const));
+  // ownRecord's loop, without an entry array per key (this copies every mapping of the manifest).
+  const out = ownRecord<unknown>();
+  for (const k of Object.keys(data)) out[names.get(k) ?? k] = renameKeys(data[k], names);
+  return out;
 }
 
 /**

@@ -31,7 +31,7 @@ type Report = (path: readonly PathKey[], message: string, key?: boolean) => void
 /** Maps a character offset in the file to 1-based line and column. */
 export function lineCounter(text: string): (offset: number) => { line: number; col: number } {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
   return (offset) => {
     let lo = 0;
     let hi = starts.length - 1;
@@ -63,7 +63,7 @@ function nodeAt(
     const step = path[i];
     let next: unknown;
     if (isMap(node)) {
-      const pair = pairsOf(node, index).get(String(step));
+      const pair = pairNamed(node, String(step), index);
       if (!pair) break;
       next = key && i === path.length - 1 ? pair.key : pair.value;
     } else {
@@ -76,18 +76,26 @@ function nodeAt(
   return found;
 }
 
-function pairsOf(map: YAMLMap, index: WeakMap<object, Map<string, Pair>>): Map<string, Pair> {
+/** A mapping this small is searched in place: indexing each secret's few keys costs more than it saves. */
+const SCAN_AT_MOST = 8;
+
+function pairNamed(map: YAMLMap, name: string, index: WeakMap<object, Map<string, Pair>>): Pair | undefined {
+  const items = map.items as unknown[];
+  if (items.length <= SCAN_AT_MOST) {
+    for (const p of items) if (isPair(p) && isScalar(p.key) && String(p.key.value) === name) return p;
+    return undefined;
+  }
   let pairs = index.get(map);
   if (!pairs) {
     pairs = new Map();
-    for (const p of map.items as unknown[]) {
+    for (const p of items) {
       if (!isPair(p) || !isScalar(p.key)) continue;
       const k = String(p.key.value);
       if (!pairs.has(k)) pairs.set(k, p);
     }
     index.set(map, pairs);
   }
-  return pairs;
+  return pairs.get(name);
 }
 
 export function validateManifest(input: {
@@ -146,7 +154,7 @@ export function validateManifest(input: {
     const checked = checkSecret(name, s, defaults.tags, report);
     if (!checked) continue;
     const { tags } = checked;
-    const value = floatAsSopsPrintsIt(checked.value, nodeAt(doc, [...path, "value"], false, index), input.floats);
+    const value = floatAsSopsPrintsIt(checked.value, () => nodeAt(doc, [...path, "value"], false, index), input.floats);
     const protect = s.protect ?? false;
     const ownWindow = s.recoveryWindowDays !== undefined;
     const node = nodeAt(doc, path, true, index);
@@ -186,8 +194,14 @@ export function validateManifest(input: {
  * 1e-07, 1.5e+06, -0), which JavaScript's number text does not match and which a number cannot tell
  * from an int of the same value.
  */
-function floatAsSopsPrintsIt(value: DesiredValue, node: Node | undefined, floats: WeakSet<Scalar> | undefined): DesiredValue {
-  if (value.kind !== "string" || !isScalar(node) || !floats?.has(node) || typeof node.value !== "number") return value;
+function floatAsSopsPrintsIt(
+  value: DesiredValue,
+  nodeOf: () => Node | undefined,
+  floats: WeakSet<Scalar> | undefined,
+): DesiredValue {
+  if (value.kind !== "string" || !floats) return value;
+  const node = nodeOf();
+  if (!isScalar(node) || !floats.has(node) || typeof node.value !== "number") return value;
   return { kind: "string", text: formatYamlFloat(node.value) };
 }
 

@@ -75,7 +75,7 @@ describe("age key material in output", () => {
 
   it("the library reports skipped identities without their text", async () => {
     const warnings: string[] = [];
-    const ids = parseIdentityLines(`${typo(key.identity)}\n\n${key.identity}\nAGE-SECRET-KEY-1\n`, "test", warnings);
+    const ids = await parseIdentityLines(`${typo(key.identity)}\n\n${key.identity}\nAGE-SECRET-KEY-1\n`, "test", warnings);
     expect(ids).toEqual([key.identity]);
     expect(warnings).toEqual([
       "test line 1: malformed age identity (a wrong, missing or extra character); skipped",

@@ -6,7 +6,13 @@ import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { Decrypter, Encrypter, armor } from "age-encryption";
+import { openX25519, x25519Scalar } from "./age-x25519.js";
+
+/**
+ * The age-encryption package, loaded when first needed: a manifest whose key is an X25519 identity is
+ * opened without it (age-x25519.ts), and loading it costs more CPU than decrypting a large manifest.
+ */
+const agePackage = () => import("age-encryption");
 
 const run = promisify(execFile);
 
@@ -33,37 +39,45 @@ export function userConfigDir(env: NodeJS.ProcessEnv, platform = process.platfor
  * source and line, so one pasted typo does not hide a good key in another source. The library's own
  * error quotes the whole key, so it is never passed on.
  */
-export function parseIdentityLines(text: string, source: string, warnings: string[] = []): string[] {
+export async function parseIdentityLines(text: string, source: string, warnings: string[] = []): Promise<string[]> {
   const out: string[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
-    if (line === "" || line.startsWith("#")) return;
+    if (line === "" || line.startsWith("#")) continue;
     const where = `${source} line ${i + 1}`;
     if (!/^AGE-SECRET-KEY-/i.test(line)) {
       warnings.push(`${where} is not an age identity (expected AGE-SECRET-KEY-1…); skipped`);
-      return;
+      continue;
+    }
+    // An X25519 identity is checked here as the package checks it (bech32, its prefix, 32 bytes);
+    // another kind (a post-quantum AGE-SECRET-KEY-PQ-1…) is the package's to judge.
+    if (line.startsWith("AGE-SECRET-KEY-1")) {
+      if (x25519Scalar(line)) out.push(line);
+      else warnings.push(`${where}: malformed age identity (a wrong, missing or extra character); skipped`);
+      continue;
     }
     try {
-      new Decrypter().addIdentity(line);
+      new (await agePackage()).Decrypter().addIdentity(line);
       out.push(line);
     } catch {
       warnings.push(`${where}: malformed age identity (a wrong, missing or extra character); skipped`);
     }
-  });
+  }
   return out;
 }
 
 export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIdentities> {
   const out: AgeIdentities = { identities: [], searched: [], problems: [], warnings: [] };
-  const take = (text: string, source: string) => out.identities.push(...parseIdentityLines(text, source, out.warnings));
+  const take = async (text: string, source: string) =>
+    out.identities.push(...(await parseIdentityLines(text, source, out.warnings)));
   if (env.SOPS_AGE_KEY) {
     out.searched.push("SOPS_AGE_KEY");
-    take(env.SOPS_AGE_KEY, "SOPS_AGE_KEY");
+    await take(env.SOPS_AGE_KEY, "SOPS_AGE_KEY");
   }
   if (env.SOPS_AGE_KEY_FILE) {
     out.searched.push(`SOPS_AGE_KEY_FILE (${env.SOPS_AGE_KEY_FILE})`);
     try {
-      take(await readFile(env.SOPS_AGE_KEY_FILE, "utf8"), `SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}`);
+      await take(await readFile(env.SOPS_AGE_KEY_FILE, "utf8"), `SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}`);
     } catch (e) {
       out.problems.push(
         `cannot read SOPS_AGE_KEY_FILE ${env.SOPS_AGE_KEY_FILE}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
@@ -76,7 +90,7 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIden
       const shell = process.platform === "win32" ? "cmd.exe" : "/bin/sh";
       const args = process.platform === "win32" ? ["/c", env.SOPS_AGE_KEY_CMD] : ["-c", env.SOPS_AGE_KEY_CMD];
       const { stdout } = await run(shell, args, { env, maxBuffer: 1 << 24 });
-      take(stdout, "SOPS_AGE_KEY_CMD output");
+      await take(stdout, "SOPS_AGE_KEY_CMD output");
     } catch (e) {
       out.problems.push(`SOPS_AGE_KEY_CMD failed (exit ${(e as { code?: unknown }).code ?? "?"})`);
     }
@@ -89,7 +103,7 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIden
   } catch {
     // The default file is optional.
   }
-  if (defaultText !== undefined) take(defaultText, defaultFile);
+  if (defaultText !== undefined) await take(defaultText, defaultFile);
   out.identities = [...new Set(out.identities)];
   return out;
 }
@@ -97,6 +111,9 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<AgeIden
 /** Unwraps an armored age file with any of the identities; null when none of them is a recipient. */
 export async function ageDecrypt(enc: string, identities: string[]): Promise<Uint8Array | null> {
   if (identities.length === 0) return null;
+  const opened = openX25519(enc, identities);
+  if (opened) return opened;
+  const { Decrypter, armor } = await agePackage();
   const decrypter = new Decrypter();
   for (const id of identities) decrypter.addIdentity(id);
   let file: Uint8Array;
@@ -136,6 +153,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 }
 
 export async function ageEncrypt(recipient: string, data: Uint8Array): Promise<string> {
+  const { Encrypter, armor } = await agePackage();
   const encrypter = new Encrypter();
   encrypter.addRecipient(recipient.trim());
   return armor.encode(await encrypter.encrypt(data));
