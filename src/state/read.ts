@@ -4,6 +4,8 @@
 // replicas go first). For N declared secrets in sync without policies or
 // replicas that is ceil(N/100) + ceil(N/20) + 1 (GetCallerIdentity). Values are read while the
 // listing pages in: each page tells which declared secrets exist and are not pending deletion.
+// Above 1,000 names under a prefix its listing runs as parallel chains (list-split.ts): a few more
+// calls, at most twice the pages, so that the pages are not the round trips of one long chain.
 import { chunk, limiter, mapConcurrent } from "../aws/pacing.js";
 import { AwsCallError, type FetchedValue, type ListedSecret, type SecretsPort } from "../aws/port.js";
 import { QuotaPacers } from "../aws/quotas.js";
