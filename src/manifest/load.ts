@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { Document } from "yaml";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
 import { parseSopsYaml } from "../sops/document.js";
-import { decryptText, type DecryptOptions } from "../sops/index.js";
+// From its own module: the sops layer's index also loads the write path, which validation never needs.
+import { type DecryptOptions, decryptText } from "../sops/decrypt.js";
 import { excluder, whyNotManifest } from "./folder.js";
 import type { DesiredState } from "./model.js";
 import { invalid, lineCounter, validateManifest } from "./validate.js";

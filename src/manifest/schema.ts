@@ -2,7 +2,7 @@
 // (schema/manifest.schema.json, for editors) is generated from it by scripts/gen-schema.ts.
 // Rules that need more than one field (merged tag counts, names against scope.prefix, value sizes)
 // live in validate.ts.
-import semver from "semver";
+import validRange from "semver/ranges/valid.js";
 import { z } from "zod";
 
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
@@ -159,7 +159,7 @@ export const manifestSchema = z.strictObject({
   sopsync: z.literal(1, "format version: `sopsync: 1`"),
   requiredVersion: z
     .string()
-    .refine((r) => semver.validRange(r) !== null, 'a semver range of sopsync versions, such as ">=0.2.0"')
+    .refine((r) => validRange(r) !== null, 'a semver range of sopsync versions, such as ">=0.2.0"')
     .optional()
     .describe('the sopsync versions this manifest needs (a semver range, e.g. ">=0.2.0"); other versions refuse it'),
   target: z

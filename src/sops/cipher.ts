@@ -92,7 +92,9 @@ export function decryptValue(text: string, key: Uint8Array, aad: string): SopsVa
     const decipher = createDecipheriv("aes-256-gcm", key, enc.iv, { authTagLength: TAG_SIZE });
     decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(enc.tag);
-    plain = Buffer.concat([decipher.update(enc.data), decipher.final()]);
+    const head = decipher.update(enc.data);
+    const tail = decipher.final(); // empty for GCM: the whole plaintext came from update
+    plain = tail.length === 0 ? head : Buffer.concat([head, tail]);
   } catch {
     throw new AuthenticationError("authentication failed (wrong data key, moved or tampered value)");
   }

@@ -145,6 +145,20 @@ export async function openText(
   opts: DecryptOptions = {},
   parsed?: Document[],
 ): Promise<OpenedFile> {
+  return open(text, fileName, opts, parsed, true);
+}
+
+/**
+ * `forWrite`: also fill the IV stash and the typed originals, which only a write reads; reading alone
+ * (validate, plan) skips them, a record and a WeakMap entry per leaf.
+ */
+async function open(
+  text: string,
+  fileName: string,
+  opts: DecryptOptions,
+  parsed: Document[] | undefined,
+  forWrite: boolean,
+): Promise<OpenedFile> {
   const env = opts.env ?? process.env;
   const format = formatOf(fileName);
   const documents = parsed ?? parseDocuments(text, fileName);
@@ -204,9 +218,10 @@ export async function openText(
               `${where(item.node)}: value at '${item.path.join(".")}' should be encrypted but is not an encrypted string`,
             );
           }
+          const aad = aadOf(item.path);
           let v: SopsValue;
           try {
-            v = decryptValue(raw, dataKey, aadOf(item.path));
+            v = decryptValue(raw, dataKey, aad);
           } catch (e) {
             if (e instanceof AuthenticationError) {
               throw new SopsyncError(
@@ -222,7 +237,7 @@ export async function openText(
             }
             throw e;
           }
-          if (raw !== "") stash.remember(aadOf(item.path), v, raw);
+          if (forWrite && raw !== "") stash.remember(aad, v, raw);
           if (v.type === "comment") {
             // sops writes comments inside lists as list elements of type comment; they are not data.
             if (item.inSeq) commentItems.push({ seq: item.inSeq, node: item.node, text: v.value });
@@ -230,7 +245,7 @@ export async function openText(
           }
           mac.add(v, true);
           setScalar(item.node, v);
-          originals.set(item.node, v);
+          if (forWrite) originals.set(item.node, v);
           if (format === "yaml" && v.type === "float") floats.add(item.node);
         },
         { onNull: nullScalar },
@@ -283,7 +298,7 @@ export async function decryptText(
   opts?: DecryptOptions,
   parsed?: Document[],
 ): Promise<DecryptedFile> {
-  const { format, documents, metadata, floats } = await openText(text, fileName, opts, parsed);
+  const { format, documents, metadata, floats } = await open(text, fileName, opts ?? {}, parsed, false);
   return { format, documents, text, metadata, floats };
 }
 

@@ -19,7 +19,9 @@ export class MacAccumulator {
     if (this.macOnlyEncrypted && !encrypted) return;
     // ToBytes(time.Time) is MarshalText: re-normalise in case the stored text is not canonical.
     const value = v.type === "time" ? { ...v, value: canonicalTime(v.value) } : v;
-    this.hash.update(plaintextBytes(value));
+    // A string is hashed as its UTF-8 bytes, which is what plaintextBytes would copy into a Buffer first.
+    if (value.type === "str" || value.type === "time") this.hash.update(value.value, "utf8");
+    else this.hash.update(plaintextBytes(value));
   }
 
   digest(): string {

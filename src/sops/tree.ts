@@ -93,7 +93,8 @@ class Walker {
         this.comments(value as CommentHolder, "commentBefore", path, inner, ancestors);
         this.comments(value as CommentHolder, "comment", path, inner, ancestors);
       }
-      this.value(value, [...path, key], inner, [path, ...ancestors]);
+      // A leaf has no comments of its own to place: only a collection needs its ancestors' paths.
+      this.value(value, [...path, key], inner, scalarValue ? ancestors : [path, ...ancestors]);
       level.length = 0;
       if (!scalarValue) this.comments(value as CommentHolder, "comment", path, inner, ancestors);
     }
