@@ -4,6 +4,7 @@
 // on the wire) -> a router that sends each Region to one of several moto servers, so one Python
 // process is not the only thing serving the whole fleet.
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { Agent, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { startFaultProxy } from "../test/helpers/fault-proxy.js";
 import { awsEnv, type Moto, startMoto } from "../test/helpers/moto.js";
 import { runProcess } from "../test/helpers/spawn.js";
 import { writeManifest } from "./fixtures.js";
-import { type ChildRun, median, round, runChild } from "./measure.js";
+import { type ChildRun, cpuWhile, median, round, runChild } from "./measure.js";
 import { CLI } from "./entries.js";
 import { cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
 
@@ -59,6 +60,13 @@ export interface FleetPlan {
   cliCpuSeconds?: number;
   /** Median CPU seconds of this process meanwhile: the latency proxy and the Region router. */
   proxyCpuSeconds: number;
+  /** Median CPU seconds of the moto servers meanwhile. */
+  motoCpuSeconds?: number;
+  /**
+   * (CLI + proxy + moto CPU) / cores: the wall time this machine needs for the run's work even with
+   * every core busy all the time. A run cannot be faster than this, however it is scheduled.
+   */
+  cpuFloorSeconds?: number;
   /** Requests on the wire (the proxy's count) of one run. */
   calls: number;
   callsPerSecret: number;
@@ -180,7 +188,7 @@ export async function fleetBench(
     if (defaultParallel !== null)
       variants.push({ name: "allParallel", files: [fleetDir], args: ["--parallel", String(o.targets)] });
 
-    const runs = new Map<string, { run: ChildRun; calls: Record<string, number>; proxyCpu: number }[]>();
+    const runs = new Map<string, { run: ChildRun; calls: Record<string, number>; proxyCpu: number; motoCpu?: number }[]>();
     const validate = { one: [] as number[], all: [] as number[] };
     // Interleaved, so a busy neighbour on the machine slows every variant alike.
     for (let rep = 0; rep < o.repetitions; rep++) {
@@ -188,14 +196,18 @@ export async function fleetBench(
         log(`fleet: plan ${v.name} (${rep + 1}/${o.repetitions})`);
         proxy.resetStats();
         const cpu = process.cpuUsage();
-        const run = await cliPlan(v.files, v.args, childEnv);
+        const { result: run, cpuSeconds: motoCpu } = await cpuWhile(
+          motos.map((m) => m.pid),
+          () => cliPlan(v.files, v.args, childEnv),
+        );
         const used = process.cpuUsage(cpu);
         const proxyCpu = (used.user + used.system) / 1e6;
-        runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation }, proxyCpu }]);
+        runs.set(v.name, [...(runs.get(v.name) ?? []), { run, calls: { ...proxy.stats.byOperation }, proxyCpu, motoCpu }]);
       }
       validate.one.push((await cliValidate([files[0] as string], childEnv)).seconds);
       validate.all.push((await cliValidate([fleetDir], childEnv)).seconds);
     }
+    const cores = availableParallelism();
     const summary = (v: (typeof variants)[number]): FleetPlan => {
       const rs = runs.get(v.name) ?? [];
       const targets = v.name === "one" ? 1 : o.targets;
@@ -203,6 +215,10 @@ export async function fleetBench(
       const total = Object.values(calls).reduce((a, b) => a + b, 0);
       const rss = rs.map((r) => r.run.peakRssMb).filter((x): x is number => x !== undefined);
       const cpu = rs.map((r) => r.run.cpuSeconds).filter((x): x is number => x !== undefined);
+      const motoCpu = rs.map((r) => r.motoCpu).filter((x): x is number => x !== undefined);
+      const floors = rs.flatMap((r) =>
+        r.run.cpuSeconds !== undefined && r.motoCpu !== undefined ? [(r.run.cpuSeconds + r.proxyCpu + r.motoCpu) / cores] : [],
+      );
       return {
         args: v.args,
         targets,
@@ -211,6 +227,8 @@ export async function fleetBench(
         peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
         cliCpuSeconds: cpu.length ? round(median(cpu), 2) : undefined,
         proxyCpuSeconds: round(median(rs.map((r) => r.proxyCpu)), 2),
+        motoCpuSeconds: motoCpu.length ? round(median(motoCpu), 2) : undefined,
+        cpuFloorSeconds: floors.length ? round(median(floors), 2) : undefined,
         calls: total,
         callsPerSecret: round(total / (targets * o.secretsPerTarget), 4),
         byOperation: calls,

@@ -1,7 +1,42 @@
 // Measuring instruments: an HTTP call counter (fed by the SDK port's onRequest hook), wall clocks,
-// and child processes run under /usr/bin/time -v for their true peak RSS.
+// child processes run under /usr/bin/time -v for their true peak RSS, and the CPU time of a running
+// process (moto's), to tell whose work a wall time waits on.
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { runProcess } from "../test/helpers/spawn.js";
-import { existsSync } from "node:fs";
+
+/** Clock ticks per second of /proc's times (USER_HZ); 100 where getconf is missing. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system, all threads) process `pid` has used so far; undefined where /proc is not. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after "pid (comm) ": state is the 3rd field of proc(5), utime the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds the processes `pids` use while `fn` runs (undefined where it cannot be read). */
+export async function cpuWhile<T>(pids: readonly number[], fn: () => Promise<T>): Promise<{ result: T; cpuSeconds?: number }> {
+  const total = () => {
+    const each = pids.map(processCpuSeconds);
+    return each.every((x) => x !== undefined) ? each.reduce((a, b) => a + b, 0) : undefined;
+  };
+  const before = total();
+  const result = await fn();
+  const after = total();
+  return { result, cpuSeconds: before !== undefined && after !== undefined ? after - before : undefined };
+}
 
 export class CallCounter {
   readonly byOperation: Record<string, number> = {};

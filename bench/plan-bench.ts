@@ -1,7 +1,6 @@
 // Plan benchmarks on one seeded account: sopsync's plan (in a child process) against a baseline that
 // refreshes the way Terraform's AWS provider does, then the same plan after 5% out-of-band drift.
 import { join } from "node:path";
-import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import { mapConcurrent } from "../src/aws/pacing.js";
 import { pacedRate, QuotaPacers } from "../src/aws/quotas.js";
 import { createSdkPort } from "../src/aws/sdk-adapter.js";
@@ -9,8 +8,8 @@ import { openTargets } from "../src/run/targets.js";
 import { applyPlanned, newPlanIdentity, planTargets } from "../src/run/workflow.js";
 import { putString, smClient } from "../test/helpers/aws.js";
 import { CLI } from "./entries.js";
-import { BENCH_PREFIX, BENCH_REGION, secretName, storedValue } from "./fixtures.js";
-import { CallCounter, type ChildRun, median, round, runChild, timed } from "./measure.js";
+import { BENCH_REGION, secretName, storedValue } from "./fixtures.js";
+import { CallCounter, type ChildRun, cpuWhile, median, round, runChild, timed } from "./measure.js";
 
 const PLAN_CHILD = join(import.meta.dirname, "plan-child.ts");
 /** Terraform's default -parallelism. */
@@ -70,6 +69,11 @@ export interface CliPlan {
   peakRssMb?: number;
   /** Median CPU seconds (user + system) of the process. */
   cpuSeconds?: number;
+  /**
+   * Median CPU seconds moto spent meanwhile: one Python process answers every request in turn, so a
+   * read cannot end before moto has done this much work.
+   */
+  motoCpuSeconds?: number;
 }
 
 /** `sopsync plan FILE` as a user runs it: the built CLI, whole process, exit code 0 (no changes) checked. */
@@ -83,9 +87,19 @@ export async function cliPlan(files: string[], args: string[], env: NodeJS.Proce
   return r;
 }
 
-export async function cliPlanRepeated(file: string, env: NodeJS.ProcessEnv, repetitions: number): Promise<CliPlan> {
+export async function cliPlanRepeated(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  repetitions: number,
+  motoPid: number,
+): Promise<CliPlan> {
   const runs: ChildRun[] = [];
-  for (let i = 0; i < repetitions; i++) runs.push(await cliPlan([file], [], env));
+  const motoCpu: number[] = [];
+  for (let i = 0; i < repetitions; i++) {
+    const r = await cpuWhile([motoPid], () => cliPlan([file], [], env));
+    runs.push(r.result);
+    if (r.cpuSeconds !== undefined) motoCpu.push(r.cpuSeconds);
+  }
   const rss = runs.map((r) => r.peakRssMb).filter((x): x is number => x !== undefined);
   const cpu = runs.map((r) => r.cpuSeconds).filter((x): x is number => x !== undefined);
   return {
@@ -93,6 +107,7 @@ export async function cliPlanRepeated(file: string, env: NodeJS.ProcessEnv, repe
     runs: runs.map((r) => round(r.seconds, 3)),
     peakRssMb: rss.length ? round(Math.max(...rss), 1) : undefined,
     cpuSeconds: cpu.length ? round(median(cpu), 2) : undefined,
+    motoCpuSeconds: motoCpu.length ? round(median(motoCpu), 2) : undefined,
   };
 }
 
@@ -169,33 +184,6 @@ export async function terraformStyleRefresh(count: number): Promise<BaselineRun>
     }),
   );
   return { seconds, calls: counter.total, byOperation: counter.byOperation };
-}
-
-/**
- * moto's own cost of the listing a plan makes (every page of the scope's prefix, 100 a page, one after
- * another as NextToken requires), asked directly, without the latency proxy: the part of the plan's
- * listing that is the emulator's, not sopsync's or the network's.
- */
-export async function motoListing(motoEndpoint: string): Promise<{ pages: number; seconds: number }> {
-  const sm = smClient(motoEndpoint);
-  let pages = 0;
-  let NextToken: string | undefined;
-  const { seconds } = await timed(async () => {
-    do {
-      const r = await sm.send(
-        new ListSecretsCommand({
-          IncludePlannedDeletion: true,
-          MaxResults: 100,
-          Filters: [{ Key: "name", Values: [BENCH_PREFIX] }],
-          NextToken,
-        }),
-      );
-      pages++;
-      NextToken = r.NextToken;
-    } while (NextToken);
-  });
-  sm.destroy();
-  return { pages, seconds: round(seconds, 3) };
 }
 
 /** 5% of the secrets, spread over the whole range, deterministic. */

@@ -242,7 +242,6 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
           "read",
           "first list",
           "last list",
-          "moto list",
           "first batch",
           "last batch",
           "policy reads",
@@ -251,6 +250,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
           "floor",
           "CLI whole",
           "CLI CPU",
+          "moto CPU",
           "calls by operation",
         ],
         planned.map((s) => {
@@ -262,7 +262,6 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
             round(ph?.readSeconds ?? p.sopsync.readAndPlanSeconds),
             round(ph?.firstListAfter ?? 0),
             round(ph?.lastListAt ?? 0),
-            p.motoListing ? round(p.motoListing.seconds) : "",
             round(ph?.firstBatchAt ?? 0),
             round(ph?.lastBatchAt ?? 0),
             ph?.policyReads ?? "",
@@ -271,6 +270,7 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
             round(p.floor?.seconds ?? 0),
             p.cli ? round(p.cli.seconds) : "",
             p.cli?.cpuSeconds ?? "",
+            p.cli?.motoCpuSeconds ?? "",
             ops(p.sopsync.byOperation),
           ];
         }),
@@ -335,14 +335,28 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
             round(p.seconds / f.one.seconds, 2),
             p.cliCpuSeconds ?? "?",
             p.proxyCpuSeconds ?? "?",
+            p.motoCpuSeconds ?? "?",
+            p.cpuFloorSeconds ?? "?",
             p.calls,
             p.callsPerSecret,
             p.peakRssMb ?? "?",
           ]
-        : [name, f.targets, "n/a (not built)", "", "", "", "", "", ""];
+        : [name, f.targets, "n/a (not built)", "", "", "", "", "", "", "", ""];
     w(
       table(
-        ["plan", "targets", "s", "x one target", "CLI CPU s", "proxy CPU s", "calls", "/secret", "peak RSS MB"],
+        [
+          "plan",
+          "targets",
+          "s",
+          "x one target",
+          "CLI CPU s",
+          "proxy CPU s",
+          "moto CPU s",
+          "CPU floor s",
+          "calls",
+          "/secret",
+          "peak RSS MB",
+        ],
         [
           row("one target", f.one),
           row(

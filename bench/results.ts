@@ -16,8 +16,6 @@ export interface SizeResult {
     cli?: CliPlan;
     /** BatchGetSecretValue calls / its pacer rate: no plan can read the values sooner. */
     floor?: { batchCalls: number; ratePerSecond: number; seconds: number };
-    /** The same listing asked of moto directly (no latency): the emulator's share of the list phase. */
-    motoListing?: { pages: number; seconds: number };
     baseline: BaselineRun & { callsPerSecret: number };
     callRatio: number;
     timeRatio: number;

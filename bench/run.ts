@@ -22,7 +22,6 @@ import {
   cliPlanRepeated,
   driftIndices,
   driftValues,
-  motoListing,
   perSecret,
   readFloor,
   seedAccount,
@@ -146,14 +145,13 @@ async function main(): Promise<void> {
       const plan = await sopsyncPlan(file, childEnv);
       checkInSync(plan, n);
       log(`N=${n}: sopsync plan, the built CLI, ${opts.repetitions} times`);
-      const cli = await cliPlanRepeated(file, childEnv, opts.repetitions);
+      const cli = await cliPlanRepeated(file, childEnv, opts.repetitions, moto.pid);
       log(`N=${n}: baseline refresh`);
       const baseline = await terraformStyleRefresh(n);
       r.plan = {
         sopsync: { ...plan, callsPerSecret: perSecret(plan.calls, n) },
         cli,
         floor: readFloor(plan.byOperation),
-        motoListing: await motoListing(moto.endpoint),
         baseline: { ...baseline, callsPerSecret: perSecret(baseline.calls, n) },
         callRatio: round(plan.calls / baseline.calls, 4),
         timeRatio: round(plan.totalSeconds / baseline.seconds, 4),

@@ -139,7 +139,9 @@ async function listInScope(
   await pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
-  const found = ours(await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))));
+  const found = ours(
+    await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))),
+  );
   const seen = new Set(found.map((s) => s.name));
   const missing = desired.secrets.filter((s) => !seen.has(s.name)).map((s) => s.name);
   if (missing.length === 0) return found;

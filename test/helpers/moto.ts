@@ -7,6 +7,8 @@ import { toolPath } from "./tools.js";
 export interface Moto {
   endpoint: string;
   port: number;
+  /** The server's process id (the benchmark reads its CPU time). */
+  pid: number;
   /** The environment a child process (the CLI) needs to talk to this moto. */
   env: Record<string, string>;
   reset(): Promise<void>;
@@ -74,6 +76,7 @@ export async function startMoto(opts: { setProcessEnv?: boolean } = {}): Promise
   return {
     endpoint,
     port,
+    pid: child.pid ?? 0,
     env,
     async reset() {
       const r = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });

@@ -19,7 +19,19 @@ const PREFIX = "split/";
 /** 26 starts of 20 names each: 520 declared names, 6 pages for one chain. */
 const declaredNames = [..."abcdefghijklmnopqrstuvwxyz"].flatMap((c) => Array.from({ length: 20 }, (_, i) => `${PREFIX}${c}${i}`));
 /** Owned, not declared: the plan deletes them, so the listing must find every one. */
-const strays = ["split/", "split/Z1", "split/-dash", "split/.dot", "split/@at", "split/=eq", "split/+plus", "split/_u", "split//x", "split/9", "split/a19x"];
+const strays = [
+  "split/",
+  "split/Z1",
+  "split/-dash",
+  "split/.dot",
+  "split/@at",
+  "split/=eq",
+  "split/+plus",
+  "split/_u",
+  "split//x",
+  "split/9",
+  "split/a19x",
+];
 
 function desired(): DesiredState {
   return {
@@ -30,7 +42,7 @@ function desired(): DesiredState {
     recoveryWindowDays: 7,
     secrets: declaredNames.map((name) => ({
       name,
-      value: { kind: "string" as const, data: "v" },
+      value: { kind: "string" as const, text: "v" },
       description: "",
       tags: {},
       recoveryWindowDays: 7,
@@ -43,7 +55,12 @@ function desired(): DesiredState {
 
 async function countedRead(namesPerChain?: number) {
   const calls: Record<string, number> = {};
-  const port = await createSdkPort({ region: TEST_REGION, onRequest: (op) => (calls[op] = (calls[op] ?? 0) + 1) });
+  const port = await createSdkPort({
+    region: TEST_REGION,
+    onRequest: (op) => {
+      calls[op] = (calls[op] ?? 0) + 1;
+    },
+  });
   const live = await readLiveState(port, desired(), { namesPerChain });
   return { live, calls };
 }
@@ -55,9 +72,12 @@ describe("a prefix's listing in parallel chains", () => {
     moto = await startMoto();
     const sm = smClient(moto.endpoint);
     const owned = [{ Key: TAG_MANAGED_BY, Value: SCOPE }];
-    await mapConcurrent([...declaredNames, ...strays], 16, (Name) => sm.send(new CreateSecretCommand({ Name, SecretString: "v", Tags: owned })));
+    await mapConcurrent([...declaredNames, ...strays], 16, (Name) =>
+      sm.send(new CreateSecretCommand({ Name, SecretString: "v", Tags: owned })),
+    );
     // Not ours, and outside the prefix: listed or not, never in the plan's deletes.
-    for (const Name of ["split/b5-theirs", "splitx/a", "other/a"]) await sm.send(new CreateSecretCommand({ Name, SecretString: "v" }));
+    for (const Name of ["split/b5-theirs", "splitx/a", "other/a"])
+      await sm.send(new CreateSecretCommand({ Name, SecretString: "v" }));
     await sm.send(new DeleteSecretCommand({ SecretId: "split/c3", RecoveryWindowInDays: 7 }));
   }, 120_000);
   afterAll(async () => {

@@ -6,7 +6,10 @@ import { NAME_CHARS, splitListing } from "../../src/state/list-split.js";
 
 /** Names from a few characters so that they share long starts, plus any character a name may hold. */
 const nameTail = fc.string({
-  unit: fc.oneof({ weight: 8, arbitrary: fc.constantFrom("a", "b", "0", "/") }, { weight: 1, arbitrary: fc.constantFrom(...NAME_CHARS) }),
+  unit: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom("a", "b", "0", "/") },
+    { weight: 1, arbitrary: fc.constantFrom(...NAME_CHARS) },
+  ),
   minLength: 0,
   maxLength: 6,
 });
