@@ -154,7 +154,11 @@ export function validateManifest(input: {
     const checked = checkSecret(name, s, defaults.tags, report);
     if (!checked) continue;
     const { tags } = checked;
-    const value = floatAsSopsPrintsIt(checked.value, () => nodeAt(doc, [...path, "value"], false, index), input.floats);
+    // Only a number can have been a float leaf (its node holds the number toJS copied into s.value).
+    const value =
+      typeof s.value === "number"
+        ? floatAsSopsPrintsIt(checked.value, nodeAt(doc, [...path, "value"], false, index), input.floats)
+        : checked.value;
     const protect = s.protect ?? false;
     const ownWindow = s.recoveryWindowDays !== undefined;
     const node = nodeAt(doc, path, true, index);
@@ -194,14 +198,8 @@ export function validateManifest(input: {
  * 1e-07, 1.5e+06, -0), which JavaScript's number text does not match and which a number cannot tell
  * from an int of the same value.
  */
-function floatAsSopsPrintsIt(
-  value: DesiredValue,
-  nodeOf: () => Node | undefined,
-  floats: WeakSet<Scalar> | undefined,
-): DesiredValue {
-  if (value.kind !== "string" || !floats) return value;
-  const node = nodeOf();
-  if (!isScalar(node) || !floats.has(node) || typeof node.value !== "number") return value;
+function floatAsSopsPrintsIt(value: DesiredValue, node: Node | undefined, floats: WeakSet<Scalar> | undefined): DesiredValue {
+  if (value.kind !== "string" || !isScalar(node) || !floats?.has(node) || typeof node.value !== "number") return value;
   return { kind: "string", text: formatYamlFloat(node.value) };
 }
 

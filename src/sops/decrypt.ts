@@ -209,6 +209,8 @@ async function open(
             mac.add(plain, false);
             if (format === "yaml") adoptGoValue(item.node, plain, originals);
             if (format === "yaml" && plain.type === "float") floats.add(item.node);
+            const v = item.node.value;
+            if (typeof v === "bigint" && isSafe(v)) item.node.value = Number(v);
             return;
           }
           const raw = item.node.value;
@@ -267,7 +269,9 @@ async function open(
     if (next) next.commentBefore = next.commentBefore ? `${comment}\n${next.commentBefore}` : comment;
     else seq.comment = seq.comment ? `${seq.comment}\n${comment}` : comment;
   }
-  for (const doc of documents) normaliseInts(doc);
+  // Every YAML leaf holding a number was visited above, and a YAML key is a string or the walk failed;
+  // a JSON file's keys are not checked so (any scalar key is taken), so its documents are walked again.
+  if (format === "json") for (const doc of documents) normaliseInts(doc);
   return { format, documents, text, metadata, dataKey, stash, originals, floats };
 }
 

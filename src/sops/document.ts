@@ -68,6 +68,10 @@ export const SOPS_YAML_OPTIONS = {
  */
 export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown {
   // A document parsed with SOPS_YAML_OPTIONS already reads so: the copy (most of the cost) is not needed.
+  if (!doc.schema.tags.some((t) => t.tag === MERGE_TAG && t.default)) {
+    const data = plainToJS(doc.contents);
+    if (data !== NOT_PLAIN) return data;
+  }
   if (mergesNothing(doc)) return doc.toJS(options);
   const copy = doc.clone();
   copy.setSchema("1.2", { schema: "core", merge: false, customTags: STRING_TAGS });
@@ -149,6 +153,48 @@ function mergesNothing(doc: Document): boolean {
     return true;
   };
   return plain(doc.contents);
+}
+
+const NOT_PLAIN = Symbol("not plain");
+
+/**
+ * doc.toJS() of the contents of a document whose schema merges nothing, in the one pass that checks
+ * what mergesNothing checks (NOT_PLAIN when it does not hold; a list holding a pair is also left to
+ * toJS). What toJS does for such nodes: a scalar gives its value (bigints kept), a mapping an object
+ * whose keys are String(key) ("" for null), a key already "in" the object (a duplicate, __proto__,
+ * toString) defined as an own property; a list an array. Anchors only count aliases, and there are none.
+ */
+function plainToJS(node: unknown): unknown {
+  if (node === null || node === undefined) return node;
+  if (isScalar(node)) return node.value;
+  const proto = Object.getPrototypeOf(node);
+  if (proto === YAMLSeq.prototype) {
+    const items = (node as YAMLSeq).items as unknown[];
+    const out: unknown[] = [];
+    for (const item of items) {
+      if (isPair(item)) return NOT_PLAIN;
+      const v = plainToJS(item);
+      if (v === NOT_PLAIN) return NOT_PLAIN;
+      out.push(v);
+    }
+    return out;
+  }
+  if (proto !== YAMLMap.prototype) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const item of (node as YAMLMap).items as unknown[]) {
+    if (!isPair(item)) return NOT_PLAIN;
+    const key = item.key;
+    if (!isScalar(key) || "addToJSMap" in key) return NOT_PLAIN;
+    const k = key.value;
+    if (k !== null && typeof k !== "string" && typeof k !== "number" && typeof k !== "bigint" && typeof k !== "boolean")
+      return NOT_PLAIN;
+    const v = plainToJS(item.value);
+    if (v === NOT_PLAIN) return NOT_PLAIN;
+    const name = k === null ? "" : String(k);
+    if (name in out) Object.defineProperty(out, name, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[name] = v;
+  }
+  return out;
 }
 
 export function parseDocuments(text: string, fileName: string): Document[] {

@@ -142,3 +142,54 @@ describe("toJSWithoutMerge", () => {
     });
   }
 });
+
+/** Data with every mapping as its own keys in order, so key order and own-ness are compared too. */
+function ordered(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(ordered);
+  if (x !== null && typeof x === "object") return Object.keys(x).map((k) => [k, Object.hasOwn(x, k), ordered((x as never)[k])]);
+  return typeof x === "bigint" ? `${x}n` : x;
+}
+
+describe("toJSWithoutMerge of a document that merges nothing (one pass, not the package's toJS)", () => {
+  it("gives doc.toJS()'s data, keys in order and own: duplicates, __proto__, toString, null and number keys", () => {
+    const texts = [
+      "a: 1\nb: {c: [1, 2, {d: e}]}\nc: ~\n",
+      "__proto__: {x: 1}\ntoString: 2\nconstructor: 3\n",
+      "~: a\n1: b\n0x10: c\ntrue: d\n1.5: e\n9007199254740993: f\n",
+      "l: [a, b: c, {d: e}]\n",
+      "s: !!set {a, b}\no: !!omap [{a: 1}]\n",
+      "base: &b {k: v}\nuse: *b\n",
+      "",
+      "- 1\n- x\n",
+    ];
+    for (const t of texts) {
+      const [doc] = parseAllDocuments(t, { ...SOPS_YAML_OPTIONS, uniqueKeys: false }) as unknown as Document[];
+      if (!doc) continue;
+      expect([t, ordered(toJSWithoutMerge(doc))]).toEqual([t, ordered(doc.toJS({ maxAliasCount: 100 }))]);
+    }
+  });
+
+  it("gives doc.toJS()'s data for generated documents (fast-check)", () => {
+    const key = fc.constantFrom("a", "b", "'a'", "1", "~", "true", "__proto__", "toString", "hasOwnProperty", "1.5");
+    const scalar = fc.constantFrom("1", "x", "~", "-0", "0o17", "9007199254740993", "'q'", ".nan", "2024-01-02");
+    const value = fc.oneof(
+      scalar,
+      fc.constant("{}"),
+      fc.constant("[]"),
+      fc.array(scalar, { maxLength: 3 }).map((xs) => `[${xs.join(", ")}]`),
+    );
+    const line = fc.tuple(key, value).map(([k, v]) => `${k}: ${v}`);
+    const block = fc.array(line, { minLength: 1, maxLength: 6 });
+    const text = fc
+      .tuple(block, block)
+      .map(([top, inner]) => [...top, `m:\n${inner.map((l) => `  ${l}`).join("\n")}`].join("\n"));
+    fc.assert(
+      fc.property(text, (t) => {
+        const [doc] = parseAllDocuments(t, { ...SOPS_YAML_OPTIONS, uniqueKeys: false }) as unknown as Document[];
+        if (!doc) return;
+        expect(ordered(toJSWithoutMerge(doc))).toEqual(ordered(doc.toJS({ maxAliasCount: 100 })));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
