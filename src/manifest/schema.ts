@@ -195,5 +195,42 @@ export const manifestSchema = z.strictObject({
   secrets: z.record(z.string(), secretSchema).nullable().optional(),
 });
 
+/**
+ * manifestSchema as the validator runs it: a secret's `value` is checked by validate.ts with
+ * isValueForm, which accepts exactly what the `value` union accepts. Run per secret, the union tries its
+ * forms in turn (four failed tries, each an issue object, for every mapping value): the largest part of
+ * validating a manifest of thousands of secrets. The editors' JSON Schema stays manifestSchema's.
+ */
+export const manifestCheck = manifestSchema.extend({
+  secrets: z
+    .record(z.string(), secretSchema.extend({ value: z.unknown().optional() }))
+    .nullable()
+    .optional(),
+});
+
+/**
+ * What secretSchema's `value` union accepts (zod 4.1): a string, a finite number, a bigint, a boolean,
+ * a list, or a plain mapping (zod's isPlainObject: no prototype, or a constructor whose prototype has
+ * its own isPrototypeOf, as Object's does).
+ */
+export function isValueForm(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "bigint":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v);
+    case "object": {
+      if (v === null) return false;
+      if (Array.isArray(v)) return true;
+      const proto = Object.getPrototypeOf(v);
+      return proto === null || proto === Object.prototype;
+    }
+    default:
+      return false;
+  }
+}
+
 export type ManifestDoc = z.infer<typeof manifestSchema>;
 export type RotationInput = z.infer<typeof rotation>;

@@ -11,7 +11,8 @@ import {
   arnSuffixWarning,
   MAX_TAGS,
   MAX_VALUE_BYTES,
-  manifestSchema,
+  isValueForm,
+  manifestCheck,
   OWNERSHIP_TAGS,
   secretSchema,
   RESERVED_NAME_PREFIX,
@@ -137,7 +138,7 @@ export function validateManifest(input: {
     throw invalid(file, problems);
   }
   const standIns = standInsFor(data);
-  const parsed = manifestSchema.safeParse(hideSpecialKeys(data, standIns));
+  const parsed = manifestCheck.safeParse(hideSpecialKeys(data, standIns));
   if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report, standIns, data);
   checkSecretEntries(data, report, warn);
   if (!parsed.success || problems.length) {
@@ -203,10 +204,9 @@ function floatAsSopsPrintsIt(value: DesiredValue, node: Node | undefined, floats
   return { kind: "string", text: formatYamlFloat(node.value) };
 }
 
-type SecretInput = Pick<
-  z.infer<typeof secretSchema>,
-  "value" | "binary" | "generate" | "tags" | "protect" | "recoveryWindowDays"
->;
+type SecretInput = Pick<z.infer<typeof secretSchema>, "binary" | "generate" | "tags" | "protect" | "recoveryWindowDays"> & {
+  value?: unknown;
+};
 
 /** The checks that need a well-formed secret: its stored value (base64, empty, size) and its merged tag count. */
 function checkSecret(
@@ -272,6 +272,8 @@ function checkSecretEntries(data: unknown, report: Report, warn: Report): void {
     if (prefix && !name.startsWith(prefix)) report(path, `secret name is outside scope.prefix '${prefix}'`, true);
     const entry = data.secrets[name];
     if (!isRecord(entry)) continue;
+    // The schema the validator runs leaves `value` to this check (schema.ts, manifestCheck).
+    if (entry.value !== undefined && !isValueForm(entry.value)) report([...path, "value"], valueFormProblem([...path, "value"]));
     if (entry.value === undefined && entry.binary === undefined && entry.generate === undefined)
       report(path, `secrets.${name}: a secret needs \`value\`, \`binary\` or \`generate\``);
     checkGenerate(entry, [...path, "generate"], report);
@@ -391,11 +393,11 @@ function reportIssue(issue: z.core.$ZodIssue, report: Report, standIns: StandIns
     }
     return;
   }
-  if (issue.code === "invalid_union" && path[path.length - 1] === "value") {
-    report(path, `${where(path, "", ": ")}expected a string, number, boolean, mapping or list`);
-    return;
-  }
   report(path, plainIssue(issue, path, data));
+}
+
+function valueFormProblem(path: readonly PathKey[]): string {
+  return `${where(path, "", ": ")}expected a string, number, boolean, mapping or list`;
 }
 
 const NOUN: Readonly<Record<string, string>> = {

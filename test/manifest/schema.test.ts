@@ -2,8 +2,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { manifestJsonSchemaText } from "../../src/manifest/json-schema.js";
+import { isValueForm, secretSchema } from "../../src/manifest/schema.js";
 import { projectRoot } from "../helpers/tools.js";
+import { problems } from "./validate-text.js";
 
 describe("schema/manifest.schema.json", () => {
   const shipped = readFileSync(join(projectRoot, "schema/manifest.schema.json"), "utf8");
@@ -35,5 +38,54 @@ describe("schema/manifest.schema.json", () => {
       "value",
     ]);
     expect(secret.additionalProperties).toBe(false);
+  });
+});
+
+describe("a secret's value, checked outside the schema library (manifestCheck + isValueForm)", () => {
+  const union = secretSchema.shape.value.unwrap();
+
+  it("accepts exactly what secretSchema's value union accepts", () => {
+    const samples: unknown[] = [
+      "",
+      "x",
+      0,
+      -0,
+      1.5,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      2n ** 70n,
+      true,
+      null,
+      undefined,
+      [],
+      [1, { a: 2 }],
+      {},
+      { a: 1 },
+      Object.create(null),
+      new Date(0),
+      new Map(),
+      new Uint8Array(2),
+      () => 1,
+      Symbol("s"),
+    ];
+    for (const v of samples) expect([v, isValueForm(v)]).toEqual([v, union.safeParse(v).success]);
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withNullPrototype: true, withDate: true, withMap: true }), (v) => {
+        expect(isValueForm(v)).toBe(union.safeParse(v).success);
+      }),
+    );
+  });
+
+  it("reports a value of no accepted form where the union did, with its words", () => {
+    const text = (v: string) =>
+      `sopsync: 1\nscope: {id: s}\nsecrets:\n  a:\n    value: ${v}\n  b:\n    value: ok\n    bogus: 1\n`;
+    for (const v of ["~", ".nan", ".inf", "-.inf"]) {
+      expect(problems(text(v))).toEqual([
+        "m.yaml:5:12: secrets.a.value: expected a string, number, boolean, mapping or list",
+        "m.yaml:8:5: unknown key 'bogus' in secrets.b",
+      ]);
+    }
+    expect(problems(text("{constructor: c}"))).toEqual(["m.yaml:8:5: unknown key 'bogus' in secrets.b"]);
   });
 });
