@@ -137,7 +137,9 @@ class Walker {
         this.options.onNull?.(node);
         return;
       }
-      this.visit({ kind: "leaf", node, path, stack, ...(inSeq ? { inSeq } : {}) });
+      const item: LeafItem = { kind: "leaf", node, path, stack };
+      if (inSeq) item.inSeq = inSeq;
+      this.visit(item);
       return;
     }
     throw new TreeShapeError("unsupported YAML node");
