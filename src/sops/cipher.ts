@@ -32,17 +32,17 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class ValueFormatError extends Error {}
 
+function checkBase64(b64: string, name: string): void {
+  if (!BASE64.test(b64) || b64.length % 4 !== 0) throw new ValueFormatError(`value has invalid base64 in ${name}`);
+}
+
 export function parseEncrypted(text: string): EncryptedValue {
   const m = ENC_PATTERN.exec(text);
   if (!m) throw new ValueFormatError("value does not match sops' ENC[AES256_GCM,...] format");
   const [, data, iv, tag, type] = m as unknown as [string, string, string, string, string];
-  for (const [name, b64] of [
-    ["data", data],
-    ["iv", iv],
-    ["tag", tag],
-  ] as const) {
-    if (!BASE64.test(b64) || b64.length % 4 !== 0) throw new ValueFormatError(`value has invalid base64 in ${name}`);
-  }
+  checkBase64(data, "data");
+  checkBase64(iv, "iv");
+  checkBase64(tag, "tag");
   const parsed = { data: Buffer.from(data, "base64"), iv: Buffer.from(iv, "base64"), tag: Buffer.from(tag, "base64"), type };
   if (parsed.iv.length === 0) throw new ValueFormatError("value has an empty IV");
   if (parsed.tag.length !== TAG_SIZE) throw new ValueFormatError("value has a tag that is not 16 bytes");
