@@ -11,8 +11,8 @@ import {
   arnSuffixWarning,
   MAX_TAGS,
   MAX_VALUE_BYTES,
+  checkManifest,
   isValueForm,
-  manifestCheck,
   OWNERSHIP_TAGS,
   secretSchema,
   RESERVED_NAME_PREFIX,
@@ -138,7 +138,7 @@ export function validateManifest(input: {
     throw invalid(file, problems);
   }
   const standIns = standInsFor(data);
-  const parsed = manifestCheck.safeParse(hideSpecialKeys(data, standIns));
+  const parsed = checkManifest(hideSpecialKeys(data, standIns));
   if (!parsed.success) for (const issue of parsed.error.issues) reportIssue(issue, report, standIns, data);
   checkSecretEntries(data, report, warn);
   if (!parsed.success || problems.length) {

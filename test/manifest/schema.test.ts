@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { manifestJsonSchemaText } from "../../src/manifest/json-schema.js";
-import { isValueForm, secretSchema } from "../../src/manifest/schema.js";
+import { checkManifest, isValueForm, manifestCheck, secretSchema } from "../../src/manifest/schema.js";
 import { projectRoot } from "../helpers/tools.js";
 import { problems } from "./validate-text.js";
 
@@ -87,5 +87,58 @@ describe("a secret's value, checked outside the schema library (manifestCheck + 
       ]);
     }
     expect(problems(text("{constructor: c}"))).toEqual(["m.yaml:8:5: unknown key 'bogus' in secrets.b"]);
+  });
+});
+
+describe("checkManifest: zod is given only the secrets that are more than a value", () => {
+  /** Data with every mapping as its own keys in order, so key order is compared too. */
+  const ordered = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(ordered);
+    if (x !== null && typeof x === "object") return Object.keys(x).map((k) => [k, ordered((x as never)[k])]);
+    return typeof x === "bigint" ? `${x}n` : x;
+  };
+  const same = (data: unknown) => {
+    const fast = checkManifest(data);
+    const full = manifestCheck.safeParse(data);
+    expect(fast.success).toBe(full.success);
+    if (fast.success && full.success) expect(ordered(fast.data)).toEqual(ordered(full.data));
+    else expect(fast.error?.issues).toEqual(full.error?.issues);
+  };
+
+  it("answers what manifestCheck answers: data in order when valid, the same issues when not", () => {
+    const base = { sopsync: 1, scope: { id: "s" } };
+    same({ ...base, secrets: { b: { value: "x" }, a: { value: { k: 1 } }, "2": { value: [1] }, "1": { value: 3n } } });
+    same({ ...base, secrets: { a: { value: "x", tags: { t: "v" } }, b: { value: "y" } } });
+    same({ ...base, secrets: { a: { value: Number.NaN }, b: { value: "y", bogus: 1 }, c: { value: "z" }, d: "no" } });
+    same({ ...base, secrets: { a: { value: "x" } }, bogus: 1 });
+    same({ ...base, secrets: null });
+    same({ ...base, secrets: [{ value: "x" }] });
+    same({ ...base, secrets: Object.assign(Object.create(null), { a: { value: "x" } }) });
+    same("not a manifest");
+  });
+
+  it("answers what manifestCheck answers for generated manifests (fast-check)", () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.dictionary(fc.string(), fc.integer()),
+      fc.array(fc.integer()),
+    );
+    const secret = fc.oneof(
+      value.map((v) => ({ value: v })),
+      fc.record({ value, tags: fc.dictionary(fc.constantFrom("a", "b", "aws:x", ""), fc.constantFrom("v", "")) }),
+      fc.record({ value, protect: fc.oneof(fc.boolean(), fc.constant("yes")) }),
+      fc.record({ binary: fc.string() }),
+      fc.constant({}),
+      fc.constant("text"),
+    );
+    const manifest = fc.record({
+      sopsync: fc.constantFrom(1, 2),
+      scope: fc.constantFrom({ id: "s" }, { id: "" }),
+      secrets: fc.dictionary(fc.constantFrom("a", "b", "c", "1", "toString", "x/y"), secret),
+    });
+    fc.assert(fc.property(manifest, same), { numRuns: 300 });
   });
 });
