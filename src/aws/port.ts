@@ -89,9 +89,10 @@ export interface SecretsPort {
   callerAccount(): Promise<string>;
   /**
    * Every secret matching the filter, including those pending deletion. `onPage` sees each page as
-   * it arrives, so a caller can start on it while the next one is fetched.
+   * it arrives, so a caller can start on it while the next one is fetched; `pace` is awaited before
+   * each page is asked for (several listings may page at once, and each page counts against the quota).
    */
-  listSecrets(filter: ListFilter, onPage?: (page: ListedSecret[]) => void): Promise<ListedSecret[]>;
+  listSecrets(filter: ListFilter, onPage?: (page: ListedSecret[]) => void, pace?: () => Promise<void>): Promise<ListedSecret[]>;
   /** AWSCURRENT values for up to 20 secrets; ids not returned are in `errors`. */
   batchGetValues(ids: string[]): Promise<{ values: FetchedValue[]; errors: { id: string; code: string; message: string }[] }>;
   getValue(id: string): Promise<FetchedValue>;

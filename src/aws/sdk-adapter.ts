@@ -190,7 +190,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       });
       return r.Account ?? "";
     },
-    async listSecrets(filter, onPage) {
+    async listSecrets(filter, onPage, pace) {
       const Filters: ListSecretsCommandInput["Filters"] = [];
       const prefixes = filter.namePrefixes;
       if (prefixes && prefixes.length > 10) throw new Error("ListSecrets takes at most 10 name prefixes");
@@ -203,6 +203,7 @@ export async function createSdkPort(opts: SdkPortOptions = {}): Promise<SecretsP
       const out: ListedSecret[] = [];
       let NextToken: string | undefined;
       do {
+        await pace?.();
         const r = await call("ListSecrets", () =>
           sm.send(
             new ListSecretsCommand({

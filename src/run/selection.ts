@@ -20,8 +20,8 @@ export interface SelectedRead {
 export function selectedRead(desired: DesiredState, port: SecretsPort, selected: (name: string) => boolean): SelectedRead {
   const owned = new Set<string>();
   const onlySelected = (page: readonly ListedSecret[]) => page.filter((l) => selected(l.name));
-  const listSecrets: SecretsPort["listSecrets"] = async (filter, onPage) => {
-    const all = await port.listSecrets(filter, onPage && ((page) => onPage(onlySelected(page))));
+  const listSecrets: SecretsPort["listSecrets"] = async (filter, onPage, pace) => {
+    const all = await port.listSecrets(filter, onPage && ((page) => onPage(onlySelected(page))), pace);
     for (const l of all) {
       // Counted as the guards count owned secrets (plan/guards.ts); the apply lock is nobody's secret.
       if (l.name.startsWith(RESERVED_NAME_PREFIX) || l.deletedDate || replicaOf(l, port.region) || owningServiceOf(l)) continue;

@@ -135,20 +135,19 @@ async function listInScope(
   onPage: (page: ListedSecret[]) => void,
 ): Promise<ListedSecret[]> {
   // Under a prefix every declared name is listed (validation keeps names inside it).
+  const pace = () => pacers.take("ListSecrets");
   if (desired.scope.prefix) return listUnder(port, desired.scope.prefix, desired, pacers, concurrency, perChain, onPage);
-  await pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
   const found = ours(
-    await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page))),
+    await port.listSecrets({ tagKey: TAG_MANAGED_BY, tagValue: desired.scope.id }, (page) => onPage(ours(page)), pace),
   );
   const seen = new Set(found.map((s) => s.name));
   const missing = desired.secrets.filter((s) => !seen.has(s.name)).map((s) => s.name);
   if (missing.length === 0) return found;
-  const more = await mapConcurrent(chunk(missing, VALUES_PER_FILTER), concurrency, async (names) => {
-    await pacers.take("ListSecrets");
-    return port.listSecrets({ names }, onPage);
-  });
+  const more = await mapConcurrent(chunk(missing, VALUES_PER_FILTER), concurrency, (names) =>
+    port.listSecrets({ names }, onPage, pace),
+  );
   return [...found, ...more.flat()];
 }
 
@@ -167,12 +166,7 @@ async function listUnder(
   const run = limiter(concurrency);
   const [chains, exact] = await Promise.all([
     Promise.all(
-      split.chains.map((namePrefixes) =>
-        run(async () => {
-          await pacers.take("ListSecrets");
-          return port.listSecrets({ namePrefixes }, onPage);
-        }),
-      ),
+      split.chains.map((namePrefixes) => run(() => port.listSecrets({ namePrefixes }, onPage, () => pacers.take("ListSecrets")))),
     ),
     Promise.all(split.exactNames.map((name) => run(() => listedByName(port, name, pacers)))),
   ]);

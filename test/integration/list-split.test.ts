@@ -7,6 +7,7 @@ import { mapConcurrent } from "../../src/aws/pacing.js";
 import { createSdkPort } from "../../src/aws/sdk-adapter.js";
 import type { DesiredState } from "../../src/manifest/model.js";
 import { planTarget } from "../../src/plan/planner.js";
+import { QuotaPacers } from "../../src/aws/quotas.js";
 import { readLiveState } from "../../src/state/read.js";
 import { TAG_MANAGED_BY } from "../../src/state/ownership.js";
 import { smClient } from "../helpers/aws.js";
@@ -61,8 +62,16 @@ async function countedRead(namesPerChain?: number) {
       calls[op] = (calls[op] ?? 0) + 1;
     },
   });
-  const live = await readLiveState(port, desired(), { namesPerChain });
-  return { live, calls };
+  // Every page takes its slot of the ListSecrets pacer: chains page at once, the quota is one.
+  const pacers = new QuotaPacers();
+  const take = pacers.take.bind(pacers);
+  let listSlots = 0;
+  pacers.take = (op, ...also) => {
+    if (op === "ListSecrets") listSlots++;
+    return take(op, ...also);
+  };
+  const live = await readLiveState(port, desired(), { namesPerChain, pacers });
+  return { live, calls, listSlots };
 }
 
 describe("a prefix's listing in parallel chains", () => {
@@ -96,6 +105,8 @@ describe("a prefix's listing in parallel chains", () => {
     expect(split.calls.ListSecretsCommand).toBe(10);
     expect(split.calls.DescribeSecretCommand).toBe(strays.length + 1);
     expect(split.calls.BatchGetSecretValueCommand).toBe(one.calls.BatchGetSecretValueCommand);
+    expect(one.listSlots).toBe(one.calls.ListSecretsCommand);
+    expect(split.listSlots).toBe(split.calls.ListSecretsCommand);
 
     const names = (l: typeof one.live) => [...l.secrets.keys()].sort();
     expect(names(split.live)).toEqual(names(one.live));
