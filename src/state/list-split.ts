@@ -29,8 +29,8 @@ const PAGE = 100;
 /**
  * How to list everything under `prefix` in chains of about `perChain` declared names each (at
  * most 10 prefixes per chain). One chain, the prefix itself, below `perChain` declared names, and
- * when splitting would cost more calls than the one chain's pages: names sharing a long common
- * start split into ~7 chains per shared character, most of them empty.
+ * when the split would add more calls than the one chain has pages (each chain and lookup adds at
+ * most one): names sharing a long common start split into ~7 chains per shared character, most empty.
  */
 export function splitListing(prefix: string, declared: readonly string[], perChain: number): ListingSplit {
   const under = declared.filter((n) => n.startsWith(prefix));
@@ -38,7 +38,7 @@ export function splitListing(prefix: string, declared: readonly string[], perCha
   if (under.length <= perChain) return whole;
   const parts = split(prefix, under, perChain);
   const pages = Math.ceil(under.length / PAGE);
-  return parts.chains.length + parts.exactNames.length <= 2 * pages ? parts : whole;
+  return parts.chains.length + parts.exactNames.length <= pages ? parts : whole;
 }
 
 function split(prefix: string, under: readonly string[], perChain: number): ListingSplit {
