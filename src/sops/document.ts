@@ -111,16 +111,45 @@ export function parseSopsYaml(text: string): Document[] {
  */
 function hasEqualKeys(node: unknown): boolean {
   if (isMap(node) || isSeq(node)) {
-    const seen = isMap(node) ? new Set<unknown>() : undefined;
-    for (const item of node.items as unknown[]) {
+    const items = node.items as unknown[];
+    if (isMap(node) && (items.length > SMALL_MAP ? setHasEqualKeys(items) : scanHasEqualKeys(items))) return true;
+    for (const item of items) {
       if (isPair(item)) {
-        if (seen) {
-          const k = isScalar(item.key) ? item.key.value : item.key;
-          if (seen.has(k)) return true;
-          seen.add(k);
-        }
         if (hasEqualKeys(item.key) || hasEqualKeys(item.value)) return true;
       } else if (hasEqualKeys(item)) return true;
+    }
+  }
+  return false;
+}
+
+/** A mapping this small is compared pair by pair: a Set for each of thousands of small mappings costs more. */
+const SMALL_MAP = 8;
+
+const keyOfPair = (item: unknown): unknown => {
+  if (!isPair(item)) return NO_KEY;
+  return isScalar(item.key) ? item.key.value : item.key;
+};
+const NO_KEY = Symbol("no key");
+
+function setHasEqualKeys(items: unknown[]): boolean {
+  const seen = new Set<unknown>();
+  for (const item of items) {
+    const k = keyOfPair(item);
+    if (k === NO_KEY) continue;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/** The Set's equality (SameValueZero: === except that NaN equals NaN), pair by pair. */
+function scanHasEqualKeys(items: unknown[]): boolean {
+  for (let i = 1; i < items.length; i++) {
+    const k = keyOfPair(items[i]);
+    if (k === NO_KEY) continue;
+    for (let j = 0; j < i; j++) {
+      const other = keyOfPair(items[j]);
+      if (other !== NO_KEY && (k === other || (Number.isNaN(k) && Number.isNaN(other)))) return true;
     }
   }
   return false;

@@ -51,6 +51,9 @@ describe("parseSopsYaml", () => {
     "a key without a value duplicated": "? a\n? a\n",
     "a duplicate beside another error": "a: 1\n\tb: 2\na: 3\n",
     "a merge key twice": "<<: {a: 1}\n<<: {b: 2}\n",
+    "a duplicate in a mapping of more than eight keys": `${Array.from({ length: 12 }, (_, i) => `k${i}: ${i}`).join("\n")}\nk3: again\n`,
+    "NaN keys in a mapping of more than eight keys": `${Array.from({ length: 12 }, (_, i) => `k${i}: ${i}`).join("\n")}\n.nan: 1\n.NaN: 2\n`,
+    "more than eight distinct keys, 1 and 1.0 among them": `${Array.from({ length: 12 }, (_, i) => `k${i}: ${i}`).join("\n")}\n1: a\n1.0: b\n`,
     "an empty file": "",
     "a comment only": "# nothing\n",
   };
