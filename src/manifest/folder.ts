@@ -4,7 +4,6 @@
 // Everything else is skipped, and said why, so a file left out by mistake is noticed.
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import picomatch from "picomatch";
 
 /** Why a directory's file is not one of the run's manifests; undefined when it is one. */
 export async function whyNotManifest(file: string): Promise<string | undefined> {
@@ -47,7 +46,10 @@ function jsonKeys(text: string): Set<string> | undefined {
  * `--exclude` globs over a directory's files: a pattern matches the file name (`plan*.json`) or the
  * path as the directory was given (`envs/dev/*.yaml`).
  */
-export function excluder(patterns: readonly string[]): (path: string) => string | undefined {
+export async function excluder(patterns: readonly string[]): Promise<(path: string) => string | undefined> {
+  if (patterns.length === 0) return () => undefined;
+  // Loaded only for --exclude: every other run of every command that reads manifests would pay for it.
+  const { default: picomatch } = await import("picomatch");
   const tests = patterns.map((p) => ({ p, test: picomatch(p, { dot: true }) }));
   return (path) => tests.find(({ test }) => test(basename(path)) || test(path))?.p;
 }

@@ -176,7 +176,7 @@ const stderrSkip = (file: string, why: string) => {
  */
 export async function resolveManifestFiles(args: readonly string[], opts: ResolveOptions = {}): Promise<string[]> {
   const files: string[] = [];
-  const excluded = excluder(opts.exclude ?? []);
+  const excluded = await excluder(opts.exclude ?? []);
   const skip = opts.onSkip ?? stderrSkip;
   for (const arg of args.length ? args : ["secrets.yaml"]) {
     const s = await stat(arg).catch(() => undefined);
