@@ -242,21 +242,22 @@ export function checkManifest(data: unknown): ReturnType<typeof manifestCheck.sa
   const secrets = isRecord(data) ? data.secrets : undefined;
   if (!isRecord(data) || !isPlainRecord(secrets)) return manifestCheck.safeParse(data);
   const names = Object.keys(secrets);
+  // A `__proto__` name goes to zod, which skips it (own-keys.ts), as it would in the whole manifest.
+  const bare = names.map((name) => name !== "__proto__" && isBareValue(secrets[name]));
   const others = Object.create(null) as Record<string, unknown>;
-  for (const name of names) if (!isBareValue(secrets[name])) others[name] = secrets[name];
+  names.forEach((name, i) => {
+    if (!bare[i]) others[name] = secrets[name];
+  });
   const parsed = manifestCheck.safeParse({ ...data, secrets: others });
   if (!parsed.success || !parsed.data.secrets) return parsed;
   const checked = parsed.data.secrets;
   const all: typeof checked = {};
-  for (const name of names) {
-    const entry = secrets[name] as { value: unknown };
-    Object.defineProperty(all, name, {
-      value: Object.hasOwn(checked, name) ? checked[name] : { value: entry.value },
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  }
+  names.forEach((name, i) => {
+    if (bare[i]) all[name] = { value: (secrets[name] as { value: unknown }).value };
+    else if (Object.hasOwn(checked, name))
+      // As zod fills its record: a key is an own property, never the object's prototype.
+      Object.defineProperty(all, name, { value: checked[name], writable: true, enumerable: true, configurable: true });
+  });
   return { ...parsed, data: { ...parsed.data, secrets: all } };
 }
 

@@ -115,6 +115,7 @@ describe("checkManifest: zod is given only the secrets that are more than a valu
     same({ ...base, secrets: [{ value: "x" }] });
     same({ ...base, secrets: Object.assign(Object.create(null), { a: { value: "x" } }) });
     same("not a manifest");
+    same({ ...base, secrets: JSON.parse('{"__proto__": {"value": "x"}, "a": {"value": "y"}, "b": {"value": "z", "x": 1}}') });
   });
 
   it("answers what manifestCheck answers for generated manifests (fast-check)", () => {
