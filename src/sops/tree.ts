@@ -145,12 +145,30 @@ class Walker {
     throw new TreeShapeError("unsupported YAML node");
   }
 
+  /**
+   * An untagged key's text typed once per spelling (plain or quoted): what yaml.v3 makes of it depends
+   * on nothing else, and a manifest repeats a few keys (value, tags, user, ...) thousands of times.
+   */
+  private readonly keyTexts = { plain: new Map<string, string>(), quoted: new Map<string, string>() };
+
   keyOf(key: unknown): string {
     if (typeof key === "string") return key; // pairs created in code (doc.setIn) may hold plain keys
     if (isScalar(key)) {
       if (this.format === "json") return String(key.value);
+      const source = key.tag === undefined && typeof key.source === "string" ? key.source : undefined;
+      const known =
+        source === undefined
+          ? undefined
+          : key.type === undefined || key.type === Scalar.PLAIN
+            ? this.keyTexts.plain
+            : this.keyTexts.quoted;
+      const cached = source === undefined ? undefined : known?.get(source);
+      if (cached !== undefined) return cached;
       const typed = typeScalar(key, "yaml");
-      if (typed?.type === "str") return typed.value;
+      if (typed?.type === "str") {
+        if (source !== undefined) known?.set(source, typed.value);
+        return typed.value;
+      }
       throw new TreeShapeError(`mapping key '${String(key.value)}' is not a string; sops supports only string keys (quote it)`);
     }
     throw new TreeShapeError("complex mapping keys are not supported");
