@@ -63,8 +63,8 @@ export async function buildBundle(into = join(root, BUNDLE_DIR)): Promise<Bundle
     // The ES module build of a package before its CommonJS one, where it has both and no "exports" map
     // (the AWS SDK clients): with splitting, a chunk that an import() of a CommonJS module loads
     // exports only `default`, so `const { KMSClient } = await import(...)` would get undefined
-    // (esbuild issues 3245 and 4377, open). Without splitting it worked; the test checks every import()
-    // target is an ES module.
+    // (esbuild issues 3245 and 4377, open). Without splitting it worked. bundle-current.test.ts checks
+    // the clients' chunks are ES modules, and that src/ takes only `default` from a CommonJS one.
     mainFields: ["module", "main"],
     target: "node20",
     format: "esm",
