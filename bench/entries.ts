@@ -6,3 +6,8 @@ import { projectRoot } from "../test/helpers/tools.js";
 export const CLI = join(projectRoot, "dist/cli/main.js");
 /** scripts/bundle.ts writes it, with the chunks it imports in action/chunks/; the action runs it as it is. */
 export const BUNDLE = join(projectRoot, "action/sopsync.mjs");
+
+/** The Python file moto is started with: none for moto as installed, bench/moto-fast-lookups.py for `fast`. */
+export function motoScript(moto: "fast" | "stock"): string | undefined {
+  return moto === "fast" ? join(projectRoot, "bench/moto-fast-lookups.py") : undefined;
+}

@@ -13,7 +13,7 @@ import { awsEnv, type Moto, startMoto } from "../test/helpers/moto.js";
 import { runProcess } from "../test/helpers/spawn.js";
 import { writeManifest } from "./fixtures.js";
 import { type ChildRun, cpuWhile, median, round, runChild } from "./measure.js";
-import { CLI } from "./entries.js";
+import { CLI, motoScript } from "./entries.js";
 import { cliPlan, seedAccount, withEndpoint } from "./plan-bench.js";
 
 /** Twenty Regions, one target each; the order is the manifests' (and the plan's) order. */
@@ -46,6 +46,7 @@ export interface FleetOptions {
   latencyMs: number;
   motos: number;
   repetitions: number;
+  moto: "fast" | "stock";
 }
 
 export interface FleetPlan {
@@ -159,7 +160,7 @@ export async function fleetBench(
   const stops: (() => Promise<void>)[] = [];
   try {
     for (let i = 0; i < o.motos; i++) {
-      const m = await startMoto({ setProcessEnv: false });
+      const m = await startMoto({ setProcessEnv: false, script: motoScript(o.moto) });
       motos.push(m);
       stops.push(() => m.stop());
     }

@@ -181,7 +181,11 @@ export function printReport(run: BenchRun, targets: TargetCheck[]): void {
   const lat = run.options.latencyMs
     ? `, +${run.options.latencyMs} ms per request via ${run.options.proxy}`
     : ", no added latency";
-  w(`\nsopsync benchmark (${machineInfo().cores} cores, Node ${process.version}${lat})`);
+  const moto =
+    run.options.moto === "fast"
+      ? "moto with lookups by name made a dictionary lookup (bench/moto-fast-lookups.py)"
+      : "moto as installed";
+  w(`\nsopsync benchmark (${machineInfo().cores} cores, Node ${process.version}${lat}; ${moto})`);
   if (run.loadAverage)
     w(
       `load average (1, 5, 15 min): ${run.loadAverage.start.join(", ")} at the start, ${run.loadAverage.end.join(", ")} at the end`,

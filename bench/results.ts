@@ -47,6 +47,8 @@ export type BenchRun = {
     proxy: string | null;
     repetitions?: number;
     fleet?: { targets: number; secretsPerTarget: number; motos: number };
+    /** moto as installed, or with lookups by name made a dictionary lookup (bench/moto-fast-lookups.py); absent before it was an option: stock. */
+    moto?: "fast" | "stock";
   };
   sizes: SizeResult[];
   decrypt?: DecryptBench;

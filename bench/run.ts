@@ -1,5 +1,5 @@
 // `npm run bench [-- --sizes 500,5000] [--latency-ms 30] [--apply-max N] [--sections ...] [--repetitions N]
-//   [--fleet-targets 20] [--fleet-secrets 500] [--fleet-motos 2]`
+//   [--fleet-targets 20] [--fleet-secrets 500] [--fleet-motos 2] [--moto fast|stock]`
 // Starts its own moto, seeds it, and measures start-up, decrypt, plan, drift, the fleet, apply and the
 // action; prints a table and writes bench/results/<YYYY-MM-DD>.json. See bench/README.md for how to
 // read the figures.
@@ -13,7 +13,7 @@ import { actionBench } from "./action-bench.js";
 import { applyBench } from "./apply-bench.js";
 import { type DecryptBench, decryptBench } from "./decrypt-bench.js";
 import { type FleetBench, fleetBench } from "./fleet-bench.js";
-import { BUNDLE } from "./entries.js";
+import { BUNDLE, motoScript } from "./entries.js";
 import { writeManifest } from "./fixtures.js";
 import { round } from "./measure.js";
 import {
@@ -48,6 +48,8 @@ export interface Options {
   sections: Set<string>;
   repetitions: number;
   fleet: { targets: number; secretsPerTarget: number; motos: number };
+  /** moto as installed (`stock`), or with its lookups by name made a dictionary lookup (`fast`, bench/moto-fast-lookups.py). */
+  moto: "fast" | "stock";
 }
 
 const countOrAll = (v: string) => (v === "all" ? Number.POSITIVE_INFINITY : Number(v));
@@ -60,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     sections: new Set(SECTIONS),
     repetitions: 3,
     fleet: { targets: 20, secretsPerTarget: 500, motos: 2 },
+    moto: "fast",
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split("=", 2) as [string, string | undefined];
@@ -72,7 +75,11 @@ function parseArgs(argv: string[]): Options {
     else if (flag === "--fleet-targets") o.fleet.targets = Number(value());
     else if (flag === "--fleet-secrets") o.fleet.secretsPerTarget = Number(value());
     else if (flag === "--fleet-motos") o.fleet.motos = Number(value());
-    else throw new Error(`unknown option ${flag}; see bench/README.md`);
+    else if (flag === "--moto") {
+      const m = value();
+      if (m !== "fast" && m !== "stock") throw new Error("--moto: fast or stock");
+      o.moto = m;
+    } else throw new Error(`unknown option ${flag}; see bench/README.md`);
   }
   if (o.sizes.some((n) => !Number.isInteger(n) || n < 20)) throw new Error("--sizes: integers >= 20");
   if (!(o.latencyMs >= 0)) throw new Error("--latency-ms: a number >= 0");
@@ -101,7 +108,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sopsync-bench-"));
   const key = generateAgeKey(dir);
   process.env.SOPS_AGE_KEY_FILE = key.file;
-  const moto = await startMoto({ setProcessEnv: false });
+  const moto = await startMoto({ setProcessEnv: false, script: motoScript(opts.moto) });
   // The test fault proxy with every fault rate at zero: it adds the latency, and counts every request
   // on the wire. sopsync (in this process and in children) talks through it; seeding and drift go to
   // moto directly.
@@ -173,7 +180,7 @@ async function main(): Promise<void> {
         dir,
         key.recipient,
         baseEnv,
-        { ...opts.fleet, latencyMs: opts.latencyMs, repetitions: opts.repetitions },
+        { ...opts.fleet, latencyMs: opts.latencyMs, repetitions: opts.repetitions, moto: opts.moto },
         log,
       );
     }
@@ -211,6 +218,7 @@ async function main(): Promise<void> {
       proxy: "test/helpers/fault-proxy (latency only)",
       repetitions: opts.repetitions,
       fleet: opts.fleet,
+      moto: opts.moto,
     },
     sizes,
     decrypt,

@@ -7,6 +7,8 @@
 // name may hold. Splitting Q that way covers every name under it, declared or not; the declared names
 // only decide where to split, so that no chain has many more pages than the others.
 
+import { chunk } from "../aws/pacing.js";
+
 /**
  * The characters of a secret name: "ASCII letters, numbers, and the following characters: /_+=.@-"
  * (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html#SecretsManager-CreateSecret-request-Name).
@@ -67,16 +69,22 @@ function split(prefix: string, under: readonly string[], perChain: number): List
   return { chains: pack(units, perChain), exactNames: exactNames.sort() };
 }
 
-/** First fit, largest first: chains of at most `perChain` declared names and 10 prefixes. */
+/**
+ * The prefixes holding declared names first, first fit, largest first, in chains of at most
+ * `perChain` declared names and 10 prefixes; then the others, 10 a chain. Those most likely hold
+ * nothing (one call each) and are kept out of the long chains, so that every page of a long chain
+ * does not also make the service match names against prefixes that hold nothing.
+ */
 function pack(units: { prefix: string; count: number }[], perChain: number): string[][] {
   units.sort((a, b) => b.count - a.count || (a.prefix < b.prefix ? -1 : 1));
   const bins: { prefixes: string[]; count: number }[] = [];
-  for (const u of units) {
+  for (const u of units.filter((x) => x.count > 0)) {
     const bin = bins.find((b) => b.prefixes.length < VALUES_PER_FILTER && b.count + u.count <= perChain);
     if (bin) {
       bin.prefixes.push(u.prefix);
       bin.count += u.count;
     } else bins.push({ prefixes: [u.prefix], count: u.count });
   }
-  return bins.map((b) => b.prefixes);
+  const empty = units.filter((x) => x.count === 0).map((x) => x.prefix);
+  return [...bins.map((b) => b.prefixes), ...chunk(empty, VALUES_PER_FILTER)];
 }

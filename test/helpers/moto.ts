@@ -2,6 +2,7 @@
 // points the AWS SDK at it through the standard endpoint variables, and resets it between tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { dirname, join } from "node:path";
 import { toolPath } from "./tools.js";
 
 export interface Moto {
@@ -44,11 +45,19 @@ export function awsEnv(endpoint: string): Record<string, string> {
   };
 }
 
-export async function startMoto(opts: { setProcessEnv?: boolean } = {}): Promise<Moto> {
+export interface MotoOptions {
+  setProcessEnv?: boolean;
+  /** A Python file run with moto's interpreter in place of moto_server, taking its arguments (the benchmark's). */
+  script?: string;
+}
+
+export async function startMoto(opts: MotoOptions = {}): Promise<Moto> {
   const bin = toolPath("moto_server");
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(bin, ["-H", "127.0.0.1", "-p", String(port)], {
+  const listen = ["-H", "127.0.0.1", "-p", String(port)];
+  const [cmd, args] = opts.script ? [join(dirname(bin), "python"), [opts.script, ...listen]] : [bin, listen];
+  const child: ChildProcess = spawn(cmd, args, {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
   });

@@ -17,8 +17,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const SCOPE = "split";
 const PREFIX = "split/";
-/** 26 starts of 30 names each: 780 declared names, 8 pages for one chain. */
-const declaredNames = [..."abcdefghijklmnopqrstuvwxyz"].flatMap((c) => Array.from({ length: 30 }, (_, i) => `${PREFIX}${c}${i}`));
+/** 26 starts of 40 names each: 1,040 declared names, 11 pages for one chain (with the strays). */
+const declaredNames = [..."abcdefghijklmnopqrstuvwxyz"].flatMap((c) => Array.from({ length: 40 }, (_, i) => `${PREFIX}${c}${i}`));
 /** Owned, not declared: the plan deletes them, so the listing must find every one. */
 const strays = [
   "split/",
@@ -31,7 +31,7 @@ const strays = [
   "split/_u",
   "split//x",
   "split/9",
-  "split/a29x",
+  "split/a39x",
 ];
 
 function desired(): DesiredState {
@@ -94,15 +94,15 @@ describe("a prefix's listing in parallel chains", () => {
   });
 
   it("sees the same secrets as one chain, with a few more calls", async () => {
-    const one = await countedRead();
-    const split = await countedRead(150);
-    expect(one.calls.ListSecretsCommand).toBe(8);
+    const one = await countedRead(Number.POSITIVE_INFINITY);
+    const split = await countedRead(400);
+    expect(one.calls.ListSecretsCommand).toBe(11);
     // Each owned secret leaving the manifest is described (its replicas go first).
     expect(one.calls.DescribeSecretCommand).toBe(strays.length);
-    // 26 starts of 30 names in chains of at most 150 declared names (5 starts) and 10 prefixes, the
-    // other 43 characters in the free places: 7 chains, 5 of them two pages long; the name "split/"
-    // itself by DescribeSecret. 8 calls for the split (7 chains, 1 lookup), no more than the 8 pages.
-    expect(split.calls.ListSecretsCommand).toBe(12);
+    // 26 starts of 40 names in chains of at most 400 declared names and 10 prefixes (3 chains, of 5, 4
+    // and 3 pages), the other 43 characters 10 a chain (5 chains of one page); the name "split/"
+    // itself by DescribeSecret. 9 calls for the split (8 chains, 1 lookup), no more than the 11 pages.
+    expect(split.calls.ListSecretsCommand).toBe(17);
     expect(split.calls.DescribeSecretCommand).toBe(strays.length + 1);
     expect(split.calls.BatchGetSecretValueCommand).toBe(one.calls.BatchGetSecretValueCommand);
     expect(one.listSlots).toBe(one.calls.ListSecretsCommand);
