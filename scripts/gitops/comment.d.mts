@@ -18,7 +18,8 @@ export function findStickyComment<C extends CommentLike>(comments: C[], scopeId:
 export function truncateBody(body: string, limit: number, note: string): string;
 export const FLEET_MARKER: string;
 export function isFleetMarkdown(markdown: string): boolean;
-export function fleetCommentBody(markdown: string, note: string): string;
+export function fleetMarker(key?: string): string;
+export function fleetCommentBody(markdown: string, note: string, marker?: string): string;
 export interface StickyClient {
   createComment(issue: number, body: string): Promise<unknown>;
   updateComment(id: number, body: string): Promise<unknown>;

@@ -5,6 +5,8 @@
 // GitHub's comment limit without leaving a code fence or <details> block open. Only postSticky talks
 // to GitHub, through the client it is given.
 
+import { createHash } from "node:crypto";
+
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
 /** GitHub rejects a step summary larger than 1 MiB. */
@@ -24,13 +26,25 @@ export function isFleetMarkdown(markdown) {
 }
 
 /**
- * The body of the fleet comment. Markdown of one target (a `report` of a fleet of one) goes under the
- * fleet marker too, so a workflow keeps one comment whatever the number of targets. sopsync already
- * keeps a fleet within the limit; it is cut here too so a body from anywhere else cannot fail the call.
+ * The fleet comment's marker for one use of the action or one report job: with a key (`--comment-key`:
+ * the action passes its working directory and files), `<!-- sopsync-fleet:<12 hex> -->`, so two uses
+ * planning different fleets on one pull request keep a comment each instead of overwriting one
+ * another's; without, the plain FLEET_MARKER. The key is hashed: any text, never markup in the comment.
  */
-export function fleetCommentBody(markdown, note) {
-  const text = isFleetMarkdown(markdown) ? markdown : `${FLEET_MARKER}\n${markdown}`;
-  return truncateBody(text, GITHUB_COMMENT_LIMIT, note);
+export function fleetMarker(key) {
+  if (!key) return FLEET_MARKER;
+  return `<!-- sopsync-fleet:${createHash("sha256").update(key).digest("hex").slice(0, 12)} -->`;
+}
+
+/**
+ * The body of the fleet comment under `marker`. Markdown of one target (a `report` of a fleet of one)
+ * goes under the fleet marker too, so a workflow keeps one comment whatever the number of targets.
+ * sopsync already keeps a fleet within the limit; it is cut here too so a body from anywhere else
+ * cannot fail the call.
+ */
+export function fleetCommentBody(markdown, note, marker = FLEET_MARKER) {
+  const body = isFleetMarkdown(markdown) ? markdown.slice(FLEET_MARKER.length + 1) : markdown;
+  return truncateBody(`${marker}\n${body}`, GITHUB_COMMENT_LIMIT, note);
 }
 
 /**

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point the action runs after sopsync itself:
-//   node main.mjs comment      --markdown plan.md [--fleet]   sticky PR comment per manifest; one for
-//                                                  a fleet (a plan of several targets; any markdown with --fleet)
+//   node main.mjs comment      --markdown plan.md [--fleet] [--comment-key TEXT]
+//                                                  sticky PR comment per manifest; one for a fleet (a plan of
+//                                                  several targets; any markdown with --fleet), one per key
 //   node main.mjs summary      --markdown plan.md [--saved-plan STATE --exitcode N --saved-log F --log F]
 //                                                  append the plan (and how an apply went) to $GITHUB_STEP_SUMMARY
 //   node main.mjs apply-comment --markdown plan.md --saved-plan STATE --exitcode N
@@ -12,7 +13,7 @@ import { appendFile, readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { applyCommentBody, applyMarkerFor, applySummary, mergedPullRequest, SAVED_PLAN_STATES } from "./apply-report.mjs";
 import {
-  FLEET_MARKER,
+  fleetMarker,
   fleetCommentBody,
   GITHUB_COMMENT_LIMIT,
   isFleetMarkdown,
@@ -34,6 +35,7 @@ const { positionals, values } = parseArgs({
     exitcode: { type: "string" },
     pr: { type: "string" },
     fleet: { type: "boolean" },
+    "comment-key": { type: "string" },
     "saved-plan": { type: "string" },
     "saved-log": { type: "string" },
     log: { type: "string" },
@@ -74,7 +76,8 @@ async function comment() {
   // job) so is a report of one target, so that job keeps one comment whatever the number of targets.
   if (values.fleet || isFleetMarkdown(markdown)) {
     const note = runUrl ? `The full plans are in the [job summary](${runUrl}).` : "The full plans are in the job summary.";
-    const done = await postSticky(gh, pr, seen, FLEET_MARKER, fleetCommentBody(markdown, note));
+    const marker = fleetMarker(values["comment-key"]);
+    const done = await postSticky(gh, pr, seen, marker, fleetCommentBody(markdown, note, marker));
     process.stderr.write(`sopsync: ${done} the fleet plan comment\n`);
     return;
   }

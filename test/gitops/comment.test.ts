@@ -11,6 +11,7 @@ import { render } from "../../src/plan/render.js";
 import { renderMarkdown } from "../../src/plan/render-markdown.js";
 import {
   FLEET_MARKER,
+  fleetMarker,
   findStickyComment,
   GITHUB_COMMENT_LIMIT,
   isOwnComment,
@@ -211,7 +212,7 @@ describe("the comment command with the markdown of a plan of several targets", (
   });
 
   /** `plan --format markdown` of `n` targets with `secrets` changes each, posted to pull request 8. */
-  const runFleet = (n: number, secrets: number) => {
+  const runFleet = (n: number, secrets: number, key?: string) => {
     const targets = Array.from({ length: n }, (_, i) => {
       const t = target(`team-${String(i).padStart(2, "0")}`, secrets);
       return { ...t, target: { ...t.target, account: String(100000000000 + i) } };
@@ -220,7 +221,15 @@ describe("the comment command with the markdown of a plan of several targets", (
     writeFileSync(file, render(plan(...targets), "markdown"));
     return runProcess(
       process.execPath,
-      [join(projectRoot, "scripts/gitops/main.mjs"), "comment", "--markdown", file, "--pr", "8"],
+      [
+        join(projectRoot, "scripts/gitops/main.mjs"),
+        "comment",
+        "--markdown",
+        file,
+        "--pr",
+        "8",
+        ...(key === undefined ? [] : ["--comment-key", key]),
+      ],
       {
         env: { PATH: process.env.PATH ?? "", GITHUB_TOKEN: gh.token, GITHUB_API_URL: gh.url, GITHUB_REPOSITORY: REPO },
       },
@@ -253,6 +262,30 @@ describe("the comment command with the markdown of a plan of several targets", (
     expect(body.split("\n").filter((l) => /^\| `1\d{11}` \|/.test(l))).toHaveLength(40);
     expect(body).toMatch(/The details of \d+ target\(s\) do not fit in one comment/);
     expect(body).toContain("the action's `sopsync-plan` artifact): `sopsync show PLAN.json` prints it.");
+  });
+
+  it("keeps a fleet comment per --comment-key: two uses of the action planning different folders do not overwrite each other", async () => {
+    const plain = mine()[0];
+    const east = fleetMarker(". secrets/east");
+    const west = fleetMarker(". secrets/west");
+    expect(east).toMatch(/^<!-- sopsync-fleet:[0-9a-f]{12} -->$/);
+    expect(west).not.toBe(east);
+    expect(fleetMarker(". secrets/east")).toBe(east);
+    expect(fleetMarker("")).toBe(FLEET_MARKER);
+
+    expect((await runFleet(2, 1, ". secrets/east")).stderr).toBe("sopsync: posted the fleet plan comment\n");
+    expect((await runFleet(3, 1, ". secrets/west")).stderr).toBe("sopsync: posted the fleet plan comment\n");
+    expect((await runFleet(4, 1, ". secrets/east")).stderr).toBe("sopsync: updated the fleet plan comment\n");
+    const byMarker = (m: string) => mine().filter((c) => c.body.startsWith(`${m}\n`));
+    expect(mine()).toHaveLength(3);
+    expect(byMarker(east)).toHaveLength(1);
+    expect(byMarker(west)).toHaveLength(1);
+    // Each holds its own run's targets, once, under its own marker only.
+    expect(byMarker(east)[0]?.body.match(/<summary><code>team-\d\d<\/code>/g)).toHaveLength(4);
+    expect(byMarker(west)[0]?.body.match(/<summary><code>team-\d\d<\/code>/g)).toHaveLength(3);
+    expect(byMarker(east)[0]?.body).not.toContain(FLEET_MARKER);
+    // The comment without a key is untouched.
+    expect(mine().find((c) => c.id === plain?.id)?.body).toBe(plain?.body);
   });
 });
 

@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fleetMarker } from "../../scripts/gitops/comment.mjs";
 import { FLEET_MARKER } from "../../src/plan/render-fleet.js";
 import { manifestText, type ProxiedMoto, startProxiedMoto, stopProxiedMoto } from "../apply/cli-fixtures.js";
 import { assertNoCanary, runCli } from "../helpers/cli.js";
@@ -98,7 +99,8 @@ describe("the action over a fleet of targets", () => {
     expect(posted.stderr).toContain("posted the fleet plan comment");
     expect(mine(5)).toHaveLength(1);
     const body = mine(5)[0]?.body ?? "";
-    expect(body.startsWith(`${FLEET_MARKER}\n`)).toBe(true);
+    // The action keys its fleet comment by its working directory and files.
+    expect(body.startsWith(`${fleetMarker(". fleet")}\n`)).toBe(true);
     expect(body).not.toMatch(/^<!-- sopsync:/m);
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(
@@ -127,6 +129,17 @@ describe("the action over a fleet of targets", () => {
     expect(mine(5)[0]?.id).toBe(before?.id);
     expect(gh.requests).toContain(`PATCH /repos/${REPO}/issues/comments/${before?.id}`);
     expect(tableRows(mine(5)[0]?.body ?? "").map((l) => l.split("|")[3]?.trim())).toEqual(["`team-a`", "`team-c`"]);
+  });
+
+  it("a second use of the action planning other files on the same pull request keeps its own fleet comment", async () => {
+    const first = mine(5)[0];
+    const run = await runAction("plan", "fleet/team-a.yaml fleet/team-c.yaml", "5");
+    expect(run.steps["Sticky pull-request comment"]?.stderr).toContain("posted the fleet plan comment");
+    expect(mine(5)).toHaveLength(2);
+    expect(mine(5).find((c) => c.id === first?.id)?.body).toBe(first?.body);
+    const second = mine(5).find((c) => c.id !== first?.id)?.body ?? "";
+    expect(second.startsWith(`${fleetMarker(". fleet/team-a.yaml fleet/team-c.yaml")}\n`)).toBe(true);
+    expect(tableRows(second).map((l) => l.split("|")[3]?.trim())).toEqual(["`team-a`", "`team-c`"]);
   });
 
   it("a plan of one target keeps its per-scope comment", async () => {
