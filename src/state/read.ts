@@ -71,8 +71,14 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
       .filter((l) => declaredNames.has(l.name) && !l.deletedDate && !replicaOf(l, port.region) && !owningServiceOf(l))
       .map((l) => l.name);
   const values = valueReader(port, pacers, concurrency);
-  const perChain = opts.namesPerChain ?? NAMES_PER_CHAIN;
-  const listed = await listInScope(port, desired, pacers, concurrency, perChain, (page) => values.add(readable(page)));
+  const listing: Listing = {
+    port,
+    pacers,
+    concurrency,
+    perChain: opts.namesPerChain ?? NAMES_PER_CHAIN,
+    onPage: (page) => values.add(readable(page)),
+  };
+  const listed = await listInScope(listing, desired);
   // Also for a port that does not report pages; names already handed over are not read twice.
   values.add(readable(listed));
 
@@ -126,17 +132,16 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
  * in parallel chains when the prefix holds many names; without, the ones carrying our ownership tag,
  * plus the declared names not among them, looked up by exact name, 10 per call. Never the whole account.
  */
-async function listInScope(
-  port: SecretsPort,
-  desired: DesiredState,
-  pacers: QuotaPacers,
-  concurrency: number,
-  perChain: number,
-  onPage: (page: ListedSecret[]) => void,
-): Promise<ListedSecret[]> {
+async function listInScope(l: Listing, desired: DesiredState): Promise<ListedSecret[]> {
+  const { port, concurrency, onPage } = l;
   // Under a prefix every declared name is listed (validation keeps names inside it).
-  const pace = () => pacers.take("ListSecrets");
-  if (desired.scope.prefix) return listUnder(port, desired.scope.prefix, desired, pacers, concurrency, perChain, onPage);
+  if (desired.scope.prefix)
+    return listUnder(
+      l,
+      desired.scope.prefix,
+      desired.secrets.map((s) => s.name),
+    );
+  const pace = () => l.pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
   const found = ours(
@@ -151,18 +156,19 @@ async function listInScope(
   return [...found, ...more.flat()];
 }
 
+/** How one read lists: its port and pacers, calls in flight, names per chain, and who sees each page. */
+interface Listing {
+  port: SecretsPort;
+  pacers: QuotaPacers;
+  concurrency: number;
+  perChain: number;
+  onPage: (page: ListedSecret[]) => void;
+}
+
 /** Everything under `prefix`: its chains page in parallel, and each name a split left out is asked for by name. */
-async function listUnder(
-  port: SecretsPort,
-  prefix: string,
-  desired: DesiredState,
-  pacers: QuotaPacers,
-  concurrency: number,
-  perChain: number,
-  onPage: (page: ListedSecret[]) => void,
-): Promise<ListedSecret[]> {
-  const names = desired.secrets.map((s) => s.name);
-  const split = splitListing(prefix, names, Math.max(perChain, Math.ceil(names.length / concurrency)));
+async function listUnder(l: Listing, prefix: string, declared: readonly string[]): Promise<ListedSecret[]> {
+  const { port, pacers, concurrency, onPage } = l;
+  const split = splitListing(prefix, declared, Math.max(l.perChain, Math.ceil(declared.length / concurrency)));
   const run = limiter(concurrency);
   const [chains, exact] = await Promise.all([
     Promise.all(
