@@ -10,6 +10,18 @@ export function ownRecord<V>(...sources: Iterable<readonly [string, V]>[]): Reco
   return out;
 }
 
+/** A mapping (parsed YAML or JSON): an object that is not a list. */
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === "object" && !Array.isArray(x);
+}
+
+/** A mapping with Object's prototype or none (what zod's record takes): not a Date, bytes or class instance. */
+export function isPlainRecord(x: unknown): x is Record<string, unknown> {
+  if (!isRecord(x)) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
 /** `r[key]` when it is the record's own key; never something inherited. */
 export function ownValue<V>(r: Readonly<Record<string, V>>, key: string): V | undefined {
   return Object.hasOwn(r, key) ? r[key] : undefined;

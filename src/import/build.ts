@@ -6,7 +6,7 @@ import type { ListedSecret, StoredValue } from "../aws/port.js";
 import type { DesiredValue } from "../manifest/model.js";
 import { SECRET_NAME } from "../manifest/schema.js";
 import { valuesEqual } from "../manifest/values.js";
-import { ownRecord } from "../records.js";
+import { isRecord, ownRecord } from "../records.js";
 import { isAwsTag, isSopsyncTag, TAG_MANAGED_BY } from "../state/ownership.js";
 import { owningServiceOf, serviceSecretSkipReason } from "../state/owning-service.js";
 import { importedRotation } from "./rotation.js";
@@ -90,15 +90,11 @@ function asMapping(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
-  if (!isPlainMapping(data) || !mappingSafe(data)) return undefined;
+  if (!isRecord(data) || !mappingSafe(data)) return undefined;
   // The proof: the manifest's reading of the mapping equals the stored JSON, as plan compares them.
   const reread = YAML.parse(stringifyManifest({ v: data }), { intAsBigInt: true }).v as unknown;
   const desired: DesiredValue = { kind: "json", data: reread };
   return valuesEqual(desired, { string: text }) ? data : undefined;
-}
-
-function isPlainMapping(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
 /**
@@ -110,7 +106,7 @@ function mappingSafe(x: unknown): boolean {
   if (typeof x === "number") return Number.isFinite(x);
   if (typeof x === "bigint") return x >= -(2n ** 63n) && x < 2n ** 63n;
   if (Array.isArray(x)) return x.length > 0 && x.every(mappingSafe);
-  if (isPlainMapping(x)) return Object.keys(x).length > 0 && Object.values(x).every(mappingSafe);
+  if (isRecord(x)) return Object.keys(x).length > 0 && Object.values(x).every(mappingSafe);
   return false;
 }
 

@@ -4,6 +4,7 @@
 // Everything else is skipped, and said why, so a file left out by mistake is noticed.
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { isRecord } from "../records.js";
 
 /** Why a directory's file is not one of the run's manifests; undefined when it is one. */
 export async function whyNotManifest(file: string): Promise<string | undefined> {
@@ -36,7 +37,7 @@ function yamlTopKeys(text: string): Set<string> {
 function jsonKeys(text: string): Set<string> | undefined {
   try {
     const data: unknown = JSON.parse(text);
-    return new Set(data !== null && typeof data === "object" && !Array.isArray(data) ? Object.keys(data) : []);
+    return new Set(isRecord(data) ? Object.keys(data) : []);
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 // or any output, and owned by AWS afterwards. Here: the manifest's spec, and how a stored value is
 // put together from static keys and generated ones. Pure; the AWS call is the executor's.
 import type { DesiredSecret, GenerateSpec, PasswordOptions, StoredValue } from "./model.js";
+import { isRecord } from "../records.js";
 import { keyDiff, valuesEqual } from "./values.js";
 
 type PasswordDoc = PasswordOptions & { keys?: Record<string, PasswordOptions> };
@@ -13,16 +14,12 @@ export function generateSpec(g: PasswordDoc | undefined): GenerateSpec | undefin
   return { form: "whole", options: { ...g } };
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && !Array.isArray(x);
-}
-
 /** The live JSON mapping, or undefined when the stored value is not one. */
 export function liveMapping(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    return isObject(parsed) ? parsed : undefined;
+    return isRecord(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }

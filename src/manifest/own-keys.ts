@@ -3,7 +3,7 @@
 // nor returned), and a mapping holding a `constructor` key is "not a record" at all. So the document
 // goes through zod with those keys under stand-in names that no key of the document uses, and comes
 // back with the real names, in records without a prototype (see src/records.ts).
-import { ownRecord } from "../records.js";
+import { isPlainRecord, ownRecord } from "../records.js";
 
 const SPECIAL = ["__proto__", "constructor"] as const;
 
@@ -13,12 +13,6 @@ export interface StandIns {
   readonly from: ReadonlyMap<string, string>;
   /** Whether the document uses a special key at all; when not, zod can read it as it is. */
   readonly used: boolean;
-}
-
-function isPlainRecord(x: unknown): x is Record<string, unknown> {
-  if (x === null || typeof x !== "object" || Array.isArray(x)) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
 }
 
 const STAND_IN_START = "__sopsync_";

@@ -4,6 +4,7 @@
 // live in validate.ts.
 import validRange from "semver/ranges/valid.js";
 import { z } from "zod";
+import { isPlainRecord, isRecord } from "../records.js";
 
 export const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 // AWS appends "-" and six random characters to every ARN; a partial ARN of a name ending like that is
@@ -221,12 +222,8 @@ export function isValueForm(v: unknown): boolean {
       return true;
     case "number":
       return Number.isFinite(v);
-    case "object": {
-      if (v === null) return false;
-      if (Array.isArray(v)) return true;
-      const proto = Object.getPrototypeOf(v);
-      return proto === null || proto === Object.prototype;
-    }
+    case "object":
+      return Array.isArray(v) || isPlainRecord(v);
     default:
       return false;
   }
@@ -259,15 +256,6 @@ export function checkManifest(data: unknown): ReturnType<typeof manifestCheck.sa
       Object.defineProperty(all, name, { value: checked[name], writable: true, enumerable: true, configurable: true });
   });
   return { ...parsed, data: { ...parsed.data, secrets: all } };
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && !Array.isArray(x);
-}
-
-/** What zod's record takes as a mapping, for the data validation hands it (no prototype, or Object's). */
-function isPlainRecord(x: unknown): x is Record<string, unknown> {
-  return isRecord(x) && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null);
 }
 
 function isBareValue(entry: unknown): boolean {

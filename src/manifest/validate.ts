@@ -3,7 +3,7 @@
 import { isMap, isPair, isScalar, type Document, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import type { z } from "zod";
 import { formatProblem, type Problem, SopsyncError } from "../errors.js";
-import { ownRecord } from "../records.js";
+import { isRecord, ownRecord } from "../records.js";
 import { toJSWithoutMerge } from "../sops/document.js";
 import { formatYamlFloat } from "../sops/gofmt.js";
 import { DEFAULT_RECOVERY_WINDOW_DAYS, type DesiredSecret, type DesiredState, type DesiredValue } from "./model.js";
@@ -469,10 +469,6 @@ function plainIssue(issue: z.core.$ZodIssue, path: readonly PathKey[], data: unk
 
 function where(path: readonly PathKey[], before: string, after = ""): string {
   return path.length ? `${before}${path.join(".")}${after}` : "";
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === "object" && !Array.isArray(x);
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

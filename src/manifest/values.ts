@@ -1,5 +1,6 @@
 // How manifest values become Secrets Manager payloads, and how stored payloads compare to them.
 import YAML from "yaml";
+import { isRecord } from "../records.js";
 import type { DesiredValue, StoredValue } from "./model.js";
 
 /** JSON text for manifest data; int64 values decoded by sops as BigInt keep every digit. */
@@ -95,8 +96,7 @@ export function keyDiff(desired: DesiredValue, live: StoredValue | undefined): K
   } catch {
     return undefined;
   }
-  const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === "object" && !Array.isArray(x);
-  if (!isObj(d) || !isObj(l)) return undefined;
+  if (!isRecord(d) || !isRecord(l)) return undefined;
   const out: KeyChange[] = [];
   // Own keys only: `"constructor" in l` is true for any object.
   for (const key of Object.keys(d)) {

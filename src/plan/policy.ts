@@ -3,6 +3,7 @@
 // textual comparison would plan a PutResourcePolicy on every run. Only spellings the IAM policy
 // reference documents as equal are folded together; anything else, however harmless it looks, counts
 // as a difference (a needless write is recoverable, a missed change is not). Pure.
+import { isRecord } from "../records.js";
 import { canonicalJson } from "./canonical.js";
 
 /**
@@ -18,8 +19,6 @@ export function partitionOf(arn: string | undefined): string {
 export function equivalentPolicies(a: unknown, b: unknown, partition = "aws"): boolean {
   return canonicalJson(normalPolicy(a, partition)) === canonicalJson(normalPolicy(b, partition));
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * One spelling per meaning:
@@ -43,31 +42,31 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * the case of action names and condition keys, and anything this reader does not know.
  */
 export function normalPolicy(policy: unknown, partition = "aws"): unknown {
-  if (!isObject(policy)) return policy;
+  if (!isRecord(policy)) return policy;
   const out: Record<string, unknown> = { ...policy };
   const statements = policy.Statement;
-  if (Array.isArray(statements) || isObject(statements)) {
+  if (Array.isArray(statements) || isRecord(statements)) {
     out.Statement = asSet(listOf(statements).map((s) => normalStatement(s, partition)));
   }
   return out;
 }
 
 function normalStatement(s: unknown, partition: string): unknown {
-  if (!isObject(s)) return s;
+  if (!isRecord(s)) return s;
   const out: Record<string, unknown> = { ...s };
   for (const key of ["Principal", "NotPrincipal"] as const) {
     if (!(key in s)) continue;
     const p = key === "Principal" && s[key] === "*" ? { AWS: "*" } : s[key];
-    out[key] = isObject(p)
+    out[key] = isRecord(p)
       ? mapValues(p, (v, type) => asSet(listOf(v).map((x) => (type === "AWS" ? accountRoot(x, partition) : x))))
       : p;
   }
   for (const key of ["Action", "NotAction", "Resource", "NotResource"] as const) {
     if (key in s) out[key] = asSet(listOf(s[key]));
   }
-  if (isObject(s.Condition)) {
+  if (isRecord(s.Condition)) {
     out.Condition = mapValues(s.Condition, (block) =>
-      isObject(block) ? mapValues(block, (values) => asSet(listOf(values).map(conditionText))) : block,
+      isRecord(block) ? mapValues(block, (values) => asSet(listOf(values).map(conditionText))) : block,
     );
   }
   return out;
@@ -105,11 +104,11 @@ function mapValues(o: Record<string, unknown>, fn: (v: unknown, key: string) => 
  */
 export function alignPolicy(live: unknown, desired: unknown, partition = "aws"): unknown {
   if (equivalentPolicies(live, desired, partition)) return desired;
-  if (!isObject(live) || !isObject(desired)) return live;
+  if (!isRecord(live) || !isRecord(desired)) return live;
   const out: Record<string, unknown> = { ...live };
   const liveStatements = live.Statement;
   const wanted = desired.Statement;
-  if ((Array.isArray(liveStatements) || isObject(liveStatements)) && (Array.isArray(wanted) || isObject(wanted))) {
+  if ((Array.isArray(liveStatements) || isRecord(liveStatements)) && (Array.isArray(wanted) || isRecord(wanted))) {
     const aligned = alignStatements(listOf(liveStatements), listOf(wanted), partition);
     out.Statement = !Array.isArray(wanted) && aligned.length === 1 ? aligned[0] : aligned;
   }
@@ -131,7 +130,7 @@ function alignStatements(live: unknown[], desired: unknown[], partition: string)
     });
   };
   pair((l, d) => same(l, d));
-  pair((l, d) => isObject(l) && isObject(d) && l.Sid !== undefined && l.Sid === d.Sid);
+  pair((l, d) => isRecord(l) && isRecord(d) && l.Sid !== undefined && l.Sid === d.Sid);
   pair((_l, _d, li, di) => li === di);
   const placed = live.map((l, li) => {
     const di = pairs.get(li);
@@ -142,7 +141,7 @@ function alignStatements(live: unknown[], desired: unknown[], partition: string)
 
 function alignStatement(live: unknown, desired: unknown, same: (a: unknown, b: unknown) => boolean): unknown {
   if (same(live, desired)) return desired;
-  if (!isObject(live) || !isObject(desired)) return live;
+  if (!isRecord(live) || !isRecord(desired)) return live;
   // Each element alone in an otherwise empty statement: equal there means equal in meaning.
   return mapValues(live, (v, k) => (Object.hasOwn(desired, k) && same({ [k]: v }, { [k]: desired[k] }) ? desired[k] : v));
 }
