@@ -72,7 +72,6 @@ export function toJSWithoutMerge(doc: Document, options?: ToJSOptions): unknown 
     const data = plainToJS(doc.contents);
     if (data !== NOT_PLAIN) return data;
   }
-  if (mergesNothing(doc)) return doc.toJS(options);
   const copy = doc.clone();
   copy.setSchema("1.2", { schema: "core", merge: false, customTags: STRING_TAGS });
   visit(copy, {
@@ -157,39 +156,13 @@ function scanHasEqualKeys(items: unknown[]): boolean {
 
 const MERGE_TAG = "tag:yaml.org,2002:merge";
 
-/**
- * Whether doc.toJS() gives what the copy above gives: nothing in its schema merges (toJS merges a `<<`
- * key only when the schema holds the merge tag as a default), and every node is a plain mapping, list
- * or scalar, every key a scalar whose value is a string, number, bigint, boolean or null (no merge
- * Symbol, no alias, no key that toJS would stringify through the schema).
- */
-function mergesNothing(doc: Document): boolean {
-  if (doc.schema.tags.some((t) => t.tag === MERGE_TAG && t.default)) return false;
-  const plain = (node: unknown): boolean => {
-    if (node === null || node === undefined || isScalar(node)) return true;
-    const proto = Object.getPrototypeOf(node);
-    if (proto !== YAMLMap.prototype && proto !== YAMLSeq.prototype) return false;
-    for (const item of (node as YAMLMap | YAMLSeq).items as unknown[]) {
-      if (isPair(item)) {
-        const key = item.key;
-        if (!isScalar(key) || "addToJSMap" in key) return false;
-        const k = key.value;
-        if (k !== null && typeof k !== "string" && typeof k !== "number" && typeof k !== "bigint" && typeof k !== "boolean")
-          return false;
-        if (!plain(item.value)) return false;
-      } else if (!plain(item)) return false;
-    }
-    return true;
-  };
-  return plain(doc.contents);
-}
-
 const NOT_PLAIN = Symbol("not plain");
 
 /**
- * doc.toJS() of the contents of a document whose schema merges nothing, in the one pass that checks
- * what mergesNothing checks (NOT_PLAIN when it does not hold; a list holding a pair is also left to
- * toJS). What toJS does for such nodes: a scalar gives its value (bigints kept), a mapping an object
+ * doc.toJS() of the contents of a document whose schema merges nothing, in one pass; NOT_PLAIN (left
+ * to the copy) unless every node is a plain mapping, list or scalar and every key a scalar whose value
+ * is a string, number, bigint, boolean or null (no alias, no list holding a pair, no key toJS would
+ * stringify through the schema). What toJS does for such nodes: a scalar gives its value (bigints kept), a mapping an object
  * whose keys are String(key) ("" for null), a key already "in" the object (a duplicate, __proto__,
  * toString) defined as an own property; a list an array. Anchors only count aliases, and there are none.
  */

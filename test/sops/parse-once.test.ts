@@ -104,8 +104,7 @@ describe("parseSopsYaml", () => {
   });
 });
 
-// toJSWithoutMerge as it was before it took doc.toJS() directly for documents that merge nothing: the
-// reference its answers are held against.
+// toJSWithoutMerge's copying path, on its own: the reference its answers are held against.
 function copiedToJS(doc: Document): unknown {
   const copy = doc.clone();
   copy.setSchema("1.2", { schema: "core", merge: false, customTags: SOPS_YAML_OPTIONS.customTags });
