@@ -77,6 +77,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
     concurrency,
     perChain: opts.namesPerChain ?? NAMES_PER_CHAIN,
     onPage: (page) => values.add(readable(page)),
+    pace: () => pacers.take("ListSecrets"),
   };
   const listed = await listInScope(listing, desired);
   // Also for a port that does not report pages; names already handed over are not read twice.
@@ -133,7 +134,7 @@ export async function readLiveState(port: SecretsPort, desired: DesiredState, op
  * plus the declared names not among them, looked up by exact name, 10 per call. Never the whole account.
  */
 async function listInScope(l: Listing, desired: DesiredState): Promise<ListedSecret[]> {
-  const { port, concurrency, onPage } = l;
+  const { port, concurrency, onPage, pace } = l;
   // Under a prefix every declared name is listed (validation keeps names inside it).
   if (desired.scope.prefix)
     return listUnder(
@@ -141,7 +142,6 @@ async function listInScope(l: Listing, desired: DesiredState): Promise<ListedSec
       desired.scope.prefix,
       desired.secrets.map((s) => s.name),
     );
-  const pace = () => l.pacers.take("ListSecrets");
   // tag-value is a prefix match on any tag: keep exactly our scope's secrets.
   const ours = (page: readonly ListedSecret[]) => page.filter((s) => s.tags[TAG_MANAGED_BY] === desired.scope.id);
   const found = ours(
@@ -163,20 +163,20 @@ interface Listing {
   concurrency: number;
   perChain: number;
   onPage: (page: ListedSecret[]) => void;
+  /** Awaited before each ListSecrets page: chains page at once, against one quota. */
+  pace: () => Promise<void>;
 }
 
 /** Everything under `prefix`: its chains page in parallel, and each name a split left out is asked for by name. */
 async function listUnder(l: Listing, prefix: string, declared: readonly string[]): Promise<ListedSecret[]> {
-  const { port, pacers, concurrency, onPage } = l;
+  const { port, pacers, concurrency, onPage, pace } = l;
   const split = splitListing(prefix, declared, Math.max(l.perChain, Math.ceil(declared.length / concurrency)));
   const run = limiter(concurrency);
   const [chains, exact] = await Promise.all([
-    Promise.all(
-      split.chains.map((namePrefixes) => run(() => port.listSecrets({ namePrefixes }, onPage, () => pacers.take("ListSecrets")))),
-    ),
+    Promise.all(split.chains.map((namePrefixes) => run(() => port.listSecrets({ namePrefixes }, onPage, pace)))),
     Promise.all(split.exactNames.map((name) => run(() => listedByName(port, name, pacers)))),
   ]);
-  const found = exact.filter((l) => l !== undefined);
+  const found = exact.filter((s) => s !== undefined);
   onPage(found);
   return [...chains.flat(), ...found];
 }
@@ -190,21 +190,9 @@ async function listUnder(l: Listing, prefix: string, declared: readonly string[]
 async function listedByName(port: SecretsPort, name: string, pacers: QuotaPacers): Promise<ListedSecret | undefined> {
   await pacers.take("DescribeSecret");
   try {
-    const d = await port.describeSecret(name);
-    if (d.name !== name) return undefined;
-    return {
-      name: d.name,
-      arn: d.arn ?? "",
-      description: d.description,
-      kmsKeyId: d.kmsKeyId,
-      tags: d.tags,
-      deletedDate: d.deletedDate,
-      ...(d.rotation ? { rotation: d.rotation } : {}),
-      currentVersionId: d.currentVersionId,
-      versionStages: d.versionStages,
-      primaryRegion: d.primaryRegion,
-      ...(d.owningService ? { owningService: d.owningService } : {}),
-    };
+    // DescribeSecret says all ListSecrets would, and the replicas besides.
+    const { replicas: _, arn, ...listed } = await port.describeSecret(name);
+    return listed.name === name ? { ...listed, arn: arn ?? "" } : undefined;
   } catch (err) {
     if (err instanceof AwsCallError && err.awsCode === "ResourceNotFoundException") return undefined;
     throw err;
