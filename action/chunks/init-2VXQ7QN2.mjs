@@ -1,5 +1,5 @@
 import { createRequire as __sopsyncRequire } from "node:module"; const require = __sopsyncRequire(import.meta.url);
-import{a as l,b as y,c as u,d as h}from"./chunk-NLXRX4BF.mjs";import"./chunk-HZA4CXYE.mjs";import{a as g,b as d}from"./chunk-ZV5VXGIP.mjs";import"./chunk-LKJMNS2M.mjs";import{a as $}from"./chunk-AIXCHXZ2.mjs";import"./chunk-M72SC67W.mjs";import{b as f}from"./chunk-U4JBG5CE.mjs";import"./chunk-NCMYSIKI.mjs";import{d as _}from"./chunk-UDQHU7QV.mjs";var S=_($(),1);import{access as k,writeFile as x}from"node:fs/promises";import{basename as w,dirname as R,join as E,resolve as N}from"node:path";var s="secrets.yaml",W="^secrets\\.yaml$",G="us-east-1";function O(e,r){return`sopsync: 1
+import{a as l,b as y,c as u,d as h}from"./chunk-OEN3IHO7.mjs";import"./chunk-MCMLLTKV.mjs";import{a as g,b as d}from"./chunk-ZV5VXGIP.mjs";import"./chunk-U7MFUSY2.mjs";import{a as $}from"./chunk-AIXCHXZ2.mjs";import"./chunk-M72SC67W.mjs";import{b as f}from"./chunk-U4JBG5CE.mjs";import"./chunk-NCMYSIKI.mjs";import{d as _}from"./chunk-UDQHU7QV.mjs";var S=_($(),1);import{access as k,writeFile as x}from"node:fs/promises";import{basename as w,dirname as R,join as E,resolve as N}from"node:path";var s="secrets.yaml",W="^secrets\\.yaml$",G="us-east-1";function O(e,r){return`sopsync: 1
 target:
   region: ${r}
 scope:
